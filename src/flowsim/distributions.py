@@ -1,0 +1,340 @@
+"""Number-or-distribution parameters.
+
+A scenario value such as `review.days` is either a plain number (fixed) or a table
+`{ dist = "triangular", low = 1, mode = 2, high = 5 }`. Each is parsed into a small
+frozen object with a readable repr, a mean and a `sample(rng)`; parsing checks the
+parameters by name and never evaluates text.
+
+What a value may be depends on its kind:
+
+- `duration`: days or hours, a number >= 0; draws below zero count as zero.
+- `positive`: a throughput, a number > 0; distributions must stay above zero.
+- `count`: records, a whole number >= 0; draws are rounded and floored at zero.
+- `rate`: a probability or share, between 0 and 1; distributions must stay inside.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+Kind = Literal["duration", "positive", "count", "rate"]
+
+
+class ParamError(ValueError):
+    """A bad parameter value; `subkey` names the offending part of a table."""
+
+    def __init__(self, reason: str, subkey: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.subkey = subkey
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: ClassVar[str] = ""
+
+    @property
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator) -> float:
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise ParamError when the parameters do not describe a distribution."""
+
+    def as_toml(self) -> float | dict[str, Any]:
+        table: dict[str, Any] = {"dist": self.name}
+        table.update({f.name: getattr(self, f.name) for f in fields(self)})
+        return table
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{f.name}={_fmt(getattr(self, f.name))}" for f in fields(self))
+        return f"{type(self).__name__}({args})"
+
+
+@dataclass(frozen=True, repr=False)
+class Fixed(Distribution):
+    value: float
+    name: ClassVar[str] = "fixed"
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value
+
+    def as_toml(self) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Fixed({_fmt(self.value)})"
+
+
+@dataclass(frozen=True, repr=False)
+class Triangular(Distribution):
+    low: float
+    mode: float
+    high: float
+    name: ClassVar[str] = "triangular"
+
+    def check(self) -> None:
+        if not self.low <= self.mode <= self.high:
+            raise ParamError(f"needs low <= mode <= high (got {self.low}, {self.mode}, {self.high})")
+        if self.low == self.high:
+            raise ParamError("needs low < high; for a fixed value write the number itself")
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+
+@dataclass(frozen=True, repr=False)
+class Uniform(Distribution):
+    low: float
+    high: float
+    name: ClassVar[str] = "uniform"
+
+    def check(self) -> None:
+        if not self.low < self.high:
+            raise ParamError(f"needs low < high (got {self.low}, {self.high})")
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+
+@dataclass(frozen=True, repr=False)
+class Normal(Distribution):
+    mean_value: float
+    sd: float
+    name: ClassVar[str] = "normal"
+
+    def check(self) -> None:
+        if not self.sd > 0:
+            raise ParamError(f"needs sd > 0 (got {self.sd})", "sd")
+
+    @property
+    def mean(self) -> float:
+        return self.mean_value
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (-math.inf, math.inf)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.normal(self.mean_value, self.sd))
+
+    def as_toml(self) -> dict[str, Any]:
+        return {"dist": self.name, "mean": self.mean_value, "sd": self.sd}
+
+    def __repr__(self) -> str:
+        return f"Normal(mean={_fmt(self.mean_value)}, sd={_fmt(self.sd)})"
+
+
+@dataclass(frozen=True, repr=False)
+class Lognormal(Distribution):
+    """`mu` and `sigma` are the mean and standard deviation of the logarithm."""
+
+    mu: float
+    sigma: float
+    name: ClassVar[str] = "lognormal"
+
+    def check(self) -> None:
+        if not self.sigma > 0:
+            raise ParamError(f"needs sigma > 0 (got {self.sigma})", "sigma")
+
+    @property
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.lognormal(self.mu, self.sigma))
+
+
+@dataclass(frozen=True, repr=False)
+class Exponential(Distribution):
+    mean_value: float
+    name: ClassVar[str] = "exponential"
+
+    def check(self) -> None:
+        if not self.mean_value > 0:
+            raise ParamError(f"needs mean > 0 (got {self.mean_value})", "mean")
+
+    @property
+    def mean(self) -> float:
+        return self.mean_value
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_value))
+
+    def as_toml(self) -> dict[str, Any]:
+        return {"dist": self.name, "mean": self.mean_value}
+
+    def __repr__(self) -> str:
+        return f"Exponential(mean={_fmt(self.mean_value)})"
+
+
+@dataclass(frozen=True, repr=False)
+class Beta(Distribution):
+    alpha: float
+    beta: float
+    name: ClassVar[str] = "beta"
+
+    def check(self) -> None:
+        for key in ("alpha", "beta"):
+            if not getattr(self, key) > 0:
+                raise ParamError(f"needs {key} > 0 (got {getattr(self, key)})", key)
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.beta(self.alpha, self.beta))
+
+
+# The table keys of each distribution, mapped to the dataclass fields they fill.
+_TABLES: dict[str, tuple[type[Distribution], dict[str, str]]] = {
+    "triangular": (Triangular, {"low": "low", "mode": "mode", "high": "high"}),
+    "uniform": (Uniform, {"low": "low", "high": "high"}),
+    "normal": (Normal, {"mean": "mean_value", "sd": "sd"}),
+    "lognormal": (Lognormal, {"mu": "mu", "sigma": "sigma"}),
+    "exponential": (Exponential, {"mean": "mean_value"}),
+    "beta": (Beta, {"alpha": "alpha", "beta": "beta"}),
+}
+
+DISTRIBUTION_NAMES = tuple(_TABLES)
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _number(value: Any, key: str = "") -> float:
+    # bool is an int in Python, and `true` is never a sensible duration or rate.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParamError(f"must be a number, not {type(value).__name__} {value!r}", key)
+    if not math.isfinite(value):
+        raise ParamError(f"must be a finite number (got {value})", key)
+    return value
+
+
+def parse(value: Any) -> Distribution:
+    """A number or a `{ dist = ... }` table, as a Distribution (kind not yet checked)."""
+    if isinstance(value, Distribution):
+        return value
+    if not isinstance(value, dict):
+        return Fixed(_number(value))
+    if "dist" not in value:
+        raise ParamError(
+            "a distribution table needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_NAMES)
+        )
+    name = value["dist"]
+    if name not in _TABLES:
+        raise ParamError(
+            f"unknown distribution {name!r}{did_you_mean(str(name), DISTRIBUTION_NAMES)}; "
+            "one of: " + ", ".join(DISTRIBUTION_NAMES),
+            "dist",
+        )
+    cls, keys = _TABLES[name]
+    given = {k: v for k, v in value.items() if k != "dist"}
+    for key in given:
+        if key not in keys:
+            raise ParamError(
+                f"unknown parameter for {name}{did_you_mean(key, tuple(keys))}; "
+                f"{name} takes: " + ", ".join(keys),
+                key,
+            )
+    missing = [k for k in keys if k not in given]
+    if missing:
+        raise ParamError(f"{name} needs " + ", ".join(missing), missing[0])
+    dist = cls(**{keys[k]: _number(v, k) for k, v in given.items()})
+    dist.check()
+    return dist
+
+
+def check_kind(dist: Distribution, kind: Kind) -> Distribution:
+    """Raise ParamError when `dist` cannot serve as a value of `kind`."""
+    low, high = dist.support
+    fixed = isinstance(dist, Fixed)
+    if kind == "rate":
+        if fixed and not 0 <= low <= 1:
+            raise ParamError(f"must be between 0 and 1 (got {low:g})")
+        if not fixed and not (0 <= low and high <= 1):
+            raise ParamError(
+                f"a rate must stay between 0 and 1, and {dist.name} can reach "
+                f"{low if low < 0 else high:g}; use beta, or uniform/triangular within [0, 1]"
+            )
+    elif kind == "positive":
+        if fixed and not low > 0:
+            raise ParamError(f"must be greater than 0 (got {low:g})")
+        if not fixed and not low > 0 and not isinstance(dist, (Lognormal, Exponential, Beta)):
+            raise ParamError(
+                f"must stay above 0, and {dist.name} can reach {low:g}; "
+                "use lognormal, or uniform/triangular with low > 0"
+            )
+    elif kind in ("duration", "count"):
+        if fixed and low < 0:
+            raise ParamError(f"must not be negative (got {low:g})")
+        if isinstance(dist, (Uniform, Triangular)) and low < 0:
+            raise ParamError(f"must not be negative, and low is {low:g}", "low")
+        if kind == "count" and fixed and low != int(low):
+            raise ParamError(f"must be a whole number (got {low:g})")
+    return dist
+
+
+def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:
+    """One value of `kind` from `dist`."""
+    value = dist.sample(rng)
+    if kind == "count":
+        return float(max(0, round(value)))
+    if kind == "duration":
+        return max(0.0, value)
+    return value

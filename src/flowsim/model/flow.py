@@ -1,0 +1,158 @@
+"""The SimPy processes: requests through review, matching, sign-off and the gate.
+
+Each request is one process carrying a count of records; the outcome of a stage for
+the whole block is one draw (a binomial, a uniform compared with a rate), so the cost
+of a replication does not depend on how many records a request holds.
+"""
+
+from __future__ import annotations
+
+from typing import Generator
+
+import simpy
+
+from ..distributions import Distribution, draw
+from .ledger import Event, Ledger, ReplicationResult
+from .plan import NoticePlan, Plan, StreamPlan
+from .seeding import Stage, entity_key, generator
+
+Process = Generator[simpy.Event, object, None]
+
+
+class _Replication:
+    def __init__(self, plan: Plan, seed: int, replication: int) -> None:
+        self.plan = plan
+        self.seed = seed
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.reviewers = simpy.Resource(self.env, plan.review_capacity)
+        self.matchers = simpy.Resource(self.env, plan.matching_capacity)
+        self.ledger = Ledger()
+        self.files = 0
+        inj = plan.injunction_days
+        # With `halts_upstream`, work anywhere in the pipeline stops at the injunction.
+        self.halt_days = inj if plan.halts_upstream and inj is not None else None
+        self.halt = (
+            self.env.timeout(self.halt_days)
+            if self.halt_days is not None and self.halt_days < plan.horizon_days
+            else None
+        )
+
+    def rng(self, stage: Stage, key: int):
+        return generator(self.seed, self.replication, stage, key)
+
+    def halted(self) -> bool:
+        return self.halt_days is not None and self.env.now >= self.halt_days
+
+    def wait(self, event: simpy.Event) -> Generator[simpy.Event, object, bool]:
+        """Wait for `event`, or for a halting injunction; True if halted."""
+        if self.halt is None:
+            yield event
+            return False
+        yield event | self.halt
+        return self.halted()
+
+    def block(self, request: str, file: int) -> None:
+        records = self.ledger.in_flight[request]
+        self.ledger.settle(self.env.now, request, file, Event.BLOCKED_INJUNCTION, records)
+
+    def stream(self, plan: StreamPlan) -> Process:
+        env = self.env
+        rng = self.rng(Stage.ARRIVALS, entity_key(plan.name))
+        yield env.timeout(plan.from_days)
+        number = 0
+        while env.now < plan.until_days:
+            number += 1
+            name = f"{plan.name} #{number}"
+            env.process(self.request(name, entity_key(name), 0.0, plan.records, plan.accept))
+            yield env.timeout(draw(plan.interval_days, "positive", rng))
+
+    def request(self, name: str, key: int, at_days: float, records_dist: Distribution,
+                accept: Distribution) -> Process:
+        env, ledger, plan = self.env, self.ledger, self.plan
+        if at_days > 0:
+            yield env.timeout(at_days)
+        records = int(draw(records_dist, "count", self.rng(Stage.RECORDS, key)))
+        ledger.arrive(env.now, name, records)
+        if self.halted():
+            return self.block(name, 0)
+
+        with self.reviewers.request() as slot:
+            if (yield from self.wait(slot)):
+                return self.block(name, 0)
+            ledger.log(env.now, name, 0, Event.REVIEW_STARTED, records)
+            rng = self.rng(Stage.REVIEW, key)
+            review_days = draw(plan.review_days, "duration", rng)
+            if (yield from self.wait(env.timeout(review_days))):
+                return self.block(name, 0)
+        if not rng.random() < draw(accept, "rate", rng):
+            return ledger.settle(env.now, name, 0, Event.REJECTED, records)
+        ledger.log(env.now, name, 0, Event.ACCEPTED, records)
+
+        with self.matchers.request() as run:
+            if (yield from self.wait(run)):
+                return self.block(name, 0)
+            ledger.log(env.now, name, 0, Event.MATCHING_STARTED, records)
+            rng = self.rng(Stage.MATCHING, key)
+            run_days = draw(plan.setup_days, "duration", rng) + records / draw(
+                plan.records_per_day, "positive", rng
+            )
+            if (yield from self.wait(env.timeout(run_days))):
+                return self.block(name, 0)
+        tin_path = int(rng.binomial(records, draw(plan.tin_rate, "rate", rng)))
+        name_address = int(rng.binomial(records - tin_path, draw(plan.name_address_rate, "rate", rng)))
+        matched = tin_path + name_address
+        incomplete = int(rng.binomial(matched, draw(plan.incomplete_address_rate, "rate", rng)))
+        if records > matched:
+            ledger.settle(env.now, name, 0, Event.UNMATCHED, records - matched)
+        if matched == 0:
+            return None
+        self.files += 1
+        file = self.files
+        ledger.log(env.now, name, file, Event.MATCHED, matched)
+
+        approval_days = draw(plan.approval_days, "duration", self.rng(Stage.APPROVAL, key))
+        if (yield from self.wait(env.timeout(approval_days))):
+            return self.block(name, file)
+        ledger.log(env.now, name, file, Event.SIGNED_OFF, matched)
+        yield from self.gate(name, key, file, matched, tin_path, incomplete)
+        return None
+
+    def gate(self, name: str, key: int, file: int, records: int, tin_path: int,
+             incomplete: int) -> Process:
+        """The court's rules, applied when a file is ready to go."""
+        env, ledger = self.env, self.ledger
+        injunction = self.plan.injunction_days
+        if injunction is not None and env.now >= injunction:
+            return self.block(name, file)
+        rule = _rule_for(self.plan.notices, env.now, records)
+        if rule is not None:
+            rng = self.rng(Stage.NOTICE, key)
+            window_days = draw(rule.hours, "duration", rng) / 24
+            relieved = rng.random() < draw(rule.relief, "rate", rng)
+            ledger.log(env.now, name, file, Event.NOTICE_FILED, records)
+            if injunction is not None and injunction <= env.now + window_days:
+                yield env.timeout(injunction - env.now)
+                return self.block(name, file)
+            yield env.timeout(window_days)
+            if relieved:
+                return ledger.settle(env.now, name, file, Event.BLOCKED_NOTICE, records)
+        ledger.transfer(env.now, name, file, records, tin_path_records=tin_path,
+                        incomplete_address_records=incomplete)
+        return None
+
+
+def _rule_for(rules: tuple[NoticePlan, ...], t_days: float, records: int) -> NoticePlan | None:
+    """The first notice rule in force at `t_days` that covers a file of `records`."""
+    return next((r for r in rules if r.applies(t_days, records)), None)
+
+
+def simulate(plan: Plan, seed: int, replication: int) -> ReplicationResult:
+    """Run one replication of `plan` and return its ledger's result."""
+    rep = _Replication(plan, seed, replication)
+    for r in plan.requests:
+        rep.env.process(rep.request(r.name, r.key, r.at_days, r.records, r.accept))
+    for s in plan.streams:
+        rep.env.process(rep.stream(s))
+    rep.env.run(until=plan.horizon_days)
+    return rep.ledger.close(replication)

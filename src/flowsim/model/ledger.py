@@ -1,0 +1,113 @@
+"""The ledger of record states: where every requested record is, and the event log.
+
+Records are counted in blocks. Each request's records still in the pipeline are held
+in `in_flight` under the request; each terminal event moves records out of it into one
+of the end states. At the horizon whatever is still in flight is `pending`, and the
+ledger checks that every requested record is in exactly one state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from ..errors import ConservationError
+
+
+class Event(IntEnum):
+    ARRIVED = 0
+    REVIEW_STARTED = 1
+    ACCEPTED = 2
+    REJECTED = 3
+    MATCHING_STARTED = 4
+    MATCHED = 5
+    UNMATCHED = 6
+    SIGNED_OFF = 7
+    NOTICE_FILED = 8
+    TRANSFERRED = 9
+    BLOCKED_NOTICE = 10
+    BLOCKED_INJUNCTION = 11
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+# The end states a record can reach, in the order of the public output columns.
+STATES = ("rejected", "unmatched", "transferred", "blocked_notice", "blocked_injunction", "pending")
+TERMINAL_EVENTS = {
+    Event.REJECTED: "rejected",
+    Event.UNMATCHED: "unmatched",
+    Event.TRANSFERRED: "transferred",
+    Event.BLOCKED_NOTICE: "blocked_notice",
+    Event.BLOCKED_INJUNCTION: "blocked_injunction",
+}
+# Per-replication counts in summary.csv, in column order.
+COUNTS = ("requested", *STATES, "transferred_tin_path", "transferred_incomplete_address", "transfers")
+# An event as logged: time in days, request name, file number (0: none), event, records.
+LoggedEvent = tuple[float, str, int, Event, int]
+
+
+@dataclass
+class ReplicationResult:
+    replication: int
+    counts: dict[str, int]
+    first_transfer_days: float
+    last_transfer_days: float
+    events: list[LoggedEvent]
+
+
+@dataclass
+class Ledger:
+    events: list[LoggedEvent] = field(default_factory=list)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    first_transfer_days: float = math.nan
+    last_transfer_days: float = math.nan
+
+    def log(self, t: float, request: str, file: int, event: Event, records: int) -> None:
+        self.events.append((t, request, file, event, records))
+
+    def arrive(self, t: float, request: str, records: int) -> None:
+        if request in self.in_flight:
+            raise ConservationError(f"request {request!r} arrived twice")
+        self.in_flight[request] = records
+        self.totals["requested"] += records
+        self.log(t, request, 0, Event.ARRIVED, records)
+
+    def settle(self, t: float, request: str, file: int, event: Event, records: int) -> None:
+        """Move `records` of `request` out of the pipeline into the end state of `event`."""
+        left = self.in_flight[request] - records
+        if records < 0 or left < 0:
+            raise ConservationError(
+                f"request {request!r}: {event.label} of {records} records, "
+                f"but only {self.in_flight[request]} in the pipeline"
+            )
+        self.in_flight[request] = left
+        self.totals[TERMINAL_EVENTS[event]] += records
+        self.log(t, request, file, event, records)
+
+    def transfer(self, t: float, request: str, file: int, records: int, *, tin_path_records: int,
+                 incomplete_address_records: int) -> None:
+        self.settle(t, request, file, Event.TRANSFERRED, records)
+        self.totals["transferred_tin_path"] += tin_path_records
+        self.totals["transferred_incomplete_address"] += incomplete_address_records
+        self.totals["transfers"] += 1
+        if math.isnan(self.first_transfer_days):
+            self.first_transfer_days = t
+        self.last_transfer_days = t
+
+    def close(self, replication: int) -> ReplicationResult:
+        """The replication's result, after checking that no record was made or lost."""
+        totals = dict(self.totals)
+        totals["pending"] = sum(self.in_flight.values())
+        accounted = sum(totals[s] for s in STATES)
+        if accounted != totals["requested"]:
+            raise ConservationError(
+                f"replication {replication}: {totals['requested']} records requested but "
+                f"{accounted} accounted for ({', '.join(f'{s}={totals[s]}' for s in STATES)})"
+            )
+        return ReplicationResult(
+            replication, totals, self.first_transfer_days, self.last_transfer_days, self.events
+        )

@@ -1,0 +1,484 @@
+"""Scenario files: the schema, TOML loading, `extends`, `--set` and validation.
+
+A scenario is read in three steps, each of which can fail with a `ScenarioError` that
+names the file, the key and the reason:
+
+1. the file and every file it `extends` are parsed and merged (tables merge key by
+   key, lists and values replace), remembering which file set each value;
+2. `--set key.path=value` overrides are applied on top;
+3. the merged table is validated against the schema below, then checked for
+   consistency (dates in order, names unique).
+
+The result is a frozen `Scenario`; a what-if is a new scenario built from a changed
+copy of the raw table, never a mutation of a loaded one.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Iterable, Union, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+)
+
+from . import distributions as D
+from .errors import ScenarioError
+
+# -- value types ---------------------------------------------------------------------
+
+
+def _param_type(kind: D.Kind) -> Any:
+    def validate(value: Any) -> D.Distribution:
+        return D.check_kind(D.parse(value), kind)
+
+    return Annotated[
+        D.Distribution,
+        PlainValidator(validate),
+        PlainSerializer(lambda d: d.as_toml()),
+    ]
+
+
+Duration = _param_type("duration")
+Positive = _param_type("positive")
+Count = _param_type("count")
+Rate = _param_type("rate")
+
+
+def _moment(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise D.ParamError("must be a local date or date-time, without a time-zone offset")
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})")
+
+
+def _moment_toml(value: dt.datetime) -> dt.date | dt.datetime:
+    return value.date() if value.time() == dt.time() else value
+
+
+Moment = Annotated[dt.datetime, PlainValidator(_moment), PlainSerializer(_moment_toml)]
+Records = Annotated[int, Field(ge=0)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# -- the schema ----------------------------------------------------------------------
+
+
+class Meta(_Table):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    title: str = ""
+    question: str = ""
+    start: Moment
+    end: Moment
+    replications: Annotated[int, Field(ge=1)] = 200
+    seed: Annotated[int, Field(ge=0)] = 0
+
+
+class Request(_Table):
+    name: Annotated[str, Field(min_length=1)]
+    at: Moment
+    records: Count
+    accept: Rate = D.Fixed(1.0)
+
+
+class RequestStream(_Table):
+    """Requests that recur every `interval_days` from `from` until `until` (or the end)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    start: Moment = Field(alias="from")
+    until: Moment | None = None
+    interval_days: Positive
+    records: Count
+    accept: Rate = D.Fixed(1.0)
+
+
+class Review(_Table):
+    days: Duration
+    capacity: Annotated[int, Field(ge=1)] = 1
+
+
+class Matching(_Table):
+    capacity: Annotated[int, Field(ge=1)] = 1
+    setup_days: Duration = D.Fixed(0.0)
+    records_per_day: Positive
+    tin_rate: Rate
+    name_address_rate: Rate
+    incomplete_address_rate: Rate = D.Fixed(0.0)
+
+
+class Approval(_Table):
+    days: Duration = D.Fixed(0.0)
+
+
+class Notice(_Table):
+    """While in force, a file of `min_records` or more waits `hours` after notice."""
+
+    start: Moment = Field(alias="from")
+    until: Moment | None = None
+    hours: Duration
+    min_records: Records = 1
+    relief: Rate = D.Fixed(0.0)
+
+
+class Injunction(_Table):
+    enabled: bool = True
+    at: Moment | None = None
+    halts_upstream: bool = True
+
+
+class Scenario(_Table):
+    scenario: Meta
+    requests: list[Request] = []
+    request_streams: list[RequestStream] = []
+    review: Review
+    matching: Matching
+    approval: Approval = Approval()
+    notice: list[Notice] = []
+    injunction: Injunction = Injunction(enabled=False)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The resolved scenario as plain TOML-like data (dates kept as dates)."""
+        return self.model_dump(by_alias=True)
+
+
+# -- loading -------------------------------------------------------------------------
+
+SET_SOURCE = "--set"
+KeyPath = tuple[Union[str, int], ...]
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with where it came from.
+
+    `sources` maps each dotted key to the file (or `--set`) that gave its value;
+    `files` lists the scenario file and every file it extends, the named one first.
+    """
+
+    scenario: Scenario
+    path: Path
+    files: tuple[Path, ...]
+    raw: dict[str, Any] = field(repr=False)
+    sources: dict[str, str] = field(repr=False)
+
+    def with_overrides(self, overrides: Iterable[str]) -> "LoadedScenario":
+        """A new scenario with `key.path=value` overrides applied; this one is unchanged."""
+        raw = copy.deepcopy(self.raw)
+        sources = dict(self.sources)
+        for item in overrides:
+            apply_set(raw, sources, item)
+        return LoadedScenario(
+            scenario=validate(raw, sources, default_source=str(self.path)),
+            path=self.path,
+            files=self.files,
+            raw=raw,
+            sources=sources,
+        )
+
+
+def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
+    """Read, merge, override and validate a scenario file."""
+    path = Path(path)
+    raw, sources, files = _read_chain(path, ())
+    return LoadedScenario(
+        scenario=validate(raw, sources, default_source=str(path)),
+        path=path,
+        files=tuple(files),
+        raw=raw,
+        sources=sources,
+    ).with_overrides(overrides)
+
+
+def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
+    where = via or str(path)
+    if not path.exists():
+        if via:
+            raise ScenarioError(f"the file it extends does not exist: {path}", key=key, source=via)
+        raise ScenarioError("no such file", source=str(path))
+    if path.is_dir():
+        raise ScenarioError("is a folder, not a scenario file", key=key, source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError("is not UTF-8 text", source=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot be read ({exc.strerror})", key=key, source=where) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if m:
+            message = message[: m.start()]
+            raise ScenarioError(
+                f"not valid TOML: {message}", key=f"line {m.group(1)}", source=str(path)
+            ) from None
+        raise ScenarioError(f"not valid TOML: {message}", source=str(path)) from None
+
+
+def _read_chain(
+    path: Path, seen: tuple[Path, ...], via: str = ""
+) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
+    table = _read_toml(path, key="extends", via=via)
+    here = str(path)
+    parent = table.pop("extends", None)
+    if parent is None:
+        base: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        files: list[Path] = []
+    else:
+        if not isinstance(parent, str):
+            raise ScenarioError("must be a file path in quotes", key="extends", source=here)
+        target = (path.parent / parent).resolve()
+        chain = seen + (path.resolve(),)
+        if target in chain:
+            loop = " -> ".join(p.name for p in chain + (target,))
+            raise ScenarioError(f"extends itself in a cycle: {loop}", key="extends", source=here)
+        base, sources, files = _read_chain(path.parent / parent, chain, via=here)
+    _merge(base, table, sources, here, ())
+    return base, sources, [path, *files]
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _forget(sources: dict[str, str], path: KeyPath) -> None:
+    prefix = _dotted(path)
+    for key in [k for k in sources if k == prefix or k.startswith(prefix + ".")]:
+        del sources[key]
+
+
+def _mark(sources: dict[str, str], value: Any, source: str, path: KeyPath) -> None:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            _mark(sources, v, source, path + (k,))
+    elif isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            _mark(sources, v, source, path + (i,))
+    else:
+        sources[_dotted(path)] = source
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], sources: dict[str, str], source: str,
+           path: KeyPath) -> None:
+    """Merge `over` into `base` in place: tables merge, lists and values replace."""
+    for key, value in over.items():
+        here = path + (key,)
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and not _is_dist(value):
+            _merge(base[key], value, sources, source, here)
+        else:
+            _forget(sources, here)
+            base[key] = copy.deepcopy(value)
+            _mark(sources, value, source, here)
+
+
+def _is_dist(value: dict[str, Any]) -> bool:
+    # A distribution table replaces a number or another distribution whole.
+    return "dist" in value
+
+
+def _parse_set_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_set(raw: dict[str, Any], sources: dict[str, str], item: str) -> None:
+    """Apply one `key.path=value` override to `raw` in place."""
+    key, eq, text = item.partition("=")
+    key = key.strip()
+    if not eq or not key:
+        raise ScenarioError(f"expected key.path=value, got {item!r}", source=SET_SOURCE)
+    if key == "extends" or key.startswith("extends."):
+        raise ScenarioError("extends cannot be set from the command line", key=key, source=SET_SOURCE)
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
+    if any(p == "" for p in parts):
+        raise ScenarioError("empty part in the key path", key=key, source=SET_SOURCE)
+    node: Any = raw
+    for depth, part in enumerate(parts[:-1]):
+        node = _step(node, part, parts[: depth + 1], key, create=True)
+    last = parts[-1]
+    value = _parse_set_value(text.strip())
+    if isinstance(node, list):
+        _step(node, last, parts, key, create=False)
+        node[last] = value  # type: ignore[index]
+    elif isinstance(node, dict):
+        if isinstance(last, int):
+            raise ScenarioError(f"{_dotted(tuple(parts[:-1]))} is a table, not a list",
+                                key=key, source=SET_SOURCE)
+        node[last] = value
+    else:
+        raise ScenarioError(f"{_dotted(tuple(parts[:-1]))} is a value, not a table",
+                            key=key, source=SET_SOURCE)
+    _forget(sources, tuple(parts))
+    _mark(sources, value, SET_SOURCE, tuple(parts))
+
+
+def _step(node: Any, part: str | int, so_far: list[str | int], key: str, *, create: bool) -> Any:
+    where = _dotted(tuple(so_far[:-1])) or "the scenario"
+    if isinstance(node, list):
+        if not isinstance(part, int):
+            raise ScenarioError(f"{where} is a list: address its items by index, e.g. {where}.0",
+                                key=key, source=SET_SOURCE)
+        if part >= len(node):
+            have = f"items 0 to {len(node) - 1}" if node else "no items"
+            raise ScenarioError(f"{where} has {have}", key=key, source=SET_SOURCE)
+        return node[part]
+    if isinstance(node, dict):
+        if isinstance(part, int):
+            raise ScenarioError(f"{where} is a table, not a list", key=key, source=SET_SOURCE)
+        if part not in node and create:
+            node[part] = {}
+        return node.get(part)
+    raise ScenarioError(f"{where} is a value, not a table", key=key, source=SET_SOURCE)
+
+
+# -- validation ----------------------------------------------------------------------
+
+
+def validate(raw: dict[str, Any], sources: dict[str, str], *, default_source: str) -> Scenario:
+    """Validate a merged table; errors name the file that set the offending key."""
+    try:
+        scenario = Scenario.model_validate(raw)
+        check_consistency(scenario)
+        return scenario
+    except ValidationError as exc:
+        raise _first_error(exc, sources, default_source) from None
+    except ScenarioError as exc:
+        raise exc.located(source=_source_of(exc.key, sources, default_source)) from None
+
+
+def _source_of(key: str, sources: dict[str, str], default: str) -> str:
+    if key in sources:
+        return sources[key]
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in sources:
+            return sources[prefix]
+        under = [s for k, s in sources.items() if k.startswith(prefix + ".")]
+        if under:
+            # A key missing from a table: blame the last file that wrote to the table.
+            return under[-1]
+    return default
+
+
+def _first_error(exc: ValidationError, sources: dict[str, str], default: str) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    given = err.get("input")
+    reason = err["msg"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        reason = f"unknown key{D.did_you_mean(str(loc[-1]), allowed)}"
+        if allowed:
+            reason += "; allowed here: " + ", ".join(allowed)
+    elif kind == "missing":
+        reason = "is required but missing"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        reason = f"must be a table, not {type(given).__name__} {given!r}"
+    elif kind == "list_type":
+        reason = f"must be a list of tables ([[{loc[-1]}]]), not {type(given).__name__}"
+    elif kind == "value_error":
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, D.ParamError):
+            reason = cause.reason
+            if cause.subkey:
+                loc = loc + (cause.subkey,)
+        else:
+            reason = reason.removeprefix("Value error, ")
+    elif kind == "string_pattern_mismatch" and loc[-1] == "name":
+        reason = f"must use only a-z, 0-9, '_' and '-' (got {given!r})"
+    else:
+        reason = reason[:1].lower() + reason[1:] + f" (got {given!r})"
+    key = _dotted(loc)
+    return ScenarioError(reason, key=key, source=_source_of(key, sources, default))
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found:
+            return found
+    return None
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return []
+        model = _model_of(info.annotation)
+    if model is None:
+        return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def check_consistency(s: Scenario) -> None:
+    """Checks across keys that the schema cannot express field by field."""
+    meta = s.scenario
+    if meta.end <= meta.start:
+        raise ScenarioError(f"must be after scenario.start ({meta.start.date()})", key="scenario.end")
+    names: dict[str, str] = {}
+    for group, items in (("requests", s.requests), ("request_streams", s.request_streams)):
+        for i, item in enumerate(items):
+            key = f"{group}.{i}"
+            if item.name in names:
+                raise ScenarioError(
+                    f"name {item.name!r} is already used by {names[item.name]}; names must be unique",
+                    key=f"{key}.name",
+                )
+            names[item.name] = key
+    for i, r in enumerate(s.requests):
+        if not meta.start <= r.at <= meta.end:
+            raise ScenarioError(
+                f"must fall between scenario.start and scenario.end ({meta.start.date()} to "
+                f"{meta.end.date()})",
+                key=f"requests.{i}.at",
+            )
+    for i, st in enumerate(s.request_streams):
+        if st.start < meta.start:
+            raise ScenarioError(f"must not be before scenario.start ({meta.start.date()})",
+                                key=f"request_streams.{i}.from")
+        if st.until is not None and st.until <= st.start:
+            raise ScenarioError("must be after from", key=f"request_streams.{i}.until")
+    for i, rule in enumerate(s.notice):
+        if rule.until is not None and rule.until <= rule.start:
+            raise ScenarioError("must be after from", key=f"notice.{i}.until")
+    if s.injunction.enabled and s.injunction.at is None:
+        raise ScenarioError("is required while the injunction is enabled "
+                            "(or set injunction.enabled = false)", key="injunction.at")
+

@@ -1,0 +1,45 @@
+"""Summary statistics across replications."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+STAT_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95", "replications")
+
+
+def describe(values: np.ndarray) -> dict[str, float]:
+    """Mean, sample std, t-based 95% interval of the mean and percentiles.
+
+    NaN values (a replication with no transfer has no transfer date) are left out, and
+    `replications` counts the values that remain.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return {**dict.fromkeys(STAT_COLUMNS, math.nan), "replications": 0}
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if n > 1 else math.nan
+    half = float(sps.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
+    p05, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
+    return {
+        "mean": mean,
+        "std": std,
+        "ci95_low": mean - half,
+        "ci95_high": mean + half,
+        "p05": p05,
+        "p50": p50,
+        "p95": p95,
+        "replications": n,
+    }
+
+
+def stats_table(scenario: str, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per metric, in the order given."""
+    rows = [{"scenario": scenario, "metric": name, **describe(v)} for name, v in metrics.items()]
+    table = pd.DataFrame(rows, columns=["scenario", "metric", *STAT_COLUMNS])
+    return table.astype({"replications": "int64"})
