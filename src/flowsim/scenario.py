@@ -348,7 +348,8 @@ def _step(node: Any, part: str | int, so_far: list[str | int], key: str, *, crea
             raise ScenarioError(f"{where} is a list: address its items by index, e.g. {where}.0",
                                 key=key, source=SET_SOURCE)
         if part >= len(node):
-            have = f"items 0 to {len(node) - 1}" if node else "no items"
+            have = (f"{len(node)} item{'s' if len(node) > 1 else ''} "
+                    f"(index 0 to {len(node) - 1})" if node else "no items")
             raise ScenarioError(f"{where} has {have}", key=key, source=SET_SOURCE)
         return node[part]
     if isinstance(node, dict):

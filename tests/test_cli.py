@@ -1,0 +1,176 @@
+"""The command line: exit codes, one-line errors, and nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowsim import cli
+from flowsim.export import TABLES
+
+BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def child(folder: Path, text: str, name: str = "what_if.toml") -> Path:
+    return write(folder, name, f'extends = "{BASELINE}"\n{text}')
+
+
+# (file text or None for the baseline, extra arguments, the key named, a reason fragment)
+BAD_INPUT = {
+    "malformed TOML": ("[scenario\nname = 'x'\n", [], "line 1", "not valid TOML"),
+    "unknown key": ("EXT[matching]\ntin_rat = 0.1\n", [], "matching.tin_rat",
+                    "did you mean 'tin_rate'"),
+    "unknown table": ("EXT[matchng]\ncapacity = 1\n", [], "matchng", "did you mean 'matching'"),
+    "wrong type": ("EXT[matching]\ncapacity = 'two'\n", [], "matching.capacity", "integer"),
+    "negative records": ("EXT[[requests]]\nname = 'x'\nat = 2025-06-01\nrecords = -5\n", [],
+                         "requests.0.records", "negative"),
+    "rate above 1": ("EXT[matching]\ntin_rate = 1.5\n", [], "matching.tin_rate", "between 0 and 1"),
+    "end before start": ("EXT[scenario]\nend = 2025-01-01\n", [], "scenario.end", "after"),
+    "negative notice hours": ("EXT[[notice]]\nfrom = 2025-09-05\nhours = -1\n", [],
+                              "notice.0.hours", "negative"),
+    "zero throughput": ("EXT[matching]\nrecords_per_day = 0\n", [], "matching.records_per_day",
+                        "greater than 0"),
+    "unknown distribution": ("EXT[review]\ndays = { dist = 'triangle', low = 1, mode = 2, high = 3 }\n",
+                             [], "review.days.dist", "did you mean 'triangular'"),
+    "bad distribution parameters": (
+        "EXT[review]\ndays = { dist = 'triangular', low = 1, mode = 5, high = 3 }\n", [],
+        "review.days", "low <= mode <= high"),
+    "missing parameter": ("EXT[review]\ndays = { dist = 'uniform', low = 1 }\n", [],
+                          "review.days.high", "needs high"),
+    "request outside the horizon": (
+        "EXT[[requests]]\nname = 'x'\nat = 2030-01-01\nrecords = 5\n", [], "requests.0.at",
+        "between scenario.start and scenario.end"),
+    "duplicate request name": (
+        "EXT[[requests]]\nname = 'x'\nat = 2025-06-01\nrecords = 5\n"
+        "[[requests]]\nname = 'x'\nat = 2025-06-02\nrecords = 5\n", [], "requests.1.name", "unique"),
+    "bad scenario name": ("EXT[scenario]\nname = 'Bad Name'\n", [], "scenario.name", "a-z"),
+    "missing required key": ("[scenario]\nname = 'x'\nstart = 2025-01-01\nend = 2025-02-01\n"
+                             "[review]\ndays = 1\n", [], "matching", "required"),
+    "bad --set syntax": (None, ["--set", "novalue"], "--set", "key.path=value"),
+    "bad --set value": (None, ["--set", "matching.tin_rate=abc"], "matching.tin_rate",
+                        "must be a number"),
+    "bad --set index": (None, ["--set", "notice.5.hours=72"], "notice.5.hours", "1 item"),
+    "bad --set key": (None, ["--set", "matching.tin_rat=0.1"], "matching.tin_rat", "did you mean"),
+}
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_bad_input_gets_one_line_naming_file_and_key(case, tmp_path, capsys):
+    text, extra, key, reason = BAD_INPUT[case]
+    if text is None:
+        path, named = BASELINE, ("--set" if "--set" in case else str(BASELINE))
+    else:
+        path = write(tmp_path, "s.toml", text.replace("EXT", f'extends = "{BASELINE}"\n'))
+        named = str(path)
+    out_dir = tmp_path / "out"
+    code, _, err = run_cli(capsys, "run", path, "--out", out_dir, *extra)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert named in err and key in err and reason in err
+    assert not out_dir.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "run", tmp_path / "nope.toml", "--out", tmp_path / "o")
+    assert code == 2 and "nope.toml: no such file" in err
+
+
+def test_extends_cycle(tmp_path, capsys):
+    write(tmp_path, "a.toml", 'extends = "b.toml"\n')
+    write(tmp_path, "b.toml", 'extends = "a.toml"\n')
+    code, _, err = run_cli(capsys, "validate", tmp_path / "a.toml")
+    assert code == 2 and "extends: " in err and "cycle: a.toml -> b.toml -> a.toml" in err
+
+
+def test_missing_extends_target(tmp_path, capsys):
+    path = write(tmp_path, "a.toml", 'extends = "gone.toml"\n')
+    code, _, err = run_cli(capsys, "validate", path)
+    assert code == 2
+    assert f"{path}: extends: the file it extends does not exist: {tmp_path / 'gone.toml'}" in err
+
+
+def test_bad_option_value_exits_2(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", str(BASELINE), "--replications", "0"])
+    assert exit_.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_validate_accepts_the_baseline(capsys):
+    code, out, _ = run_cli(capsys, "validate", BASELINE)
+    assert code == 0 and "ok" in out
+
+
+def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
+    target = write(tmp_path, "taken", "")
+    code, _, err = run_cli(capsys, "run", BASELINE, "-n", "2", "--out", target)
+    assert code == 2 and "--out" in err
+
+
+def test_run_writes_every_output(tmp_path, capsys):
+    out_dir = tmp_path / "results"
+    code, out, _ = run_cli(capsys, "run", BASELINE, "-n", "7", "--seed", "3", "--out", out_dir,
+                           "--set", "notice.0.hours=48")
+    assert code == 0
+    assert "transferred" in out
+    summary = pd.read_csv(out_dir / "summary.csv")
+    assert len(summary) == 7 and (summary["seed"] == 3).all()
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["overrides"] == ["notice.0.hours=48"]
+    assert manifest["resolved_scenario"]["notice"][0]["hours"] == 48
+    assert manifest["replications"] == 7
+    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES}
+
+
+def test_rerun_replaces_the_results_whole(tmp_path, capsys):
+    out_dir = tmp_path / "results"
+    run_cli(capsys, "run", BASELINE, "-n", "9", "--out", out_dir)
+    run_cli(capsys, "run", BASELINE, "-n", "4", "--out", out_dir)
+    assert len(pd.read_csv(out_dir / "summary.csv")) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    out_dir = tmp_path / "results"
+
+    def broken(self, path, **kwargs):
+        if str(path).endswith("daily.csv"):
+            raise OSError("disk full")
+        return original(self, path, **kwargs)
+
+    original = pd.DataFrame.to_csv
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    code, _, err = run_cli(capsys, "run", BASELINE, "-n", "2", "--out", out_dir)
+    assert code == 1 and "internal error" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_and_module_run_in_a_subprocess(tmp_path):
+    """The installed command and `python -m flowsim` both work end to end."""
+    done = subprocess.run(["flowsim", "run", str(BASELINE), "-n", "3", "--out", str(tmp_path / "a")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    bad = subprocess.run([sys.executable, "-m", "flowsim", "run", str(BASELINE), "--set",
+                          "matching.tin_rate=2", "--out", str(tmp_path / "b")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "matching.tin_rate" in bad.stderr
+    assert not (tmp_path / "b").exists()

@@ -1,0 +1,205 @@
+"""The model on small scenarios whose outcomes are worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from flowsim.errors import ConservationError
+from flowsim.model import compile_plan, simulate
+from flowsim.model.ledger import Event, Ledger
+from helpers import GATE_DAY, day, request, scenario
+
+
+def one(s, replication: int = 0):
+    return simulate(compile_plan(s), s.scenario.seed, replication)
+
+
+def times(result, event: Event, request_name: str | None = None) -> list[float]:
+    return [t for t, name, _, e, _ in result.events
+            if e == event and (request_name is None or name == request_name)]
+
+
+def test_plain_flow_reaches_gate_on_the_hand_computed_day():
+    """Review, matching (setup + records / throughput) and sign-off add up exactly."""
+    r = one(scenario())
+    assert r.counts["transferred"] == 1000
+    assert r.first_transfer_days == pytest.approx(GATE_DAY)
+
+
+def test_notice_delays_a_file_by_exactly_its_hours():
+    """A file under a notice rule waits `hours` and is then sent."""
+    r = one(scenario(notice=[{"from": day(0), "hours": 36}]))
+    assert times(r, Event.NOTICE_FILED) == [pytest.approx(GATE_DAY)]
+    assert r.first_transfer_days == pytest.approx(GATE_DAY + 1.5)
+
+
+def test_notice_rule_outside_its_dates_does_not_apply():
+    """A rule whose window ended before the file is ready leaves it alone."""
+    r = one(scenario(notice=[{"from": day(0), "until": day(GATE_DAY - 1), "hours": 36}]))
+    assert r.first_transfer_days == pytest.approx(GATE_DAY)
+
+
+def test_relief_one_blocks_every_noticed_file():
+    r = one(scenario(notice=[{"from": day(0), "hours": 24, "relief": 1.0}]))
+    assert r.counts["blocked_notice"] == 1000
+    assert r.counts["transferred"] == 0
+    assert times(r, Event.BLOCKED_NOTICE) == [pytest.approx(GATE_DAY + 1)]
+
+
+def test_min_records_exempts_smaller_files():
+    """Files below the threshold go at once; files at or above it wait."""
+    s = scenario(
+        requests=[request("small", 10, 500), request("large", 10, 1000)],
+        review={"capacity": 2},
+        matching={"capacity": 2},
+        notice=[{"from": day(0), "hours": 24, "min_records": 1000}],
+    )
+    r = one(s)
+    # small: 2 + 3 + 5 + 1 = 11 days after arrival; large: 2 + 3 + 10 + 1 = 16.
+    assert times(r, Event.TRANSFERRED, "small") == [pytest.approx(10 + 11)]
+    assert times(r, Event.TRANSFERRED, "large") == [pytest.approx(10 + 16 + 1)]
+    assert times(r, Event.NOTICE_FILED, "small") == []
+
+
+def test_first_listed_rule_applies_when_several_are_in_force():
+    s = scenario(notice=[{"from": day(0), "hours": 12}, {"from": day(0), "hours": 72}])
+    assert one(s).first_transfer_days == pytest.approx(GATE_DAY + 0.5)
+
+
+def test_injunction_inside_notice_window_blocks_the_waiting_file():
+    s = scenario(notice=[{"from": day(0), "hours": 48}], injunction={"at": day(GATE_DAY + 1)})
+    r = one(s)
+    assert r.counts["blocked_injunction"] == 1000
+    assert r.counts["transferred"] == 0
+    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(GATE_DAY + 1)]
+
+
+def test_injunction_at_the_end_of_a_notice_window_blocks_the_file():
+    """From its date no file is sent, not even one whose window ends that instant."""
+    s = scenario(notice=[{"from": day(0), "hours": 24}], injunction={"at": day(GATE_DAY + 1)})
+    assert one(s).counts["blocked_injunction"] == 1000
+
+
+def test_injunction_before_the_gate_blocks_later_files_and_keeps_earlier_ones():
+    """An earlier disclosure stays disclosed; a file reaching the gate later is blocked."""
+    s = scenario(
+        requests=[request("early", 10, 1000), request("late", 40, 1000)],
+        injunction={"at": day(50), "halts_upstream": False},
+    )
+    r = one(s)
+    assert times(r, Event.TRANSFERRED, "early") == [pytest.approx(GATE_DAY)]
+    assert times(r, Event.BLOCKED_INJUNCTION, "late") == [pytest.approx(40 + 16)]
+    assert r.counts["transferred"] == 1000
+    assert r.counts["blocked_injunction"] == 1000
+
+
+def test_halting_injunction_stops_work_upstream_at_its_date():
+    """With halts_upstream, records still in matching end blocked at the injunction."""
+    s = scenario(injunction={"at": day(20), "halts_upstream": True})
+    r = one(s)
+    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(20)]
+    assert r.counts["blocked_injunction"] == 1000
+    assert times(r, Event.MATCHED) == []
+
+
+def test_halting_injunction_blocks_requests_that_arrive_after_it():
+    s = scenario(requests=[request("after", 30, 1000)], injunction={"at": day(20)})
+    r = one(s)
+    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(30)]
+    assert times(r, Event.REVIEW_STARTED) == []
+
+
+def test_capacity_one_queues_the_second_matching_run():
+    s = scenario(requests=[request("A", 10, 1000), request("B", 10, 1000)],
+                 review={"capacity": 2})
+    r = one(s)
+    starts = {name: t for t, name, _, e, _ in r.events if e == Event.MATCHING_STARTED}
+    assert starts == {"A": pytest.approx(12), "B": pytest.approx(12 + 13)} or starts == {
+        "B": pytest.approx(12), "A": pytest.approx(12 + 13)}
+
+
+def test_capacity_two_runs_both_matches_at_once():
+    s = scenario(requests=[request("A", 10, 1000), request("B", 10, 1000)],
+                 review={"capacity": 2}, matching={"capacity": 2})
+    assert times(one(s), Event.MATCHING_STARTED) == [pytest.approx(12)] * 2
+
+
+def test_review_capacity_one_queues_reviews():
+    s = scenario(requests=[request("A", 10, 10), request("B", 10, 10)])
+    assert sorted(times(one(s), Event.REVIEW_STARTED)) == [pytest.approx(10), pytest.approx(12)]
+
+
+def test_accept_zero_rejects_every_record():
+    r = one(scenario(requests=[request("R1", 10, 1000, accept=0.0)]))
+    assert r.counts["rejected"] == 1000
+    assert times(r, Event.REJECTED) == [pytest.approx(12)]
+    assert times(r, Event.MATCHING_STARTED) == []
+
+
+def test_rate_one_matches_every_record_on_the_tin_path():
+    r = one(scenario())
+    assert r.counts["transferred_tin_path"] == 1000
+    assert r.counts["unmatched"] == 0
+
+
+def test_name_address_rate_one_matches_the_rest():
+    r = one(scenario(matching={"tin_rate": 0.0, "name_address_rate": 1.0}))
+    assert r.counts["transferred"] == 1000
+    assert r.counts["transferred_tin_path"] == 0
+
+
+def test_rates_zero_match_nothing_and_make_no_file():
+    r = one(scenario(matching={"tin_rate": 0.0, "name_address_rate": 0.0}))
+    assert r.counts["unmatched"] == 1000
+    assert r.counts["transfers"] == 0
+    assert math.isnan(r.first_transfer_days)
+
+
+def test_incomplete_address_rate_one_marks_every_disclosed_record():
+    r = one(scenario(matching={"incomplete_address_rate": 1.0}))
+    assert r.counts["transferred_incomplete_address"] == 1000
+
+
+def test_records_still_in_the_pipeline_at_the_horizon_are_pending():
+    s = scenario(scenario={"end": day(20)})
+    r = one(s)
+    assert r.counts["pending"] == 1000
+    assert r.counts["transferred"] == 0
+
+
+def test_request_stream_arrives_at_every_interval_until_its_end():
+    s = scenario(
+        requests=[],
+        request_streams=[{"name": "S", "from": day(0), "until": day(35),
+                          "interval_days": 10, "records": 10}],
+        review={"days": 0},
+    )
+    r = one(s)
+    assert times(r, Event.ARRIVED) == [pytest.approx(d) for d in (0, 10, 20, 30)]
+    assert r.counts["requested"] == 40
+
+
+def test_block_of_millions_costs_no_more_events_than_a_small_one():
+    """Records move in blocks: the event log does not grow with the records."""
+    small = one(scenario(requests=[request("R1", 10, 1000)]))
+    huge = one(scenario(requests=[request("R1", 10, 7_300_000)],
+                        matching={"records_per_day": 730_000}))
+    assert len(huge.events) == len(small.events)
+
+
+def test_ledger_refuses_to_settle_more_records_than_are_in_flight():
+    ledger = Ledger()
+    ledger.arrive(0.0, "R", 10)
+    ledger.settle(1.0, "R", 0, Event.UNMATCHED, 6)
+    with pytest.raises(ConservationError):
+        ledger.settle(2.0, "R", 0, Event.REJECTED, 5)
+
+
+def test_ledger_close_reports_a_breach():
+    ledger = Ledger()
+    ledger.arrive(0.0, "R", 10)
+    ledger.totals["transferred"] += 3  # records appearing from nowhere
+    with pytest.raises(ConservationError, match="requested"):
+        ledger.close(0)
