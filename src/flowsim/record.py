@@ -9,6 +9,7 @@ import numpy as np
 
 from .experiment import RunResult
 from .model.plan import days_between
+from .stats import describe
 
 NOTICE_ORDER = dt.datetime(2025, 9, 5)
 
@@ -18,20 +19,22 @@ class RecordRow:
     figure: str
     record: str
     model: str
+    spread: str
     source: str
 
 
-def _count(x: np.ndarray) -> str:
-    lo, hi = np.percentile(x, [5, 95])
-    return f"{x.mean():,.0f} (5–95%: {lo:,.0f} to {hi:,.0f})"
+def _count(x: np.ndarray) -> tuple[str, str]:
+    d = describe(x)
+    return (f"{d['mean']:,.0f} (95% CI {d['ci95_low']:,.0f} to {d['ci95_high']:,.0f})",
+            f"{d['p05']:,.0f} to {d['p95']:,.0f}")
 
 
-def _date(start: dt.datetime, days: np.ndarray) -> str:
+def _date(start: dt.datetime, days: np.ndarray) -> tuple[str, str]:
     days = days[~np.isnan(days)]
     if len(days) == 0:
-        return "no transfer"
+        return ("no transfer", "")
     lo, mid, hi = (start + dt.timedelta(days=float(v)) for v in np.percentile(days, [5, 50, 95]))
-    return f"median {mid:%Y-%m-%d} (5–95%: {lo:%Y-%m-%d} to {hi:%Y-%m-%d})"
+    return (f"median {mid:%Y-%m-%d}", f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}")
 
 
 def record_rows(result: RunResult) -> list[RecordRow]:
@@ -41,24 +44,26 @@ def record_rows(result: RunResult) -> list[RecordRow]:
     after_notice = np.nan_to_num(m["last_transfer_days"], nan=-1) >= days_between(start, NOTICE_ORDER)
     return [
         RecordRow("Records rejected by IRS review", "14,900,000 (7.6 M + 7.3 M)",
-                  _count(m["rejected"]), "FACTS: timeline, 2025-06-05 and 2025-06-24"),
+                  *_count(m["rejected"]), "FACTS: timeline, 2025-06-05 and 2025-06-24"),
         RecordRow("Addresses disclosed to ICE", "47,289 (also 47,489)",
-                  _count(m["transferred"]), "FACTS: timeline, 2025-08-07"),
+                  *_count(m["transferred"]), "FACTS: timeline, 2025-08-07"),
         RecordRow("…of them through the TIN path", "42,695",
-                  _count(m["transferred_tin_path"]), "FACTS: timeline, 2026-02-26"),
+                  *_count(m["transferred_tin_path"]), "FACTS: timeline, 2026-02-26"),
         RecordRow("Date of the disclosure", "2025-08-07",
-                  _date(start, m["first_transfer_days"]), "FACTS: timeline, 2025-08-07"),
-        RecordRow("Files disclosed", "1", _count(m["transfers"]), "FACTS: matching, no further disclosure"),
+                  *_date(start, m["first_transfer_days"]), "FACTS: timeline, 2025-08-07"),
+        RecordRow("Files disclosed", "1", *_count(m["transfers"]), "FACTS: matching, no further disclosure"),
         RecordRow("Replications with a transfer on or after 2025-09-05", "0",
-                  f"{int(after_notice.sum())} of {result.replications}",
+                  f"{int(after_notice.sum())} of {result.replications}", "",
                   "FACTS: timeline, 2025-09-05; no further disclosure found"),
     ]
 
 
 def record_table_markdown(result: RunResult) -> str:
     lines = [
-        f"| figure | record | model ({result.replications} replications, seed {result.seed}) | source |",
-        "|---|---|---|---|",
+        f"| figure | record | model, mean of {result.replications} replications (seed "
+        f"{result.seed}) | model, 5–95% of replications | source |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {r.figure} | {r.record} | {r.model} | {r.source} |" for r in record_rows(result)]
+    lines += [f"| {r.figure} | {r.record} | {r.model} | {r.spread} | {r.source} |"
+              for r in record_rows(result)]
     return "\n".join(lines)
