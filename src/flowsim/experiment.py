@@ -1,19 +1,23 @@
-"""Replications of a scenario, gathered into tables.
+"""Replications of scenarios, gathered into tables.
 
-`run` is the public entry point: a scenario in, a `RunResult` of pandas tables out.
-Each replication's randomness depends only on (seed, replication, stage, entity).
+`run` is the public entry point: a scenario in, a `RunResult` of pandas tables out;
+`run_many` runs several scenarios with shared random numbers. Each replication's
+randomness depends only on (seed, replication, stage, entity), so how the work is
+split across processes or machines never changes a result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .model import COUNTS, STATES, Event, ReplicationResult, compile_plan, simulate
+from .executors import Executor, SerialExecutor
+from .model import COUNTS, STATES, Event, compile_plan, simulate
 from .model.ledger import TERMINAL_EVENTS
 from .model.plan import Plan
 from .scenario import LoadedScenario, Scenario
@@ -23,24 +27,81 @@ Progress = Callable[[int, int], None]
 
 TIME_METRICS = ("first_transfer_days", "last_transfer_days")
 METRICS = (*COUNTS, *TIME_METRICS)
+EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Replications lo..hi-1 of one scenario, flattened into arrays by the worker."""
+
+    lo: int
+    hi: int
+    counts: np.ndarray          # (replications, len(COUNTS)) int64
+    first_transfer_days: np.ndarray
+    last_transfer_days: np.ndarray
+    event_replication: np.ndarray
+    event_days: np.ndarray
+    event_code: np.ndarray
+    event_records: np.ndarray
+    event_file: np.ndarray
+    event_request: np.ndarray   # index into `request_names`
+    request_names: list[str]
+
+
+def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chunk]:
+    """The unit of work sent to an executor: replications lo..hi-1 of scenario `index`."""
+    index, scenario, seed, lo, hi = task
+    plan = compile_plan(scenario)
+    results = [simulate(plan, seed, r) for r in range(lo, hi)]
+    events = [(r.replication, *e) for r in results for e in r.events]
+    names: dict[str, int] = {}
+    if events:
+        reps, days, requests, files, codes, records = zip(*events)
+    else:
+        reps = days = requests = files = codes = records = ()
+    return index, Chunk(
+        lo=lo,
+        hi=hi,
+        counts=np.array([[r.counts[c] for c in COUNTS] for r in results], dtype=np.int64),
+        first_transfer_days=np.array([r.first_transfer_days for r in results], dtype=float),
+        last_transfer_days=np.array([r.last_transfer_days for r in results], dtype=float),
+        event_replication=np.array(reps, dtype=np.int64),
+        event_days=np.array(days, dtype=float),
+        event_code=np.array(codes, dtype=np.int64),
+        event_records=np.array(records, dtype=np.int64),
+        event_file=np.array(files, dtype=np.int64),
+        event_request=np.array([names.setdefault(n, len(names)) for n in requests], dtype=np.int64),
+        request_names=list(names),
+    )
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """The tables of one run; the same seed gives the same tables, byte for byte."""
+    """The tables of one run; the same seed gives the same tables, byte for byte.
+
+    `daily` and `events` are built on first use: comparisons and sweeps rarely need them.
+    """
 
     scenario: Scenario
     seed: int
     replications: int
     summary: pd.DataFrame
     stats: pd.DataFrame
-    daily: pd.DataFrame
-    events: pd.DataFrame
     metrics: dict[str, np.ndarray]
+    plan: Plan = field(repr=False)
+    chunks: tuple[Chunk, ...] = field(repr=False)
 
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return _events_table(self.name, self.plan, self.chunks)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        return _daily_table(self.name, self.plan, self.chunks)
 
 
 def run(
@@ -48,52 +109,83 @@ def run(
     *,
     replications: int | None = None,
     seed: int | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Simulate `replications` replications of `scenario` (defaults from its file)."""
-    if isinstance(scenario, LoadedScenario):
-        scenario = scenario.scenario
-    reps = scenario.scenario.replications if replications is None else replications
-    seed = scenario.scenario.seed if seed is None else seed
+    return run_many([scenario], replications=replications, seed=seed, executor=executor,
+                    progress=progress)[0]
+
+
+def run_many(
+    scenarios: Sequence[Scenario | LoadedScenario],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> list[RunResult]:
+    """Run several scenarios with one seed and one number of replications.
+
+    Seed and replications default to the first scenario's; sharing them gives the
+    scenarios common random numbers. The work is split into chunks of replications so
+    that an executor with several workers keeps them all busy.
+    """
+    plain = [s.scenario if isinstance(s, LoadedScenario) else s for s in scenarios]
+    if not plain:
+        return []
+    first = plain[0].scenario
+    reps = first.replications if replications is None else replications
+    seed = first.seed if seed is None else seed
     if reps < 1:
         raise ValueError("replications must be at least 1")
-    plan = compile_plan(scenario)
-    results = []
-    for r in range(reps):
-        results.append(simulate(plan, seed, r))
+    executor = executor or SerialExecutor()
+    spans = _spans(reps, executor.workers)
+    tasks = [(i, s, seed, lo, hi) for i, s in enumerate(plain) for lo, hi in spans]
+    gathered: list[list[Chunk]] = [[] for _ in plain]
+    done, total = 0, reps * len(plain)
+    for _, (i, chunk) in executor.map_unordered(simulate_chunk, tasks):
+        gathered[i].append(chunk)
+        done += chunk.hi - chunk.lo
         if progress is not None:
-            progress(r + 1, reps)
-    return collect(scenario, plan, seed, results)
+            progress(done, total)
+    return [collect(s, seed, chunks) for s, chunks in zip(plain, gathered)]
 
 
-def collect(scenario: Scenario, plan: Plan, seed: int,
-            results: list[ReplicationResult]) -> RunResult:
-    """Build the run's tables from replication results, once per run."""
+def _spans(reps: int, workers: int) -> list[tuple[int, int]]:
+    # Serially, small chunks only pace the progress bar; in parallel, a few chunks per
+    # worker balance the load without paying much per task.
+    count = 50 if workers == 1 else 4 * workers
+    size = max(1, -(-reps // count))
+    return [(lo, min(lo + size, reps)) for lo in range(0, reps, size)]
+
+
+def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult:
+    """Build the run's summary and statistics from its chunks, in replication order."""
+    chunks = tuple(sorted(chunks, key=lambda c: c.lo))
+    plan = compile_plan(scenario)
     name = scenario.name
-    results = sorted(results, key=lambda r: r.replication)
-    metrics = {m: np.array([r.counts[m] for r in results], dtype=np.int64) for m in COUNTS}
-    metrics["first_transfer_days"] = np.array([r.first_transfer_days for r in results])
-    metrics["last_transfer_days"] = np.array([r.last_transfer_days for r in results])
-    replication = np.array([r.replication for r in results], dtype=np.int64)
+    counts = np.concatenate([c.counts for c in chunks])
+    metrics = {m: counts[:, j] for j, m in enumerate(COUNTS)}
+    metrics["first_transfer_days"] = np.concatenate([c.first_transfer_days for c in chunks])
+    metrics["last_transfer_days"] = np.concatenate([c.last_transfer_days for c in chunks])
+    replication = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
 
-    summary = pd.DataFrame({"scenario": name, "replication": replication, "seed": seed})
-    for m in ("requested", *STATES):
-        summary[m] = metrics[m]
-    summary["first_transfer"] = iso_times(plan.start, metrics["first_transfer_days"])
-    summary["last_transfer"] = iso_times(plan.start, metrics["last_transfer_days"])
-    for m in ("transferred_tin_path", "transferred_incomplete_address", "transfers"):
-        summary[m] = metrics[m]
-
-    events = _events_table(name, plan, results)
+    columns: dict[str, object] = {"scenario": name, "replication": replication, "seed": seed}
+    columns.update({m: metrics[m] for m in ("requested", *STATES)})
+    columns["first_transfer"] = iso_times(plan.start, metrics["first_transfer_days"])
+    columns["last_transfer"] = iso_times(plan.start, metrics["last_transfer_days"])
+    columns.update({m: metrics[m] for m in
+                    ("transferred_tin_path", "transferred_incomplete_address", "transfers")})
     return RunResult(
         scenario=scenario,
         seed=seed,
-        replications=len(results),
-        summary=summary,
+        replications=len(replication),
+        summary=pd.DataFrame(columns),
         stats=stats_table(name, metrics),
-        daily=_daily_table(name, plan, results),
-        events=events,
         metrics=metrics,
+        plan=plan,
+        chunks=chunks,
     )
 
 
@@ -108,72 +200,51 @@ def iso_times(start: dt.datetime, days: np.ndarray) -> np.ndarray:
     return text
 
 
-def _flat_events(results: list[ReplicationResult]):
-    n = sum(len(r.events) for r in results)
-    rep = np.empty(n, dtype=np.int64)
-    t = np.empty(n)
-    code = np.empty(n, dtype=np.int8)
-    records = np.empty(n, dtype=np.int64)
-    request: list[str] = []
-    file = np.empty(n, dtype=np.int64)
-    i = 0
-    for r in results:
-        k = len(r.events)
-        if k:
-            times, names, files, codes, counts = zip(*r.events)
-            rep[i : i + k] = r.replication
-            t[i : i + k] = times
-            code[i : i + k] = codes
-            records[i : i + k] = counts
-            file[i : i + k] = files
-            request.extend(names)
-        i += k
-    return rep, t, code, records, request, file
+def _cat(chunks: Sequence[Chunk], name: str) -> np.ndarray:
+    return np.concatenate([getattr(c, name) for c in chunks])
 
 
-def _events_table(name: str, plan: Plan, results: list[ReplicationResult]) -> pd.DataFrame:
-    rep, t, code, records, request, file = _flat_events(results)
-    labels = np.array([e.label for e in Event], dtype=object)
+def _events_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFrame:
+    file = _cat(chunks, "event_file")
+    request = np.concatenate(
+        [np.array(c.request_names, dtype=object)[c.event_request] if c.request_names
+         else np.array([], dtype=object) for c in chunks]
+    )
     return pd.DataFrame(
         {
             "scenario": name,
-            "replication": rep,
-            "time": iso_times(plan.start, t),
-            "request": np.array(request, dtype=object),
+            "replication": _cat(chunks, "event_replication"),
+            "time": iso_times(plan.start, _cat(chunks, "event_days")),
+            "request": request,
             "file": pd.arrays.IntegerArray(file, mask=file == 0),
-            "event": labels[code.astype(np.int64)],
-            "records": records,
+            "event": EVENT_LABELS[_cat(chunks, "event_code")],
+            "records": _cat(chunks, "event_records"),
         }
     )
 
 
-def _daily_table(name: str, plan: Plan, results: list[ReplicationResult]) -> pd.DataFrame:
+def _daily_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFrame:
     """Cumulative records in each state at the end of each day, per replication."""
-    rep_ids = np.array([r.replication for r in results], dtype=np.int64)
-    n_reps, n_days = len(results), plan.days
-    rep, t, code, records, _, _ = _flat_events(results)
-    row = np.searchsorted(rep_ids, rep) if n_reps else rep
-    cell = row * n_days + np.minimum(np.floor(t).astype(np.int64), n_days - 1)
+    rep_ids = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
+    n_reps, n_days = len(rep_ids), plan.days
+    rep, code, records = (_cat(chunks, k) for k in ("event_replication", "event_code",
+                                                    "event_records"))
+    row = np.searchsorted(rep_ids, rep)
+    day = np.minimum(np.floor(_cat(chunks, "event_days")).astype(np.int64), n_days - 1)
+    cell = row * n_days + day
 
     def cumulative(event: Event) -> np.ndarray:
         mask = code == event
         counts = np.bincount(cell[mask], weights=records[mask], minlength=n_reps * n_days)
         return counts.reshape(n_reps, n_days).cumsum(axis=1).astype(np.int64).ravel()
 
-    columns = {"requested": cumulative(Event.ARRIVED)}
-    for event, state in TERMINAL_EVENTS.items():
-        columns[state] = cumulative(event)
-    columns["pending"] = columns["requested"] - sum(columns[s] for s in TERMINAL_EVENTS.values())
+    states = {"requested": cumulative(Event.ARRIVED)}
+    states.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()})
+    states["pending"] = states["requested"] - sum(states[s] for s in TERMINAL_EVENTS.values())
     dates = np.datetime_as_string(
         np.datetime64(plan.start.date(), "D") + np.arange(n_days), unit="D"
     ).astype(object)
-    table = pd.DataFrame(
-        {
-            "scenario": name,
-            "replication": np.repeat(rep_ids, n_days),
-            "date": np.tile(dates, n_reps),
-        }
-    )
-    for state in ("requested", *STATES):
-        table[state] = columns[state]
-    return table
+    columns = {"scenario": name, "replication": np.repeat(rep_ids, n_days),
+               "date": np.tile(dates, n_reps)}
+    columns.update({s: states[s] for s in ("requested", *STATES)})
+    return pd.DataFrame(columns)
