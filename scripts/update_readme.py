@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import flowsim
+from flowsim.compare import compare, headline_markdown
 from flowsim.record import record_table_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,11 +26,20 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
+def library_comparison():
+    """The baseline against every what-if file in scenarios/, as the README shows them."""
+    scenarios = ROOT / "scenarios"
+    others = [flowsim.load(p) for p in sorted(scenarios.glob("*.toml"))
+              if p.name not in ("baseline.toml", "targets.toml")]
+    return compare(flowsim.load(scenarios / "baseline.toml"), others)
+
+
 def main() -> int:
     readme = ROOT / "README.md"
-    baseline = flowsim.run(flowsim.load(ROOT / "scenarios" / "baseline.toml"))
+    comparison = library_comparison()
     text = replace_block(readme.read_text(encoding="utf-8"), "record-table",
-                         record_table_markdown(baseline))
+                         record_table_markdown(comparison.baseline))
+    text = replace_block(text, "library-table", headline_markdown(comparison))
     readme.write_text(text, encoding="utf-8")
     print(f"updated {readme}")
     return 0

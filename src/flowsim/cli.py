@@ -6,12 +6,16 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 from . import __version__
 from .errors import ScenarioError
+from .compare import Comparison, compare
+from .executors import EXECUTORS, Executor, make_executor
 from .experiment import RunResult, iso_times, run
-from .export import write_results
+from .export import write_comparison, write_results
+from .sweep import parse_vary, sweep
 from .scenario import load
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -39,6 +43,30 @@ _positive_int = _whole_number(1)
 _seed = _whole_number(0)
 
 
+def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="override a value, e.g. --set notice.0.hours=72 (repeatable)")
+    if not run_options:
+        return common
+    common.add_argument("--replications", "-n", type=_positive_int, metavar="N",
+                        help="replications (default: the scenario's scenario.replications)")
+    common.add_argument("--seed", type=_seed, metavar="S",
+                        help="seed (default: the scenario's scenario.seed)")
+    common.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+    common.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                        help="worker processes (default 1); results are the same for any N")
+    common.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="local processes (default) or a Dask cluster")
+    common.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --executor dask: the scheduler, e.g. tcp://host:8786 "
+                        "(default: start a local Dask cluster of --jobs workers)")
+    common.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress bar and no summary, only errors")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="flowsim",
@@ -49,40 +77,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flowsim {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    common = _common_options()
 
-    p = commands.add_parser("run", help="run a scenario and write its CSV files",
+    p = commands.add_parser("run", parents=[common], help="run a scenario and write its CSV files",
                             description="Run a scenario's replications and write summary.csv, "
-                            "stats.csv, daily.csv, events.csv and manifest.json.")
+                            "stats.csv, daily.csv, events.csv and manifest.json into --out "
+                            "(default results/<scenario name>/).")
     p.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
-    p.add_argument("--replications", "-n", type=_positive_int, metavar="N",
-                   help="replications to run (default: the file's scenario.replications)")
-    p.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the file's scenario.seed)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a value, e.g. --set notice.0.hours=72 (repeatable)")
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="output folder (default: results/<scenario name>)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
-    v = commands.add_parser("validate", help="check scenario files without running them",
+    c = commands.add_parser(
+        "compare", parents=[common], help="compare what-if scenarios with a baseline",
+        description="Run a baseline and other scenarios with the same seed and replications "
+        "and write comparison.csv (each metric's mean and its difference from the baseline, "
+        "with a paired 95%% interval) and each scenario's own files into --out "
+        "(default results/compare-<baseline name>/). --set applies to every scenario.")
+    c.add_argument("baseline", metavar="BASELINE.toml")
+    c.add_argument("others", nargs="+", metavar="OTHER.toml")
+
+    w = commands.add_parser(
+        "sweep", parents=[common], help="run a scenario over a grid of values",
+        description="Run a full-factorial grid over scenario keys and write sweep.csv (point, "
+        "the varied values, replication, metric, value), sweep_stats.csv and points.csv into "
+        "--out (default results/<scenario name>-sweep/). Finished points are kept as they "
+        "finish; rerun an interrupted sweep with --resume to skip them.")
+    w.add_argument("scenario", metavar="SCENARIO.toml")
+    w.add_argument("--vary", action="append", default=[], required=True, metavar="KEY=VALUES",
+                   help="a key and its values: KEY=v1,v2,... or KEY=low:high:count "
+                   "(e.g. notice.0.hours=0,24,72 or matching.tin_rate=0.02:0.06:5); repeatable")
+    w.add_argument("--resume", action="store_true",
+                   help="keep the finished points of an interrupted sweep with the same settings")
+
+    v = commands.add_parser("validate", parents=[_common_options(run_options=False)],
+                            help="check scenario files without running them",
                             description="Check scenario files: exit 0 if all are valid, "
                             "2 with the file, key and reason of the first problem otherwise.")
     v.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="check with this override applied (repeatable)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _run(args)
-        return _validate(args)
+        return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"flowsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("flowsim: interrupted; no results were written", file=sys.stderr)
+        if args.command == "sweep":
+            print("flowsim: interrupted; the finished points are kept: rerun the same command "
+                  "with --resume to go on", file=sys.stderr)
+        else:
+            print("flowsim: interrupted; no results were written", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so, and keep the traceback for the report
         traceback.print_exc()
@@ -90,35 +135,94 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _validate(args: argparse.Namespace) -> int:
     for name in args.scenarios:
         s = load(name, args.overrides).scenario
-        print(f"{name}: ok ({s.name}: {len(s.requests)} requests, "
-              f"{len(s.request_streams)} streams, {len(s.notice)} notice rules, "
-              f"injunction {'on ' + s.injunction.at.date().isoformat() if s.injunction.enabled else 'off'})")
+        injunction = f"on {s.injunction.at:%Y-%m-%d}" if s.injunction.enabled else "off"
+        print(f"{name}: ok ({s.name}: {_plural(len(s.requests), 'request')}, "
+              f"{_plural(len(s.request_streams), 'stream')}, "
+              f"{_plural(len(s.notice), 'notice rule')}, injunction {injunction})")
     return EXIT_OK
+
+
+def _output_folder(args: argparse.Namespace, default: Path) -> Path:
+    out = args.out if args.out is not None else default
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("is a file, not a folder", key=str(out), source="--out")
+    return out
+
+
+@contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Executor]:
+    executor = make_executor(args.executor, args.jobs, args.scheduler)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+def _progress(args: argparse.Namespace, unit: str):
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    return lambda done, total: _progress_bar(done, total, unit)
 
 
 def _run(args: argparse.Namespace) -> int:
     loaded = load(args.scenario, args.overrides)
-    out = args.out if args.out is not None else Path("results") / loaded.scenario.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("is a file, not a folder", key="--out", source=str(out))
-    progress = None if args.quiet or not sys.stderr.isatty() else _progress_bar
-    result = run(loaded, replications=args.replications, seed=args.seed, progress=progress)
+    out = _output_folder(args, Path("results") / loaded.scenario.name)
+    with _executor(args) as executor:
+        result = run(loaded, replications=args.replications, seed=args.seed, executor=executor,
+                     progress=_progress(args, "replications"))
     write_results(result, out, loaded=loaded, overrides=args.overrides)
     if not args.quiet:
         print(headline(result, out))
     return EXIT_OK
 
 
-def _progress_bar(done: int, total: int) -> None:
+def _compare(args: argparse.Namespace) -> int:
+    loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
+    out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}")
+    with _executor(args) as executor:
+        comparison = compare(loaded[0], loaded[1:], replications=args.replications,
+                             seed=args.seed, executor=executor,
+                             progress=_progress(args, "replications"))
+    write_comparison(comparison, out, loaded=loaded, overrides=args.overrides)
+    if not args.quiet:
+        print(comparison_text(comparison, out))
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    loaded = load(args.scenario, args.overrides)
+    varies = [parse_vary(text) for text in args.vary]
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep")
+    with _executor(args) as executor:
+        result = sweep(loaded, varies, out, replications=args.replications, seed=args.seed,
+                       executor=executor, progress=_progress(args, "points"), resume=args.resume)
+    if not args.quiet:
+        print(f"{loaded.scenario.name}: {_plural(len(result.points), 'point')} -> {out}/")
+        for _, row in result.failed.iterrows():
+            print(f"  point {row['point']} failed: {row['error']}")
+        if len(result.failed):
+            print(f"  {len(result.failed)} of {len(result.points)} points failed; "
+                  "see points.csv")
+    return EXIT_OK
+
+
+COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "validate": _validate}
+
+
+def _progress_bar(done: int, total: int, unit: str) -> None:
     step = max(1, total // 100)
     if done % step and done != total:
         return
     width = 30
     filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
     if done == total:
         sys.stderr.write("\r" + " " * (width + 40) + "\r")
     sys.stderr.flush()
@@ -151,3 +255,26 @@ def _pair(low: float, high: float) -> str:
     if low != low:  # NaN: one replication has no interval
         return "-"
     return f"{low:,.0f} to {high:,.0f}"
+
+
+def comparison_text(comparison: Comparison, out: Path) -> str:
+    """Records transferred per scenario and the paired difference from the baseline."""
+    base = comparison.baseline
+    lines = [f"compare: {_plural(len(comparison.results), 'scenario')}, {base.replications} "
+             f"replications each, seed {base.seed} -> {out}/",
+             f"  {'records transferred':<26}{'mean':>12}  {'95% CI':>22}  "
+             f"{'difference from ' + base.name + ' (paired 95% CI)':>44}"]
+    for result in comparison.results:
+        row = comparison.row(result.name)
+        diff = ("" if result is base else
+                f"{row['diff_mean']:+,.0f} ({_signed_pair(row['diff_ci95_low'], row['diff_ci95_high'])})")
+        lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
+                     f"{_pair(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
+    lines.append("  every metric, with its paired difference: comparison.csv")
+    return "\n".join(lines)
+
+
+def _signed_pair(low: float, high: float) -> str:
+    if low != low:
+        return "-"
+    return f"{low:+,.0f} to {high:+,.0f}"

@@ -70,7 +70,8 @@ class DaskExecutor:
     Workers of a remote cluster need flowsim installed at the same version.
     """
 
-    def __init__(self, scheduler: str | None = None, workers: int = 2) -> None:
+    def __init__(self, scheduler: str | None = None, workers: int = 2,
+                 timeout_seconds: float = 10.0) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -81,13 +82,13 @@ class DaskExecutor:
         self._cluster = None
         if scheduler:
             try:
-                self._client = Client(scheduler, timeout="10s")
+                self._client = Client(scheduler, timeout=timeout_seconds)
             except (OSError, TimeoutError) as exc:
                 raise ScenarioError(f"cannot reach the Dask scheduler ({exc})",
                                     key=scheduler, source="--scheduler") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None)
+                                         dashboard_address=":0")
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 

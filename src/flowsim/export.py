@@ -10,9 +10,13 @@ import shutil
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import pandas as pd
 
 from . import __version__
+from .compare import Comparison
 from .experiment import RunResult
 from .scenario import LoadedScenario
 
@@ -34,11 +38,11 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -46,9 +50,7 @@ def _jsonable(value: Any) -> Any:
 
 def manifest(result: RunResult, loaded: LoadedScenario | None,
              overrides: list[str], checksums: dict[str, str]) -> dict[str, Any]:
-    inputs = (
-        [{"path": str(p), "sha256": sha256_of(p)} for p in loaded.files] if loaded else []
-    )
+    inputs = input_hashes(loaded.files) if loaded else []
     return {
         "scenario": result.name,
         "seed": result.seed,
@@ -57,35 +59,78 @@ def manifest(result: RunResult, loaded: LoadedScenario | None,
         "packages": package_versions(),
         "inputs": inputs,
         "overrides": list(overrides),
-        "resolved_scenario": _jsonable(result.scenario.to_toml_dict()),
+        "resolved_scenario": jsonable(result.scenario.to_toml_dict()),
         "files": checksums,
     }
 
 
-def write_results(result: RunResult, out: Path, *, loaded: LoadedScenario | None = None,
-                  overrides: list[str] | tuple[str, ...] = ()) -> Path:
-    """Write the run's tables and manifest into `out`, replacing it only when complete.
-
-    Everything goes to a temporary folder beside `out` first; an interrupted write
-    leaves `out` as it was.
-    """
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside `out` that replaces `out` only if the block completes."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are for sharing
     try:
-        checksums = {}
-        for table in TABLES:
-            path = staging / f"{table}.csv"
-            getattr(result, table).to_csv(path, index=False, lineterminator="\n")
-            checksums[path.name] = sha256_of(path)
-        doc = manifest(result, loaded, list(overrides), checksums)
-        (staging / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        _replace_dir(staging, out)
+        yield staging
+        replace_dir(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> str:
+    """Write `table` as UTF-8 CSV with a header row; return its SHA-256."""
+    table.to_csv(path, index=False, lineterminator="\n")
+    return sha256_of(path)
+
+
+def write_json(doc: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None,
+                    overrides: Sequence[str]) -> None:
+    folder.mkdir(exist_ok=True)
+    checksums = {f"{t}.csv": write_csv(getattr(result, t), folder / f"{t}.csv") for t in TABLES}
+    write_json(manifest(result, loaded, list(overrides), checksums), folder / "manifest.json")
+
+
+def write_results(result: RunResult, out: Path, *, loaded: LoadedScenario | None = None,
+                  overrides: Sequence[str] = ()) -> Path:
+    """Write the run's tables and manifest into `out`, replacing it only when complete."""
+    with atomic_folder(out) as staging:
+        write_run_files(result, staging, loaded, overrides)
+    return Path(out)
+
+
+def write_comparison(comparison: Comparison, out: Path, *,
+                     loaded: Sequence[LoadedScenario | None] = (),
+                     overrides: Sequence[str] = ()) -> Path:
+    """comparison.csv and a manifest in `out`, with each scenario's run in a subfolder."""
+    loaded = list(loaded) or [None] * len(comparison.results)
+    with atomic_folder(out) as staging:
+        checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
+        for result, source in zip(comparison.results, loaded):
+            write_run_files(result, staging / result.name, source, overrides)
+        base = comparison.baseline
+        write_json({
+            "baseline": base.name,
+            "scenarios": [r.name for r in comparison.results],
+            "seed": base.seed,
+            "replications": base.replications,
+            "flowsim": __version__,
+            "packages": package_versions(),
+            "inputs": input_hashes([p for s in loaded if s for p in s.files]),
+            "overrides": list(overrides),
+            "files": checksums,
+        }, staging / "manifest.json")
+    return Path(out)
+
+
+def input_hashes(paths: Sequence[Path]) -> list[dict[str, str]]:
+    unique = list(dict.fromkeys(paths))
+    return [{"path": str(p), "sha256": sha256_of(p)} for p in unique]
 
 
 def _umask() -> int:
@@ -94,7 +139,7 @@ def _umask() -> int:
     return mask
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path) -> None:
     if not target.exists():
         os.replace(new, target)
         return

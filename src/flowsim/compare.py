@@ -1,0 +1,126 @@
+"""What-if comparisons: scenarios against a baseline, with paired differences.
+
+All scenarios run with the same seed and replications, so replication r of each shares
+its random numbers with replication r of the baseline wherever they share requests.
+The per-replication difference is then the change's effect with little noise, and its
+confidence interval (a paired one) is narrow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .executors import Executor
+from .experiment import METRICS, Progress, RunResult, run_many
+from .scenario import LoadedScenario, Scenario
+from .stats import describe
+
+COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
+                      "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The runs (baseline first) and the comparison table of comparison.csv."""
+
+    results: list[RunResult]
+    table: pd.DataFrame
+
+    @property
+    def baseline(self) -> RunResult:
+        return self.results[0]
+
+    def row(self, scenario: str, metric: str = "transferred") -> pd.Series:
+        t = self.table
+        return t[(t["scenario"] == scenario) & (t["metric"] == metric)].iloc[0]
+
+
+def compare(
+    baseline: Scenario | LoadedScenario,
+    others: Sequence[Scenario | LoadedScenario],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run `baseline` and `others` with the baseline's seed and replications (or those
+    given) and compare every metric with the baseline, replication by replication."""
+    scenarios = [baseline, *others]
+    names = [(s.scenario if isinstance(s, LoadedScenario) else s).name for s in scenarios]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ScenarioError(f"two scenarios are named {name!r}; scenario.name must differ "
+                                "so that their results can be told apart", key="scenario.name",
+                                source=_source(scenarios[i]))
+    results = run_many(scenarios, replications=replications, seed=seed, executor=executor,
+                       progress=progress)
+    return Comparison(results, comparison_table(results))
+
+
+def _source(s: Scenario | LoadedScenario) -> str:
+    return str(s.path) if isinstance(s, LoadedScenario) else s.name
+
+
+def paired_difference(other: np.ndarray, base: np.ndarray) -> dict[str, float]:
+    """Statistics of the per-replication difference other - base, where both exist."""
+    both = ~(np.isnan(other.astype(float)) | np.isnan(base.astype(float)))
+    return describe(other[both].astype(float) - base[both].astype(float))
+
+
+def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
+    base = results[0]
+    rows = []
+    for result in results:
+        stats = result.stats.set_index("metric")
+        for metric in METRICS:
+            diff = paired_difference(result.metrics[metric], base.metrics[metric])
+            s = stats.loc[metric]
+            rows.append({
+                "scenario": result.name,
+                "baseline": base.name,
+                "metric": metric,
+                "mean": s["mean"],
+                "ci95_low": s["ci95_low"],
+                "ci95_high": s["ci95_high"],
+                "diff_mean": diff["mean"],
+                "diff_ci95_low": diff["ci95_low"],
+                "diff_ci95_high": diff["ci95_high"],
+                "replications": result.replications,
+            })
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _interval(low: float, high: float, signed: bool = False) -> str:
+    fmt = "{:+,.0f}" if signed else "{:,.0f}"
+    return f"{fmt.format(low)} to {fmt.format(high)}"
+
+
+def headline_markdown(comparison: Comparison, metric: str = "transferred") -> str:
+    """A Markdown table: each what-if's question, its mean and its paired difference."""
+    base = comparison.baseline
+    lines = [
+        f"| scenario | question | records disclosed, mean (95% CI) | difference from "
+        f"{base.name} (paired 95% CI) | first disclosure, median |",
+        "|---|---|---|---|---|",
+    ]
+    for result in comparison.results:
+        row = comparison.row(result.name, metric)
+        mean = f"{row['mean']:,.0f} ({_interval(row['ci95_low'], row['ci95_high'])})"
+        diff = ("—" if result is base else f"{row['diff_mean']:+,.0f} "
+                f"({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
+        question = result.scenario.scenario.question.replace("|", "\\|")
+        first = result.stats.set_index("metric").loc["first_transfer_days"]
+        when = ("none" if first["replications"] == 0 else
+                f"{result.scenario.scenario.start + dt.timedelta(days=first['p50']):%Y-%m-%d}")
+        lines.append(f"| `{result.name}` | {question} | {mean} | {diff} | {when} |")
+    lines.append("")
+    lines.append(f"{base.replications} replications each, seed {base.seed}, common random "
+                 "numbers across scenarios.")
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Serial, process-pool and Dask runs give the same results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import flowsim
+from flowsim import cli
+from flowsim.compare import compare
+from flowsim.errors import ScenarioError
+from flowsim.executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
+from flowsim.sweep import parse_vary, sweep
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+BASELINE = SCENARIOS / "baseline.toml"
+REPS = 23  # not a multiple of the chunk count, so the last chunk is short
+
+
+def assert_same_run(a, b):
+    for table in ("summary", "stats", "events", "daily"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return flowsim.load(SCENARIOS / "no_injunction_resubmit.toml")
+
+
+@pytest.fixture(scope="module")
+def serial(loaded):
+    return flowsim.run(loaded, replications=REPS)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    executor = PoolExecutor(2)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    pytest.importorskip("distributed")
+    executor = DaskExecutor(workers=2)
+    yield executor
+    executor.close()
+
+
+def test_process_pool_gives_the_serial_result(loaded, serial, pool):
+    assert_same_run(flowsim.run(loaded, replications=REPS, executor=pool), serial)
+
+
+def test_dask_gives_the_serial_result(loaded, serial, dask_executor):
+    assert dask_executor.workers == 2
+    assert_same_run(flowsim.run(loaded, replications=REPS, executor=dask_executor), serial)
+
+
+def test_compare_in_parallel_gives_the_serial_table(pool):
+    base = flowsim.load(BASELINE)
+    others = [flowsim.load(SCENARIOS / "notice_72h.toml")]
+    a = compare(base, others, replications=REPS)
+    b = compare(base, others, replications=REPS, executor=pool)
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+@pytest.mark.parametrize("which", ["pool", "dask"])
+def test_sweep_files_do_not_depend_on_the_executor(tmp_path, which, request):
+    executor = request.getfixturevalue("pool" if which == "pool" else "dask_executor")
+    loaded = flowsim.load(BASELINE)
+    varies = [parse_vary("notice.0.from=2025-04-07,2025-09-05"), parse_vary("notice.0.relief=0,0.5")]
+    sweep(loaded, varies, tmp_path / "serial", replications=6)
+    sweep(loaded, varies, tmp_path / "parallel", replications=6, executor=executor)
+    for name in ("sweep.csv", "sweep_stats.csv", "points.csv", "manifest.json"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+
+
+def test_progress_counts_every_replication_in_parallel(loaded, pool):
+    seen = []
+    flowsim.run(loaded, replications=REPS, executor=pool, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (REPS, REPS)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_make_executor_picks_by_jobs():
+    assert isinstance(make_executor("local", 1), SerialExecutor)
+    executor = make_executor("local", 2)
+    try:
+        assert isinstance(executor, PoolExecutor) and executor.workers == 2
+    finally:
+        executor.close()
+
+
+def test_scheduler_without_dask_is_bad_input():
+    with pytest.raises(ScenarioError, match="goes with --executor dask"):
+        make_executor("local", 1, "tcp://127.0.0.1:8786")
+
+
+def test_run_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
+    for folder, extra in (("one", []), ("two", ["--jobs", "2"])):
+        assert cli.main(["run", str(BASELINE), "-n", "9", "--out", str(tmp_path / folder),
+                         "-q", *extra]) == 0
+    for name in ("summary.csv", "stats.csv", "daily.csv", "events.csv", "manifest.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_run_command_on_a_local_dask_cluster(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    assert cli.main(["run", str(BASELINE), "-n", "9", "--out", str(tmp_path / "one"), "-q"]) == 0
+    assert cli.main(["run", str(BASELINE), "-n", "9", "--out", str(tmp_path / "dask"), "-q",
+                     "--executor", "dask", "--jobs", "2"]) == 0
+    assert (tmp_path / "one" / "summary.csv").read_bytes() == \
+        (tmp_path / "dask" / "summary.csv").read_bytes()
+
+
+def test_unreachable_scheduler_is_bad_input():
+    pytest.importorskip("distributed")
+    with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler") as err:
+        DaskExecutor("tcp://127.0.0.1:1", timeout_seconds=1)
+    assert err.value.source == "--scheduler"

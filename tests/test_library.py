@@ -1,0 +1,71 @@
+"""The what-if library in scenarios/: complete, cited, and shown in the README."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import flowsim
+from flowsim.compare import headline_markdown
+
+ROOT = Path(__file__).parents[1]
+SCENARIOS = ROOT / "scenarios"
+WHAT_IFS = sorted(p for p in SCENARIOS.glob("*.toml") if p.name not in ("baseline.toml",
+                                                                         "targets.toml"))
+TEXT_KEYS = {"name", "title", "question", "extends", "dist"}
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_library_has_at_least_eight_what_ifs():
+    assert len(WHAT_IFS) >= 8
+
+
+@pytest.mark.parametrize("path", WHAT_IFS, ids=[p.stem for p in WHAT_IFS])
+def test_each_what_if_extends_the_baseline_and_asks_a_question(path):
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw["extends"] == "baseline.toml"
+    s = flowsim.load(path).scenario
+    assert s.name == path.stem
+    assert s.scenario.question.startswith("What if") and s.scenario.question.endswith("?")
+
+
+@pytest.mark.parametrize("path", [SCENARIOS / "baseline.toml", *WHAT_IFS],
+                         ids=["baseline", *[p.stem for p in WHAT_IFS]])
+def test_every_number_cites_the_record_or_is_an_assumption(path):
+    """A line that sets a number carries FACTS or ASSUMPTION in its own comment or in the
+    comment block above it (a block covers the lines after it up to a blank line)."""
+    block: list[str] = []
+    after_code = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        code, _, comment = line.partition("#")
+        if not line.strip():
+            block, after_code = [], False
+            continue
+        if not code.strip():
+            block = [comment] if after_code else block + [comment]
+            after_code = False
+            continue
+        after_code = True
+        key, _, value = code.partition("=")
+        if key.strip() not in TEXT_KEYS and re.search(r"\d", value):
+            cited = " ".join([comment, *block])
+            assert "FACTS" in cited or "ASSUMPTION" in cited, f"{path.name}:{number}: {line}"
+
+
+def test_readme_library_table_is_the_one_the_code_produces():
+    comparison = load_script("update_readme").library_comparison()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- library-table:start -->\n(.*?)\n<!-- library-table:end -->",
+                      readme, re.S)
+    assert block, "README.md lacks the library-table markers"
+    assert block.group(1) == headline_markdown(comparison)
