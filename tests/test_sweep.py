@@ -146,3 +146,33 @@ def test_sweep_command_with_an_unknown_key_exits_2(tmp_path, capsys):
     assert code == 2
     assert "--vary: notice.0.hour: the scenario has no such key" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_in_a_real_process_keeps_finished_points_for_resume(tmp_path):
+    """SIGINT mid-sweep: exit 130, finished points kept, --resume ends like a clean run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    args = ["sweep", str(BASELINE), "--vary", "matching.tin_rate=0.02:0.05:16", "-n", "150",
+            "--out", str(tmp_path / "cut")]
+    proc = subprocess.Popen([sys.executable, "-m", "flowsim", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    points = tmp_path / "cut.partial" / "points"
+    deadline = time.monotonic() + 60
+    while not list(points.glob("*.csv")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    kept = len(list(points.glob("*.csv")))
+    assert 1 <= kept < 16
+    assert not (tmp_path / "cut").exists()
+
+    assert cli.main([*args, "--resume", "-q"]) == 0
+    cli.main(["sweep", str(BASELINE), "--vary", "matching.tin_rate=0.02:0.05:16", "-n", "150",
+              "--out", str(tmp_path / "clean"), "-q"])
+    for name in FILES:
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes()
