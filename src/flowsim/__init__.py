@@ -12,8 +12,17 @@ court's transfer rules, run from TOML scenario files.
 __version__ = "0.1.0"
 
 from .errors import ConservationError, ScenarioError  # noqa: E402
-from .experiment import RunResult, run  # noqa: E402
 from .scenario import LoadedScenario, Scenario, load  # noqa: E402
+
+
+def __getattr__(name: str):
+    # The experiment layer pulls in pandas; `flowsim validate` and `flowsim explain`
+    # need only the scenario layer, so it loads on first use.
+    if name in ("run", "RunResult"):
+        from . import experiment
+
+        return getattr(experiment, name)
+    raise AttributeError(f"module 'flowsim' has no attribute {name!r}")
 
 __all__ = [
     "ConservationError",

@@ -7,16 +7,16 @@ import sys
 import traceback
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import __version__
 from .errors import ScenarioError
-from .compare import Comparison, compare
 from .executors import EXECUTORS, Executor, make_executor
-from .experiment import RunResult, iso_times, run
-from .export import write_comparison, write_results
-from .sweep import parse_vary, sweep
 from .scenario import load
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+    from .experiment import RunResult
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -172,6 +172,9 @@ def _progress(args: argparse.Namespace, unit: str):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .experiment import run
+    from .export import write_results
+
     loaded = load(args.scenario, args.overrides)
     out = _output_folder(args, Path("results") / loaded.scenario.name)
     with _executor(args) as executor:
@@ -184,6 +187,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .export import write_comparison
+
     loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}")
     with _executor(args) as executor:
@@ -197,6 +203,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import parse_vary, sweep
+
     loaded = load(args.scenario, args.overrides)
     varies = [parse_vary(text) for text in args.vary]
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep")
@@ -228,7 +236,7 @@ def _progress_bar(done: int, total: int, unit: str) -> None:
     sys.stderr.flush()
 
 
-def headline(result: RunResult, out: Path) -> str:
+def headline(result: "RunResult", out: Path) -> str:
     """A short table of the run for the terminal."""
     stats = result.stats.set_index("metric")
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
@@ -240,6 +248,8 @@ def headline(result: RunResult, out: Path) -> str:
             f"  {metric:<22}{row['mean']:>14,.0f}  "
             f"{_pair(row['ci95_low'], row['ci95_high']):>24}  {_pair(row['p05'], row['p95']):>24}"
         )
+    from .experiment import iso_times
+
     first = stats.loc["first_transfer_days"]
     if first["replications"] > 0:
         start = result.scenario.scenario.start
@@ -257,7 +267,7 @@ def _pair(low: float, high: float) -> str:
     return f"{low:,.0f} to {high:,.0f}"
 
 
-def comparison_text(comparison: Comparison, out: Path) -> str:
+def comparison_text(comparison: "Comparison", out: Path) -> str:
     """Records transferred per scenario and the paired difference from the baseline."""
     base = comparison.baseline
     lines = [f"compare: {_plural(len(comparison.results), 'scenario')}, {base.replications} "

@@ -6,9 +6,17 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 STAT_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95", "replications")
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The p-quantile of Student's t distribution with `df` degrees of freedom."""
+    # scipy.special is imported here, not at the top: it costs a third of a second, and
+    # commands that never compute an interval (validate, explain) should not pay it.
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 def describe(values: np.ndarray) -> dict[str, float]:
@@ -24,7 +32,7 @@ def describe(values: np.ndarray) -> dict[str, float]:
         return {**dict.fromkeys(STAT_COLUMNS, math.nan), "replications": 0}
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else math.nan
-    half = float(sps.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
+    half = float(t_quantile(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
     p05, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
     return {
         "mean": mean,
