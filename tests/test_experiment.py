@@ -144,3 +144,18 @@ def test_time_metrics_count_only_replications_with_a_transfer():
     assert 0 < sent < 40
     assert stats.loc["first_transfer_days", "replications"] == sent
     assert (result.summary["first_transfer"] == "").sum() == 40 - sent
+
+
+def test_people_figures_are_blank_without_an_impact_table():
+    summary = flowsim.run(noisy(), replications=3).summary
+    assert summary["people_at_disclosed_addresses"].isna().all()
+
+
+def test_people_figures_carry_their_uncertainty(baseline):
+    result = flowsim.run(baseline, replications=50)
+    people = result.summary["people_at_disclosed_addresses"]
+    ratio = people / result.summary["transferred"]
+    assert ratio.between(2.5, 4.0).all() and ratio.std() > 0.1
+    stats = result.stats.set_index("metric")
+    assert stats.loc["people_in_mixed_status_households", "mean"] < \
+        stats.loc["people_at_disclosed_addresses", "mean"]

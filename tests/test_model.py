@@ -203,3 +203,15 @@ def test_ledger_close_reports_a_breach():
     ledger.totals["transferred"] += 3  # records appearing from nowhere
     with pytest.raises(ConservationError, match="requested"):
         ledger.close(0)
+
+
+def test_impact_counts_people_at_disclosed_addresses():
+    r = one(scenario(impact={"persons_per_address": 3, "mixed_status_share": 1.0}))
+    assert r.counts["people_at_disclosed_addresses"] == 3000
+    assert r.counts["people_in_mixed_status_households"] == 3000
+
+
+def test_impact_counts_only_disclosed_files():
+    s = scenario(impact={"persons_per_address": 3, "mixed_status_share": 0.5},
+                 notice=[{"from": day(0), "hours": 24, "relief": 1.0}])
+    assert one(s).counts["people_at_disclosed_addresses"] == 0

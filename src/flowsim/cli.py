@@ -240,12 +240,15 @@ def headline(result: "RunResult", out: Path) -> str:
     """A short table of the run for the terminal."""
     stats = result.stats.set_index("metric")
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
-             f"  {'records':<22}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
+             f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
     for metric in ("requested", "rejected", "unmatched", "transferred", "blocked_notice",
-                   "blocked_injunction", "pending", "transferred_tin_path"):
+                   "blocked_injunction", "pending", "transferred_tin_path",
+                   "people_at_disclosed_addresses", "people_in_mixed_status_households"):
         row = stats.loc[metric]
+        if row["replications"] == 0:
+            continue
         lines.append(
-            f"  {metric:<22}{row['mean']:>14,.0f}  "
+            f"  {metric:<34}{row['mean']:>14,.0f}  "
             f"{_pair(row['ci95_low'], row['ci95_high']):>24}  {_pair(row['p05'], row['p95']):>24}"
         )
     from .experiment import iso_times

@@ -8,6 +8,7 @@ parameters by name and never evaluates text.
 What a value may be depends on its kind:
 
 - `duration`: days or hours, a number >= 0; draws below zero count as zero.
+- `amount`: any other quantity >= 0 (people per address); likewise floored at zero.
 - `positive`: a throughput, a number > 0; distributions must stay above zero.
 - `count`: records, a whole number >= 0; draws are rounded and floored at zero.
 - `rate`: a probability or share, between 0 and 1; distributions must stay inside.
@@ -22,7 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-Kind = Literal["duration", "positive", "count", "rate"]
+Kind = Literal["duration", "amount", "positive", "count", "rate"]
 
 
 class ParamError(ValueError):
@@ -320,7 +321,7 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
                 f"must stay above 0, and {dist.name} can reach {low:g}; "
                 "use lognormal, or uniform/triangular with low > 0"
             )
-    elif kind in ("duration", "count"):
+    elif kind in ("duration", "amount", "count"):
         if fixed and low < 0:
             raise ParamError(f"must not be negative (got {low:g})")
         if isinstance(dist, (Uniform, Triangular)) and low < 0:
@@ -335,6 +336,6 @@ def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:
     value = dist.sample(rng)
     if kind == "count":
         return float(max(0, round(value)))
-    if kind == "duration":
+    if kind in ("duration", "amount"):
         return max(0.0, value)
     return value

@@ -26,8 +26,18 @@ from .stats import stats_table
 Progress = Callable[[int, int], None]
 
 TIME_METRICS = ("first_transfer_days", "last_transfer_days")
+IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_households")
 METRICS = (*COUNTS, *TIME_METRICS)
 EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
+
+
+def replication_metrics(scenario: Scenario, result) -> list[float | int]:
+    """One replication's value of each of METRICS; NaN where the scenario cannot say."""
+    values: list[float | int] = [result.counts[m] for m in COUNTS]
+    if scenario.impact is None:
+        for m in IMPACT_METRICS:
+            values[COUNTS.index(m)] = np.nan
+    return [*values, result.first_transfer_days, result.last_transfer_days]
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,11 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
     plan = compile_plan(scenario)
     name = scenario.name
     counts = np.concatenate([c.counts for c in chunks])
-    metrics = {m: counts[:, j] for j, m in enumerate(COUNTS)}
+    metrics: dict[str, np.ndarray] = {m: counts[:, j] for j, m in enumerate(COUNTS)}
+    if scenario.impact is None:
+        # Without [impact] these are unknown, not zero.
+        for m in IMPACT_METRICS:
+            metrics[m] = np.full(len(counts), np.nan)
     metrics["first_transfer_days"] = np.concatenate([c.first_transfer_days for c in chunks])
     metrics["last_transfer_days"] = np.concatenate([c.last_transfer_days for c in chunks])
     replication = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
@@ -176,7 +190,8 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
     columns["first_transfer"] = iso_times(plan.start, metrics["first_transfer_days"])
     columns["last_transfer"] = iso_times(plan.start, metrics["last_transfer_days"])
     columns.update({m: metrics[m] for m in
-                    ("transferred_tin_path", "transferred_incomplete_address", "transfers")})
+                    ("transferred_tin_path", "transferred_incomplete_address", "transfers",
+                     *IMPACT_METRICS)})
     return RunResult(
         scenario=scenario,
         seed=seed,

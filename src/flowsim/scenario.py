@@ -50,6 +50,7 @@ def _param_type(kind: D.Kind) -> Any:
 
 
 Duration = _param_type("duration")
+Amount = _param_type("amount")
 Positive = _param_type("positive")
 Count = _param_type("count")
 Rate = _param_type("rate")
@@ -147,6 +148,13 @@ class Injunction(_Table):
     halts_upstream: bool = True
 
 
+class Impact(_Table):
+    """Who lives at a disclosed address: figures for a workshop, all assumptions."""
+
+    persons_per_address: Amount
+    mixed_status_share: Rate
+
+
 class Scenario(_Table):
     scenario: Meta
     requests: list[Request] = []
@@ -156,6 +164,7 @@ class Scenario(_Table):
     approval: Approval = Approval()
     notice: list[Notice] = []
     injunction: Injunction = Injunction(enabled=False)
+    impact: Impact | None = None
 
     @property
     def name(self) -> str:

@@ -30,9 +30,9 @@ import pandas as pd
 from . import __version__
 from .errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .experiment import METRICS
+from .experiment import METRICS, replication_metrics
 from .export import jsonable, replace_dir, package_versions, sha256_of, write_csv, write_json
-from .model import COUNTS, compile_plan, simulate
+from .model import compile_plan, simulate
 from .scenario import SET_SOURCE, LoadedScenario, Scenario
 from .stats import STAT_COLUMNS, describe
 
@@ -156,8 +156,7 @@ def run_point(task: tuple[Point, Scenario, int, int, tuple[str, ...]]) -> tuple[
         writer.writerow(columns)
         for r in range(replications):
             result = simulate(plan, seed, r)
-            values = [*(result.counts[m] for m in COUNTS), result.first_transfer_days,
-                      result.last_transfer_days]
+            values = replication_metrics(scenario, result)
             for metric, value in zip(METRICS, values):
                 writer.writerow([point.index, *point.values, r, metric, _metric_text(value)])
         return point.index, buffer.getvalue(), ""

@@ -137,9 +137,20 @@ class _Replication:
             yield env.timeout(window_days)
             if relieved:
                 return ledger.settle(env.now, name, file, Event.BLOCKED_NOTICE, records)
+        people, mixed = self.impact(key, records)
         ledger.transfer(env.now, name, file, records, tin_path_records=tin_path,
-                        incomplete_address_records=incomplete)
+                        incomplete_address_records=incomplete, people=people,
+                        mixed_status_people=mixed)
         return None
+
+    def impact(self, key: int, records: int) -> tuple[int, int]:
+        """People living at a disclosed file's addresses, and of them in mixed-status homes."""
+        plan = self.plan
+        if plan.persons_per_address is None or plan.mixed_status_share is None:
+            return 0, 0
+        rng = self.rng(Stage.IMPACT, key)
+        people = round(records * draw(plan.persons_per_address, "amount", rng))
+        return people, int(rng.binomial(people, draw(plan.mixed_status_share, "rate", rng)))
 
 
 def _rule_for(rules: tuple[NoticePlan, ...], t_days: float, records: int) -> NoticePlan | None:

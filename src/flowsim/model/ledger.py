@@ -44,7 +44,8 @@ TERMINAL_EVENTS = {
     Event.BLOCKED_INJUNCTION: "blocked_injunction",
 }
 # Per-replication counts in summary.csv, in column order.
-COUNTS = ("requested", *STATES, "transferred_tin_path", "transferred_incomplete_address", "transfers")
+COUNTS = ("requested", *STATES, "transferred_tin_path", "transferred_incomplete_address",
+          "transfers", "people_at_disclosed_addresses", "people_in_mixed_status_households")
 # An event as logged: time in days, request name, file number (0: none), event, records.
 LoggedEvent = tuple[float, str, int, Event, int]
 
@@ -89,10 +90,13 @@ class Ledger:
         self.log(t, request, file, event, records)
 
     def transfer(self, t: float, request: str, file: int, records: int, *, tin_path_records: int,
-                 incomplete_address_records: int) -> None:
+                 incomplete_address_records: int, people: int = 0,
+                 mixed_status_people: int = 0) -> None:
         self.settle(t, request, file, Event.TRANSFERRED, records)
         self.totals["transferred_tin_path"] += tin_path_records
         self.totals["transferred_incomplete_address"] += incomplete_address_records
+        self.totals["people_at_disclosed_addresses"] += people
+        self.totals["people_in_mixed_status_households"] += mixed_status_people
         self.totals["transfers"] += 1
         if math.isnan(self.first_transfer_days):
             self.first_transfer_days = t

@@ -75,6 +75,8 @@ class Plan:
     notices: tuple[NoticePlan, ...]
     injunction_days: float | None
     halts_upstream: bool
+    persons_per_address: Distribution | None
+    mixed_status_share: Distribution | None
 
     @property
     def days(self) -> int:
@@ -116,4 +118,6 @@ def compile_plan(s: Scenario) -> Plan:
         ),
         injunction_days=at(inj.at) if inj.enabled and inj.at is not None else None,
         halts_upstream=inj.halts_upstream,
+        persons_per_address=s.impact.persons_per_address if s.impact else None,
+        mixed_status_share=s.impact.mixed_status_share if s.impact else None,
     )

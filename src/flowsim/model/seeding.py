@@ -20,6 +20,7 @@ class Stage(IntEnum):
     APPROVAL = 4
     NOTICE = 5
     ARRIVALS = 6
+    IMPACT = 7
 
 
 def entity_key(name: str) -> int:
