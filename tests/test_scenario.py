@@ -109,3 +109,30 @@ def test_resolved_scenario_round_trips_through_its_dump():
     s = flowsim.load(BASELINE).scenario
     again = flowsim.Scenario.model_validate(s.to_toml_dict())
     assert again == s
+
+
+def test_comments_become_notes_by_key():
+    from flowsim.scenario import comment_notes
+
+    text = (
+        "# about the run\n[scenario]\nname = 'x'  # a # in 'quotes' is not a comment\n\n"
+        "[matching]\n# FACTS: block\nsetup_days = 1\nrecords_per_day = 2\n"
+        "tin_rate = 0.1  # ASSUMPTION: own\n\n[[notice]]\nhours = 1 # first\n[[notice]]\n"
+        "hours = 2 # second\n"
+    )
+    notes = comment_notes(text)
+    assert notes["scenario"] == "about the run"
+    assert notes["scenario.name"] == "a # in 'quotes' is not a comment"
+    assert notes["matching.setup_days"] == notes["matching.records_per_day"] == "FACTS: block"
+    assert notes["matching.tin_rate"] == "ASSUMPTION: own"
+    assert (notes["notice.0.hours"], notes["notice.1.hours"]) == ("first", "second")
+
+
+def test_notes_follow_the_file_that_set_the_value():
+    loaded = flowsim.load(SCENARIOS / "notice_72h.toml", ["approval.days=3"])
+    assert loaded.note_of("notice.0.hours").startswith("ASSUMPTION: three times")
+    assert loaded.note_of("matching.tin_rate").startswith("FACTS: matching")
+    assert loaded.note_of("approval.days") == "set on the command line"
+    assert loaded.source_of("notice.0.hours") == str(SCENARIOS / "notice_72h.toml")
+    assert loaded.source_of("review.capacity") == str(BASELINE)
+    assert loaded.source_of("matching.incomplete_address_rate") == str(BASELINE)

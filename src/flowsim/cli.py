@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--resume", action="store_true",
                    help="keep the finished points of an interrupted sweep with the same settings")
 
+    e = commands.add_parser(
+        "explain", parents=[_common_options(run_options=False)],
+        help="show a scenario's values, their sources, its timeline and expected flow",
+        description="A dry run: every resolved value (after extends and --set) with the file "
+        "it came from and its note, the timeline of requests and court rules, and the flow "
+        "the means imply. Runs no simulation.")
+    e.add_argument("scenario", metavar="SCENARIO.toml")
+
     v = commands.add_parser("validate", parents=[_common_options(run_options=False)],
                             help="check scenario files without running them",
                             description="Check scenario files: exit 0 if all are valid, "
@@ -146,6 +154,13 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{name}: ok ({s.name}: {_plural(len(s.requests), 'request')}, "
               f"{_plural(len(s.request_streams), 'stream')}, "
               f"{_plural(len(s.notice), 'notice rule')}, injunction {injunction})")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .explain import explain_text
+
+    print(explain_text(load(args.scenario, args.overrides)))
     return EXIT_OK
 
 
@@ -221,7 +236,8 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "validate": _validate}
+COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "explain": _explain,
+            "validate": _validate}
 
 
 def _progress_bar(done: int, total: int, unit: str) -> None:

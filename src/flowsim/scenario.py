@@ -186,6 +186,7 @@ class LoadedScenario:
     """A validated scenario with where it came from.
 
     `sources` maps each dotted key to the file (or `--set`) that gave its value;
+    `notes` maps keys to the comment beside them in that file (its citation);
     `files` lists the scenario file and every file it extends, the named one first.
     """
 
@@ -194,6 +195,25 @@ class LoadedScenario:
     files: tuple[Path, ...]
     raw: dict[str, Any] = field(repr=False)
     sources: dict[str, str] = field(repr=False)
+    notes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def source_of(self, key: str) -> str:
+        """The file or `--set` that gave `key` (or a part of it), or `default`."""
+        if key in self.sources:
+            return self.sources[key]
+        under = [s for k, s in self.sources.items() if k.startswith(key + ".")]
+        return under[-1] if under else "default"
+
+    def note_of(self, key: str) -> str:
+        """The citation of `key`: its own comment, or that of the nearest enclosing table."""
+        if self.source_of(key) == SET_SOURCE:
+            return "set on the command line"
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            note = self.notes.get(".".join(parts[:n]))
+            if note:
+                return note
+        return ""
 
     def with_overrides(self, overrides: Iterable[str]) -> "LoadedScenario":
         """A new scenario with `key.path=value` overrides applied; this one is unchanged."""
@@ -207,6 +227,7 @@ class LoadedScenario:
             files=self.files,
             raw=raw,
             sources=sources,
+            notes=self.notes,
         )
 
 
@@ -214,13 +235,70 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
     """Read, merge, override and validate a scenario file."""
     path = Path(path)
     raw, sources, files = _read_chain(path, ())
+    notes: dict[str, str] = {}
+    for file in reversed(files):  # the extending file's comments win
+        notes.update(comment_notes(file.read_text(encoding="utf-8")))
     return LoadedScenario(
         scenario=validate(raw, sources, default_source=str(path)),
         path=path,
         files=tuple(files),
         raw=raw,
         sources=sources,
+        notes=notes,
     ).with_overrides(overrides)
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """Code and comment of a TOML line; a '#' inside a string is not a comment."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[:i], line[i + 1 :].strip()
+    return line, ""
+
+
+def comment_notes(text: str) -> dict[str, str]:
+    """The comments of a scenario file, by the dotted key they stand beside or above.
+
+    A comment on a key's line belongs to that key; a key without one takes the comment
+    block above it (which covers the lines below it up to a blank line); a comment above
+    a table header belongs to the table.
+    """
+    notes: dict[str, str] = {}
+    table: list[str] = []
+    items: dict[str, int] = {}
+    block: list[str] = []
+    after_code = False
+    for line in text.splitlines():
+        code, comment = _split_comment(line)
+        code = code.strip()
+        if not line.strip():
+            block, after_code = [], False
+            continue
+        if not code:
+            block = [comment] if after_code else [*block, comment]
+            after_code = False
+            continue
+        after_code = True
+        if code.startswith("[["):
+            name = code.strip("[] ")
+            items[name] = items.get(name, -1) + 1
+            table = [*name.split("."), str(items[name])]
+            key = ".".join(table)
+        elif code.startswith("["):
+            table = code.strip("[] ").split(".")
+            key = ".".join(table)
+        else:
+            key = ".".join([*table, *(p.strip().strip("\"'") for p in code.split("=")[0].split("."))])
+        note = comment or " ".join(block)
+        if note:
+            notes[key] = note
+    return notes
 
 
 def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
