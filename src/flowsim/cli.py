@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -64,6 +65,9 @@ def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
                         "(default: start a local Dask cluster of --jobs workers)")
     common.add_argument("--quiet", "-q", action="store_true",
                         help="no progress bar and no summary, only errors")
+    common.add_argument("--no-charts", action="store_true",
+                        help="write the CSV files only (run and compare draw PNG and SVG "
+                        "charts by default)")
     return common
 
 
@@ -115,6 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
         "the means imply. Runs no simulation.")
     e.add_argument("scenario", metavar="SCENARIO.toml")
 
+    r = commands.add_parser(
+        "report", help="one self-contained HTML page of results folders",
+        description="Write one HTML file (charts inlined, nothing loaded from the network) "
+        "of the results folders of `run` or `compare`: each scenario's question, assumptions, "
+        "headline numbers and charts, the comparison and the record beside the baseline. "
+        "A scenario named baseline, or else the first, is the baseline.")
+    r.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
+    r.add_argument("-o", "--output", type=Path, default=Path("report.html"), metavar="FILE",
+                   help="the HTML file to write (default report.html)")
+
+    g = commands.add_parser(
+        "charts", help="draw (again) the charts of results folders",
+        description="Draw the PNG and SVG charts of results folders from their CSV files: "
+        "for a run, disclosures and outcomes; for a compare, those of all its scenarios and "
+        "the comparison.")
+    g.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
+
     v = commands.add_parser("validate", parents=[_common_options(run_options=False)],
                             help="check scenario files without running them",
                             description="Check scenario files: exit 0 if all are valid, "
@@ -164,6 +185,40 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import render
+    from .results import read_results
+
+    if args.output.is_dir():
+        raise ScenarioError("is a folder; give the HTML file to write", key=str(args.output),
+                            source="--output")
+    page = render(read_results(args.folders))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.output.with_name(f".{args.output.name}.partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, args.output)
+    print(f"wrote {args.output} ({len(page) / 1e6:.1f} MB)")
+    return EXIT_OK
+
+
+def _charts(args: argparse.Namespace) -> int:
+    from .charts import comparison_figures, run_figures
+    from .export import write_figures
+    from .results import read_results
+
+    for folder in args.folders:
+        results = read_results([folder])
+        if (folder / "comparison.csv").exists():
+            runs = [(r.name, r.scenario, r.daily, r.stats) for r in results.runs]
+            written = write_figures(comparison_figures(runs, results.comparison), folder)
+        else:
+            run = results.baseline
+            written = write_figures(run_figures(run.name, run.scenario, run.daily, run.stats),
+                                    folder)
+        print(f"{folder}: " + ", ".join(written))
+    return EXIT_OK
+
+
 def _output_folder(args: argparse.Namespace, default: Path) -> Path:
     out = args.out if args.out is not None else default
     if out.exists() and not out.is_dir():
@@ -195,7 +250,8 @@ def _run(args: argparse.Namespace) -> int:
     with _executor(args) as executor:
         result = run(loaded, replications=args.replications, seed=args.seed, executor=executor,
                      progress=_progress(args, "replications"))
-    write_results(result, out, loaded=loaded, overrides=args.overrides)
+    write_results(result, out, loaded=loaded, overrides=args.overrides,
+                  charts=not args.no_charts)
     if not args.quiet:
         print(headline(result, out))
     return EXIT_OK
@@ -211,7 +267,8 @@ def _compare(args: argparse.Namespace) -> int:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=_progress(args, "replications"))
-    write_comparison(comparison, out, loaded=loaded, overrides=args.overrides)
+    write_comparison(comparison, out, loaded=loaded, overrides=args.overrides,
+                     charts=not args.no_charts)
     if not args.quiet:
         print(comparison_text(comparison, out))
     return EXIT_OK
@@ -237,7 +294,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "explain": _explain,
-            "validate": _validate}
+            "report": _report, "charts": _charts, "validate": _validate}
 
 
 def _progress_bar(done: int, total: int, unit: str) -> None:

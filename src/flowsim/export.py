@@ -11,6 +11,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from . import __version__
 from .compare import Comparison
 from .experiment import RunResult
+from .explain import parameter_rows
 from .scenario import LoadedScenario
 
 TABLES = ("summary", "stats", "daily", "events")
@@ -51,6 +53,7 @@ def jsonable(value: Any) -> Any:
 def manifest(result: RunResult, loaded: LoadedScenario | None,
              overrides: list[str], checksums: dict[str, str]) -> dict[str, Any]:
     inputs = input_hashes(loaded.files) if loaded else []
+    parameters = [asdict(row) for row in parameter_rows(loaded)] if loaded else []
     return {
         "scenario": result.name,
         "seed": result.seed,
@@ -60,6 +63,7 @@ def manifest(result: RunResult, loaded: LoadedScenario | None,
         "inputs": inputs,
         "overrides": list(overrides),
         "resolved_scenario": jsonable(result.scenario.to_toml_dict()),
+        "parameters": parameters,
         "files": checksums,
     }
 
@@ -89,30 +93,49 @@ def write_json(doc: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
+def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Save each figure as PNG and SVG; return the files' checksums."""
+    from .charts import save
+
+    return {p.name: sha256_of(p) for stem, fig in figures.items() for p in save(fig, folder, stem)}
+
+
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None,
-                    overrides: Sequence[str]) -> None:
+                    overrides: Sequence[str], *, charts: bool = True) -> None:
     folder.mkdir(exist_ok=True)
     checksums = {f"{t}.csv": write_csv(getattr(result, t), folder / f"{t}.csv") for t in TABLES}
+    if charts:
+        from .charts import run_figures
+
+        checksums.update(write_figures(
+            run_figures(result.name, result.scenario, result.daily, result.stats), folder))
     write_json(manifest(result, loaded, list(overrides), checksums), folder / "manifest.json")
 
 
 def write_results(result: RunResult, out: Path, *, loaded: LoadedScenario | None = None,
-                  overrides: Sequence[str] = ()) -> Path:
-    """Write the run's tables and manifest into `out`, replacing it only when complete."""
+                  overrides: Sequence[str] = (), charts: bool = False) -> Path:
+    """Write the run's tables, charts if asked, and manifest into `out`, replacing it
+    only when complete."""
     with atomic_folder(out) as staging:
-        write_run_files(result, staging, loaded, overrides)
+        write_run_files(result, staging, loaded, overrides, charts=charts)
     return Path(out)
 
 
 def write_comparison(comparison: Comparison, out: Path, *,
                      loaded: Sequence[LoadedScenario | None] = (),
-                     overrides: Sequence[str] = ()) -> Path:
-    """comparison.csv and a manifest in `out`, with each scenario's run in a subfolder."""
+                     overrides: Sequence[str] = (), charts: bool = False) -> Path:
+    """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
+    (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
     with atomic_folder(out) as staging:
         checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
         for result, source in zip(comparison.results, loaded):
-            write_run_files(result, staging / result.name, source, overrides)
+            write_run_files(result, staging / result.name, source, overrides, charts=False)
+        if charts:
+            from .charts import comparison_figures
+
+            runs = [(r.name, r.scenario, r.daily, r.stats) for r in comparison.results]
+            checksums.update(write_figures(comparison_figures(runs, comparison.table), staging))
         base = comparison.baseline
         write_json({
             "baseline": base.name,

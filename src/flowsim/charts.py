@@ -1,0 +1,229 @@
+"""Charts for workshops: PNG for slides, SVG for print, both from the result tables.
+
+Colours are the Okabe-Ito palette, which stays distinguishable with the common kinds
+of colour blindness; every state also has its own hatch and every line its own dash,
+so the charts survive a greyscale printer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: charts are files
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .model.ledger import STATES  # noqa: E402
+from .scenario import Scenario  # noqa: E402
+
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+             "#F0E442", "#999999"]
+STATE_STYLE = {  # colour, hatch
+    "rejected": ("#999999", "//"),
+    "unmatched": ("#56B4E9", ".."),
+    "transferred": ("#D55E00", ""),
+    "blocked_notice": ("#009E73", "xx"),
+    "blocked_injunction": ("#0072B2", "\\\\"),
+    "pending": ("#F0E442", "--"),
+}
+STATE_LABELS = {
+    "rejected": "rejected by review",
+    "unmatched": "not matched",
+    "transferred": "disclosed to ICE",
+    "blocked_notice": "blocked during notice",
+    "blocked_injunction": "blocked by injunction",
+    "pending": "still in the pipeline",
+}
+DASHES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
+          (0, (5, 3, 1, 3)), (0, (8, 2))]
+CHART_FILES = ("disclosures", "outcomes", "comparison")
+
+plt.rcParams.update({
+    "svg.hashsalt": "flowsim",  # stable element ids: the same run gives the same SVG
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+})
+
+
+@dataclass(frozen=True)
+class Marker:
+    when: dt.datetime
+    label: str
+    kind: str  # "notice" or "injunction"
+
+
+def rule_markers(scenario: Scenario) -> list[Marker]:
+    """The court's rules that fall inside the horizon, as vertical markers."""
+    meta = scenario.scenario
+    markers = []
+    for rule in scenario.notice:
+        if meta.start <= rule.start <= meta.end:
+            markers.append(Marker(rule.start, f"notice rule ({rule.hours.mean:g} h)", "notice"))
+    inj = scenario.injunction
+    if inj.enabled and inj.at is not None and meta.start <= inj.at <= meta.end:
+        markers.append(Marker(inj.at, "injunction", "injunction"))
+    return markers
+
+
+def _thousands(x: float, _pos: int = 0) -> str:
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f} M"
+    return f"{x:,.0f}"
+
+
+def _band(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dates and the 5th, 50th and 95th percentiles of cumulative disclosures per day."""
+    wide = daily.pivot(index="date", columns="replication", values="transferred")
+    dates = pd.to_datetime(wide.index).to_numpy()
+    low, mid, high = np.percentile(wide.to_numpy(dtype=float), [5, 50, 95], axis=1)
+    return dates, low, mid, high
+
+
+def disclosure_figure(runs: Sequence[tuple[str, pd.DataFrame]], markers: Sequence[Marker],
+                      title: str) -> Figure:
+    """Cumulative records disclosed per day: median line and 5-95% band per scenario."""
+    fig, ax = plt.subplots(figsize=(10 if len(runs) > 1 else 9, 4.8), layout="constrained")
+    replications = 0
+    for i, (name, daily) in enumerate(runs):
+        dates, low, mid, high = _band(daily)
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.fill_between(dates, low, high, color=colour, alpha=0.2, linewidth=0,
+                        hatch="//" if i % 2 else None)
+        ax.plot(dates, mid, color=colour, linestyle=DASHES[i % len(DASHES)], linewidth=2,
+                label=name if len(runs) > 1 else "median")
+        replications = daily["replication"].nunique()
+    for i, m in enumerate(sorted(markers, key=lambda m: m.when)):
+        style = ":" if m.kind == "notice" else "-"
+        ax.axvline(np.datetime64(m.when), color="#444444", linestyle=style, linewidth=1.2)
+        # Staggered heights keep the labels of rules a few weeks apart from overlapping.
+        ax.text(np.datetime64(m.when), 0.98 - 0.09 * (i % 3), f" {m.label}, {m.when:%Y-%m-%d}",
+                transform=ax.get_xaxis_transform(), va="top", ha="left", fontsize=8,
+                color="#222222", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1,
+                                       "alpha": 0.8})
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_ylabel("records disclosed to ICE (cumulative)")
+    ax.set_xlabel("date")
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_ylim(bottom=0)
+    band_label = f"shaded: 5-95% of {replications} replications"
+    if len(runs) > 1:
+        ax.legend(title=band_label, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
+                  title_fontsize=8, frameon=False)
+    else:
+        ax.legend(title=band_label, loc="upper left", bbox_to_anchor=(0, 0.7), fontsize=8,
+                  title_fontsize=8, frameon=False)
+    return fig
+
+
+def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
+    """Where the requested records ended, per scenario: stacked shares, with counts."""
+    height = 1.8 + 0.55 * len(rows)
+    fig, ax = plt.subplots(figsize=(9, height), layout="constrained")
+    names = [name for name, _ in rows]
+    y = np.arange(len(rows))[::-1]
+    left = np.zeros(len(rows))
+    totals = np.array([sum(means[s] for s in STATES) for _, means in rows], dtype=float)
+    totals[totals == 0] = 1
+    for state in STATES:
+        share = np.array([means[state] for _, means in rows]) / totals * 100
+        colour, hatch = STATE_STYLE[state]
+        ax.barh(y, share, left=left, color=colour, hatch=hatch, edgecolor="#333333",
+                linewidth=0.5, label=STATE_LABELS[state])
+        left += share
+    for yi, (_, means) in zip(y, rows):
+        ax.annotate(f"{means['transferred']:,.0f} disclosed", (100, yi), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of requested records (%), mean over replications")
+    ax.set_title("Where the requested records ended", loc="left", fontweight="bold")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               fontsize=8, frameon=False)
+    return fig
+
+
+def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figure:
+    """Each what-if's difference from the baseline, with its paired 95% interval."""
+    rows = table[(table["metric"] == metric) & (table["scenario"] != table["baseline"])]
+    baseline = table["baseline"].iloc[0] if len(table) else "baseline"
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.5 * max(1, len(rows))), layout="constrained")
+    y = np.arange(len(rows))[::-1]
+    diff = rows["diff_mean"].to_numpy(dtype=float)
+    err = np.vstack([diff - rows["diff_ci95_low"].to_numpy(dtype=float),
+                     rows["diff_ci95_high"].to_numpy(dtype=float) - diff])
+    colours = np.where(diff >= 0, "#D55E00", "#0072B2")
+    hatches = ["" if d >= 0 else "//" for d in diff]
+    bars = ax.barh(y, diff, color=colours, edgecolor="#333333", linewidth=0.5)
+    for bar, hatch in zip(bars, hatches):
+        bar.set_hatch(hatch)
+    ax.errorbar(diff, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#000000", capsize=4)
+    for yi, d in zip(y, diff):
+        ax.annotate(f"{d:+,.0f}", (d, yi), xytext=(6 if d >= 0 else -6, 0),
+                    textcoords="offset points", va="center", ha="left" if d >= 0 else "right",
+                    fontsize=8)
+    ax.axvline(0, color="#000000", linewidth=1)
+    ax.set_yticks(y, rows["scenario"].tolist())
+    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.margins(x=0.2)
+    label = STATE_LABELS.get(metric, metric)
+    ax.set_xlabel(f"difference in records {label}, vs {baseline} (mean, paired 95% interval)")
+    ax.set_title(f"What-ifs against {baseline}: records {label}", loc="left",
+                 fontweight="bold")
+    return fig
+
+
+def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
+    """Write `stem`.png and `stem`.svg into `folder`."""
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=150, metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return paths
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def outcome_means(stats: pd.DataFrame) -> dict[str, float]:
+    means = stats.set_index("metric")["mean"]
+    return {s: float(means.get(s, 0.0)) for s in STATES}
+
+
+def run_figures(name: str, scenario: Scenario, daily: pd.DataFrame,
+                stats: pd.DataFrame) -> dict[str, Figure]:
+    title = f"{scenario.scenario.title or name}: records disclosed to ICE over time"
+    return {
+        "disclosures": disclosure_figure([(name, daily)], rule_markers(scenario), title),
+        "outcomes": outcomes_figure([(name, outcome_means(stats))]),
+    }
+
+
+def comparison_figures(runs: Sequence[tuple[str, Scenario, pd.DataFrame, pd.DataFrame]],
+                       table: pd.DataFrame) -> dict[str, Figure]:
+    base_name, base_scenario = runs[0][0], runs[0][1]
+    return {
+        "disclosures": disclosure_figure(
+            [(name, daily) for name, _, daily, _ in runs], rule_markers(base_scenario),
+            f"Records disclosed to ICE over time (court rules of {base_name})"),
+        "outcomes": outcomes_figure([(name, outcome_means(stats)) for name, _, _, stats in runs]),
+        "comparison": comparison_figure(table),
+    }

@@ -1,0 +1,141 @@
+"""The HTML report: self-contained, with the numbers of stats.csv, and whole in a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import flowsim
+from flowsim import cli
+from flowsim.compare import compare
+from flowsim.export import write_comparison
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    loaded = [flowsim.load(SCENARIOS / f"{n}.toml")
+              for n in ("baseline", "notice_72h", "better_ice_data")]
+    write_comparison(compare(loaded[0], loaded[1:], replications=30), folder / "cmp",
+                     loaded=loaded, charts=True)
+    assert cli.main(["report", str(folder / "cmp"), "-o", str(folder / "report.html")]) == 0
+    return folder
+
+
+def stats_of(report: Path, scenario: str) -> pd.DataFrame:
+    return pd.read_csv(report / "cmp" / scenario / "stats.csv").set_index("metric")
+
+
+def test_report_loads_nothing_from_outside(report):
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:|//)""", page)
+    assert "<link" not in page and "<script" not in page
+    assert page.count("data:image/png;base64,") >= 3 + 2 * 3
+
+
+def test_report_shows_questions_and_assumptions(report):
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert "What if every disclosure had needed 72 hours" in page
+    assert "Assumptions: what differs from baseline" in page
+    assert "ASSUMPTION: three times the court" in page  # the note beside notice.0.hours
+    assert "Does baseline reproduce the record?" in page
+
+
+def test_headline_tables_hold_the_numbers_of_stats_csv(report):
+    page = (report / "report.html").read_text(encoding="utf-8")
+    for scenario in ("baseline", "notice_72h", "better_ice_data"):
+        section = page.split(f'<section id="scenario-{scenario}"')[1].split("</section>")[0]
+        row = re.search(r'<tr data-metric="transferred">(.*?)</tr>', section).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        s = stats_of(report, scenario).loc["transferred"]
+        assert cells[1] == f"{s['mean']:,.0f}"
+        assert cells[2] == f"{s['ci95_low']:,.0f} to {s['ci95_high']:,.0f}"
+
+
+def test_report_of_a_missing_folder_is_bad_input(tmp_path, capsys):
+    code = cli.main(["report", str(tmp_path / "nothing"), "-o", str(tmp_path / "r.html")])
+    assert code == 2 and "no such results folder" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_of_run_folders_compares_them(tmp_path, capsys):
+    for name in ("baseline", "verified_address"):
+        assert cli.main(["run", str(SCENARIOS / f"{name}.toml"), "-n", "5", "-q", "--no-charts",
+                         "--out", str(tmp_path / name)]) == 0
+    assert cli.main(["report", str(tmp_path / "verified_address"), str(tmp_path / "baseline"),
+                     "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "difference from baseline" in page and "paired 95% CI" in page
+
+
+def test_charts_command_draws_from_the_csv_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", str(SCENARIOS / "baseline.toml"), "-n", "5", "-q", "--no-charts",
+                     "--out", str(out)]) == 0
+    assert not (out / "disclosures.png").exists()
+    assert cli.main(["charts", str(out)]) == 0
+    for name in ("disclosures.png", "disclosures.svg", "outcomes.png", "outcomes.svg"):
+        assert (out / name).stat().st_size > 1000
+
+
+def _browser():
+    """Headless Chromium through chromedriver; in CI a missing browser is a failure."""
+    have = shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)
+    if not have:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and chromedriver must be installed in CI (see .ci/run)")
+        pytest.skip("Chromium and chromedriver are not installed (apt-get install chromium "
+                    "chromium-driver)")
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1200,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def test_report_in_a_real_browser(report):
+    """The page loads without console errors, every chart decodes, the tables hold the
+    numbers of stats.csv, and a screenshot is taken."""
+    from selenium.webdriver.common.by import By
+
+    driver = _browser()
+    try:
+        driver.get((report / "report.html").as_uri())
+        assert driver.title.startswith("flowsim report")
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+        images = driver.find_elements(By.TAG_NAME, "img")
+        assert len(images) >= 9
+        for img in images:
+            assert driver.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth > 0 "
+                "&& arguments[0].naturalHeight > 0", img), img.get_attribute("alt")
+        for scenario in ("baseline", "notice_72h", "better_ice_data"):
+            row = driver.find_element(
+                By.CSS_SELECTOR, f'section[data-scenario="{scenario}"] tr[data-metric="transferred"]')
+            cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+            s = stats_of(report, scenario).loc["transferred"]
+            assert cells[1] == f"{s['mean']:,.0f}"
+            assert cells[3] == f"{s['p05']:,.0f} to {s['p95']:,.0f}"
+        overview = driver.find_element(By.CSS_SELECTOR, '#overview tr[data-scenario="notice_72h"]')
+        assert "What if every disclosure" in overview.text
+        shot = report / "report.png"
+        assert driver.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+    finally:
+        driver.quit()
