@@ -137,7 +137,9 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert manifest["overrides"] == ["notice.0.hours=48"]
     assert manifest["resolved_scenario"]["notice"][0]["hours"] == 48
     assert manifest["replications"] == 7
-    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES}
+    charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes") for ext in ("png", "svg")}
+    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES} | charts
+    assert all((out_dir / name).stat().st_size > 0 for name in charts)
 
 
 def test_rerun_replaces_the_results_whole(tmp_path, capsys):
