@@ -111,6 +111,24 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--resume", action="store_true",
                    help="keep the finished points of an interrupted sweep with the same settings")
 
+    k = commands.add_parser(
+        "calibrate", parents=[common], help="fit free parameters to the record's targets",
+        description="Fit the --free parameters of a scenario to the targets (a TOML file of "
+        "the record's figures with tolerances) by minimising the sum of squared residuals, "
+        "each in units of its tolerance, with scipy's bounded Nelder-Mead. Every evaluation "
+        "runs the same replications with the same seed, so a rerun finds the same fit. "
+        "Writes fitted.csv, residuals.csv and manifest.json into --out (default "
+        "results/<scenario name>-calibration/).")
+    k.add_argument("scenario", metavar="SCENARIO.toml")
+    k.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml")
+    k.add_argument("--free", action="append", default=[], required=True, metavar="KEY[=LOW:HIGH]",
+                   help="a parameter to fit, within bounds (default: half to twice its value); "
+                   "repeatable")
+    k.add_argument("--max-evaluations", type=_positive_int, default=200, metavar="N",
+                   help="at most N evaluations of the objective (default 200)")
+    k.add_argument("--write-scenario", type=Path, metavar="FILE",
+                   help="also write a scenario file that extends this one with the fitted values")
+
     e = commands.add_parser(
         "explain", parents=[_common_options(run_options=False)],
         help="show a scenario's values, their sources, its timeline and expected flow",
@@ -175,6 +193,51 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{name}: ok ({s.name}: {_plural(len(s.requests), 'request')}, "
               f"{_plural(len(s.request_streams), 'stream')}, "
               f"{_plural(len(s.notice), 'notice rule')}, injunction {injunction})")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate, parse_free, scenario_text
+    from .export import atomic_folder, write_csv, write_json, input_hashes
+    from .targets import load_targets
+
+    loaded = load(args.scenario, args.overrides)
+    targets = load_targets(args.targets)
+    free = [parse_free(text, loaded) for text in args.free]
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-calibration")
+    with _executor(args) as executor:
+        fit = calibrate(loaded, targets, free, replications=args.replications or 100,
+                        seed=args.seed, max_evaluations=args.max_evaluations, executor=executor,
+                        progress=_progress(args, "evaluations"))
+    command = "flowsim calibrate " + " ".join(
+        [args.scenario, "--targets", str(args.targets), *(f"--free {f}" for f in args.free),
+         *(f"--set {o}" for o in args.overrides), "-n", str(fit.replications),
+         "--seed", str(fit.seed)])
+    with atomic_folder(out) as staging:
+        files = {"fitted.csv": write_csv(fit.parameters, staging / "fitted.csv"),
+                 "residuals.csv": write_csv(fit.residuals, staging / "residuals.csv")}
+        write_json({"command": command, "scenario": loaded.scenario.name, "seed": fit.seed,
+                    "replications": fit.replications, "evaluations": fit.evaluations,
+                    "objective_before": fit.objective_before,
+                    "objective_after": fit.objective_after, "fitted": fit.fitted,
+                    "inputs": input_hashes([*loaded.files, args.targets]), "files": files},
+                   staging / "manifest.json")
+    if args.write_scenario:
+        text = scenario_text(fit, command, args.targets, args.write_scenario)
+        args.write_scenario.write_text(text, encoding="utf-8")
+    if not args.quiet:
+        print(f"{loaded.scenario.name}: {fit.evaluations} evaluations of {fit.replications} "
+              f"replications, seed {fit.seed} -> {out}/")
+        print(f"  objective {fit.objective_before:.4g} -> {fit.objective_after:.4g}")
+        for _, row in fit.parameters.iterrows():
+            print(f"  {row['parameter']:<34} {row['start']:>12.6g} -> {row['fitted']:<12.6g}"
+                  f" (bounds {row['low']:g} to {row['high']:g})")
+        for _, row in fit.residuals.iterrows():
+            mark = "met" if row["met"] else "NOT MET"
+            print(f"  {row['target']:<44} model {row['model']:<22} goal {row['goal']:<26}"
+                  f" residual {row['residual']:+.3f} {mark}")
+        if args.write_scenario:
+            print(f"  calibrated scenario: {args.write_scenario}")
     return EXIT_OK
 
 
@@ -293,7 +356,8 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "explain": _explain,
+COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "calibrate": _calibrate,
+            "explain": _explain,
             "report": _report, "charts": _charts, "validate": _validate}
 
 

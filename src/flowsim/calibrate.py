@@ -1,0 +1,237 @@
+"""Calibration: fit free parameters of a scenario to the record's targets.
+
+The objective is `targets.objective`: the sum over targets of the squared residual, each
+in units of its tolerance. Every evaluation runs the same replications with the same seed
+(common random numbers), so the objective is a deterministic function of the free
+parameters and a rerun finds the same fit. The search is scipy's bounded Nelder-Mead,
+started from the scenario's own values, on parameters scaled to [0, 1] by their bounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .executors import Executor
+from .experiment import run_many
+from .scenario import LoadedScenario
+from .targets import Target, evaluate, objective
+
+FREE_SOURCE = "--free"
+# Keys that count things; every other parameter is fitted as a real number.
+WHOLE_KEYS = {"capacity", "records", "min_records"}
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    key: str
+    low: float
+    high: float
+    start: float
+    whole: bool  # a count such as a capacity: fitted values are rounded
+
+    def value(self, x: float) -> float | int:
+        v = self.low + min(max(x, 0.0), 1.0) * (self.high - self.low)
+        return int(round(v)) if self.whole else float(f"{v:.6g}")
+
+    def scaled(self, v: float) -> float:
+        return (v - self.low) / (self.high - self.low)
+
+
+def _lookup(tree: Any, key: str) -> Any:
+    node = tree
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise ScenarioError("the scenario has no such key", key=key, source=FREE_SOURCE)
+    return node
+
+
+def parse_free(text: str, loaded: LoadedScenario) -> FreeParameter:
+    """`key=low:high`, or a bare `key` for half to twice its value (within [0, 1] for rates)."""
+    key, _, bounds = text.partition("=")
+    key = key.strip()
+    start = _lookup(loaded.raw, key)
+    if isinstance(start, bool) or not isinstance(start, (int, float)):
+        raise ScenarioError("must hold a number in the scenario to be fitted (a distribution's "
+                            "own parameters can be freed, e.g. review.days.mode)",
+                            key=key, source=FREE_SOURCE)
+    if bounds:
+        m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", bounds)
+        if not m:
+            raise ScenarioError(f"expected key=low:high, got {text!r}", key=key,
+                                source=FREE_SOURCE)
+        low, high = (float(g.replace("_", "")) for g in m.groups())
+    else:
+        low, high = start / 2, start * 2 if start else 1.0
+        if key.endswith(("rate", "accept", "relief", "share")):
+            high = min(high, 1.0)
+    if not low < high:
+        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key,
+                            source=FREE_SOURCE)
+    if not low <= start <= high:
+        raise ScenarioError(f"its value {start:g} lies outside {low:g}:{high:g}", key=key,
+                            source=FREE_SOURCE)
+    whole = key.rsplit(".", 1)[-1] in WHOLE_KEYS
+    return FreeParameter(key, low, high, float(start), whole)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    loaded: LoadedScenario          # the scenario with the fitted values
+    free: list[FreeParameter]
+    fitted: dict[str, float | int]
+    parameters: pd.DataFrame        # fitted.csv
+    residuals: pd.DataFrame         # residuals.csv
+    objective_before: float
+    objective_after: float
+    evaluations: int
+    seed: int
+    replications: int
+
+    def overrides(self) -> list[str]:
+        return [f"{k}={v!r}" for k, v in self.fitted.items()]
+
+
+def calibrate(
+    loaded: LoadedScenario,
+    targets: Sequence[Target],
+    free: Sequence[FreeParameter],
+    *,
+    replications: int = 100,
+    seed: int | None = None,
+    max_evaluations: int = 200,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Calibration:
+    from scipy.optimize import minimize
+
+    if not free:
+        raise ScenarioError("name at least one parameter to fit with --free", source=FREE_SOURCE)
+    seed = loaded.scenario.scenario.seed if seed is None else seed
+    start_day = loaded.scenario.scenario.start
+    cache: dict[tuple[float, ...], tuple[float, pd.DataFrame]] = {}
+
+    def fit_of(values: Sequence[float | int]) -> tuple[float, pd.DataFrame]:
+        point = tuple(float(v) for v in values)
+        if point not in cache:
+            try:
+                trial = loaded.with_overrides([f"{p.key}={v!r}" for p, v in zip(free, values)])
+            except ScenarioError:
+                # Bounds outside what the scenario allows: as far off as a fit can be.
+                cache[point] = (math.inf, pd.DataFrame())
+            else:
+                result = run_many([trial], replications=replications, seed=seed,
+                                  executor=executor)[0]
+                table = evaluate(list(targets), result.metrics, start_day)
+                cache[point] = (objective(table), table)
+            if progress is not None:
+                progress(min(len(cache), max_evaluations), max_evaluations)
+        return cache[point]
+
+    def scaled_objective(x: np.ndarray) -> float:
+        return fit_of([p.value(xi) for p, xi in zip(free, x)])[0]
+
+    x0 = np.array([p.scaled(p.start) for p in free])
+    before, before_table = fit_of([p.start for p in free])
+    simplex = [x0]
+    for i in range(len(free)):
+        step = np.array(x0)
+        step[i] = x0[i] + 0.1 if x0[i] + 0.1 <= 1 else x0[i] - 0.1
+        simplex.append(step)
+    found = minimize(scaled_objective, x0, method="Nelder-Mead", bounds=[(0, 1)] * len(free),
+                     options={"initial_simplex": np.array(simplex), "maxfev": max_evaluations,
+                              "xatol": 1e-4, "fatol": 1e-9})
+    best = min(cache.items(), key=lambda item: item[1][0])
+    if found.fun > best[1][0]:
+        found_values = list(best[0])
+    else:
+        found_values = [p.value(xi) for p, xi in zip(free, found.x)]
+    fitted = {p.key: (int(v) if p.whole else float(v)) for p, v in zip(free, found_values)}
+    after, after_table = fit_of(list(fitted.values()))
+    if after > before:  # the search never leaves a worse fit than it started from
+        fitted = {p.key: (int(p.start) if p.whole else p.start) for p in free}
+        after, after_table = before, before_table
+
+    residuals = after_table.copy()
+    residuals.insert(5, "model_before", before_table["model"])
+    residuals.insert(7, "residual_before", before_table["residual"])
+    parameters = pd.DataFrame([
+        {"parameter": p.key, "start": p.start, "low": p.low, "high": p.high,
+         "fitted": fitted[p.key]} for p in free
+    ])
+    return Calibration(
+        loaded=loaded.with_overrides([f"{k}={v!r}" for k, v in fitted.items()]),
+        free=list(free), fitted=fitted, parameters=parameters, residuals=residuals,
+        objective_before=before, objective_after=after, evaluations=len(cache), seed=seed,
+        replications=replications,
+    )
+
+
+# -- writing a calibrated scenario file -----------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def scenario_text(calibration: Calibration, command: str, target_path: Path,
+                  out_path: Path) -> str:
+    """A scenario file that extends the calibrated one and sets the fitted values."""
+    loaded = calibration.loaded
+    source = loaded.path.resolve()
+    try:
+        extends = source.relative_to(out_path.resolve().parent).as_posix()
+    except ValueError:
+        extends = str(source)
+    lines = [
+        f"# Calibrated to {target_path} by:",
+        f"#   {command}",
+        f"# {calibration.replications} replications, seed {calibration.seed}; objective (sum of "
+        f"squared residuals in tolerance units) {calibration.objective_before:.4g} before, "
+        f"{calibration.objective_after:.4g} after.",
+        f'extends = "{extends}"',
+        "",
+        "[scenario]",
+        f'name = "{loaded.scenario.name}_calibrated"',
+    ]
+    tables: dict[str, list[str]] = {}
+    lists: set[str] = set()
+    note = f"calibrated to {target_path.name} (see the command above)"
+    for key, value in calibration.fitted.items():
+        parts = key.split(".")
+        index = next((i for i, p in enumerate(parts) if p.isdigit()), None)
+        if index is not None:
+            lists.add(".".join(parts[:index]))
+            continue
+        table, leaf = ".".join(parts[:-1]), parts[-1]
+        tables.setdefault(table, []).append(f"{leaf} = {_toml_value(value)}  # {note}")
+    for table, entries in tables.items():
+        lines += ["", f"[{table}]", *entries]
+    for name in sorted(lists):
+        # A list replaces the inherited one whole, so it is written out whole.
+        for item in _lookup(loaded.raw, name):
+            lines += ["", f"[[{name}]]  # {note}"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
