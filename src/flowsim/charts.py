@@ -227,3 +227,29 @@ def comparison_figures(runs: Sequence[tuple[str, Scenario, pd.DataFrame, pd.Data
         "outcomes": outcomes_figure([(name, outcome_means(stats)) for name, _, _, stats in runs]),
         "comparison": comparison_figure(table),
     }
+
+
+def tornado_figure(indices: pd.DataFrame, method: str, metric: str = "transferred") -> Figure:
+    """Parameters ranked by their influence on `metric`, largest at the top."""
+    column, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+    rows = indices[indices["metric"] == metric].sort_values(column, kind="stable")
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * max(1, len(rows))), layout="constrained")
+    y = np.arange(len(rows))
+    ax.barh(y, rows[column], color="#0072B2", edgecolor="#333333", linewidth=0.5,
+            label="μ* (mean absolute effect)" if method == "morris" else "total index ST")
+    if method == "sobol":
+        ax.barh(y, rows["S1"].clip(lower=0), height=0.35, color="#E69F00", hatch="//",
+                edgecolor="#333333", linewidth=0.5, label="first-order index S1")
+    ax.errorbar(rows[column], y, xerr=rows[conf].clip(lower=0), fmt="none", ecolor="#000000",
+                capsize=3, zorder=3)
+    ax.set_yticks(y, [f"{p} ({lo:g} to {hi:g})" for p, lo, hi in
+                      zip(rows["parameter"], rows["low"], rows["high"])])
+    label = STATE_LABELS.get(metric, metric)
+    if method == "morris":
+        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_xlabel(f"effect on mean records {label} (Morris μ*, with its 95% interval)")
+    else:
+        ax.set_xlabel(f"share of the variance of mean records {label} (Sobol' index, 95% interval)")
+    ax.set_title(f"Which assumptions drive records {label}", loc="left", fontweight="bold")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig

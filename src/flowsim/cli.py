@@ -129,6 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--write-scenario", type=Path, metavar="FILE",
                    help="also write a scenario file that extends this one with the fitted values")
 
+    n = commands.add_parser(
+        "sensitivity", parents=[common], help="rank the assumptions that drive the answers",
+        description="Sample the --param ranges with SALib (Morris elementary effects or "
+        "Sobol' indices), run --replications replications at every point with the same seed, "
+        "and analyse the mean of each metric. Writes indices.csv (Morris: mu, mu_star, its "
+        "95%% interval, sigma; Sobol': S1, ST and their 95%% intervals), samples.csv and a "
+        "tornado chart into --out (default results/<scenario name>-sensitivity/). Seeded: a "
+        "rerun gives the same indices.")
+    n.add_argument("scenario", metavar="SCENARIO.toml")
+    n.add_argument("--param", action="append", default=[], required=True, metavar="KEY=LOW:HIGH",
+                   help="a parameter and its range, e.g. matching.tin_rate=0.02:0.05; repeatable")
+    n.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    n.add_argument("--samples", type=_positive_int, default=16, metavar="N",
+                   help="Morris trajectories, or the Sobol' base sample (a power of two); "
+                   "default 16")
+    n.add_argument("--metric", action="append", default=[], metavar="METRIC",
+                   help="an output to analyse (default: transferred, blocked_notice, "
+                   "blocked_injunction, first_transfer_days); repeatable. The first is charted")
+
     e = commands.add_parser(
         "explain", parents=[_common_options(run_options=False)],
         help="show a scenario's values, their sources, its timeline and expected flow",
@@ -238,6 +257,46 @@ def _calibrate(args: argparse.Namespace) -> int:
                   f" residual {row['residual']:+.3f} {mark}")
         if args.write_scenario:
             print(f"  calibrated scenario: {args.write_scenario}")
+    return EXIT_OK
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .export import atomic_folder, input_hashes, write_csv, write_figures, write_json
+    from .sensitivity import DEFAULT_METRICS, parse_param, sensitivity
+
+    loaded = load(args.scenario, args.overrides)
+    ranges = [parse_param(text, loaded) for text in args.param]
+    metrics = args.metric or list(DEFAULT_METRICS)
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity")
+    replications = args.replications or 20
+    with _executor(args) as executor:
+        result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
+                             replications=replications, seed=args.seed, metrics=metrics,
+                             executor=executor, progress=_progress(args, "points"))
+    seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
+    with atomic_folder(out) as staging:
+        files = {"indices.csv": write_csv(result.indices, staging / "indices.csv"),
+                 "samples.csv": write_csv(result.samples, staging / "samples.csv")}
+        if not args.no_charts and metrics[0] not in result.skipped:
+            from .charts import tornado_figure
+
+            files.update(write_figures({"tornado": tornado_figure(result.indices, args.method,
+                                                                  metrics[0])}, staging))
+        write_json({"scenario": loaded.scenario.name, "method": args.method,
+                    "samples": args.samples, "points": len(result.samples),
+                    "replications": replications, "seed": seed,
+                    "params": [[r.key, r.low, r.high] for r in result.ranges],
+                    "metrics": metrics, "skipped": result.skipped,
+                    "inputs": input_hashes(list(loaded.files)), "files": files},
+                   staging / "manifest.json")
+    if not args.quiet:
+        print(f"{loaded.scenario.name}: {args.method}, {len(result.samples)} points of "
+              f"{replications} replications, seed {seed} -> {out}/")
+        for metric in metrics:
+            if metric in result.skipped:
+                print(f"  {metric}: not analysed: {result.skipped[metric]}")
+                continue
+            print(f"  {metric}, most influential first: " + ", ".join(result.ranking(metric)))
     return EXIT_OK
 
 
@@ -357,6 +416,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "calibrate": _calibrate,
+            "sensitivity": _sensitivity,
             "explain": _explain,
             "report": _report, "charts": _charts, "validate": _validate}
 

@@ -1,0 +1,204 @@
+"""Global sensitivity: which assumptions drive the answers.
+
+The parameter ranges are sampled with SALib (Morris elementary effects or Sobol'
+indices), each sampled point is run for `replications` replications with the same seed
+(common random numbers, so differences between points come from the parameters, not
+from chance), and the mean of each output metric over those replications is analysed.
+The sample and the bootstrap of the confidence intervals are seeded: a rerun gives the
+same indices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .executors import Executor, SerialExecutor
+from .experiment import METRICS, replication_metrics
+from .model import compile_plan, simulate
+from .scenario import LoadedScenario, Scenario
+
+PARAM_SOURCE = "--param"
+METHODS = ("morris", "sobol")
+DEFAULT_METRICS = ("transferred", "blocked_notice", "blocked_injunction", "first_transfer_days")
+WHOLE_KEYS = {"capacity", "records", "min_records"}
+MORRIS_LEVELS = 4
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    key: str
+    low: float
+    high: float
+
+    @property
+    def whole(self) -> bool:
+        return self.key.rsplit(".", 1)[-1] in WHOLE_KEYS
+
+    def setting(self, value: float) -> str:
+        return f"{self.key}={int(round(value)) if self.whole else float(value)!r}"
+
+
+def parse_param(text: str, loaded: LoadedScenario) -> ParamRange:
+    """`key=low:high`; the key must exist in the scenario (a number or a distribution,
+    which the sampled number then replaces)."""
+    key, _, bounds = text.partition("=")
+    key = key.strip()
+    m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", bounds)
+    if not m:
+        raise ScenarioError(f"expected key=low:high, got {text!r}", source=PARAM_SOURCE)
+    low, high = (float(g.replace("_", "")) for g in m.groups())
+    if not low < high:
+        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key,
+                            source=PARAM_SOURCE)
+    node = loaded.scenario.to_toml_dict()
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise ScenarioError("the scenario has no such key", key=key, source=PARAM_SOURCE)
+    try:
+        loaded.with_overrides([ParamRange(key, low, high).setting(v) for v in (low, high)])
+    except ScenarioError as exc:
+        raise ScenarioError(f"the range reaches a value the scenario refuses: {exc.reason}",
+                            key=key, source=PARAM_SOURCE) from None
+    return ParamRange(key, low, high)
+
+
+def evaluate_point(task: tuple[int, Scenario, int, int]) -> tuple[int, list[float]]:
+    """The mean of every metric over a point's replications (NaN values left out)."""
+    index, scenario, seed, replications = task
+    plan = compile_plan(scenario)
+    values = np.array([replication_metrics(scenario, simulate(plan, seed, r))
+                       for r in range(replications)], dtype=float)
+    with np.errstate(all="ignore"):
+        means = [float(np.nanmean(col)) if not np.isnan(col).all() else float("nan")
+                 for col in values.T]
+    return index, means
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    method: str
+    ranges: list[ParamRange]
+    samples: pd.DataFrame   # one row per sampled point: its values and metric means
+    indices: pd.DataFrame   # one row per metric and parameter
+    skipped: dict[str, str]  # metrics that could not be analysed, and why
+
+    def ranking(self, metric: str = "transferred") -> list[str]:
+        """Parameters from most to least influential on `metric`."""
+        column = "mu_star" if self.method == "morris" else "ST"
+        rows = self.indices[self.indices["metric"] == metric]
+        return rows.sort_values(column, ascending=False, kind="stable")["parameter"].tolist()
+
+
+def sample(ranges: Sequence[ParamRange], method: str, samples: int, seed: int) -> np.ndarray:
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    problem = _problem(ranges)
+    if method == "morris":
+        return morris_sample.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
+    return sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+
+
+def _problem(ranges: Sequence[ParamRange]) -> dict:
+    return {"num_vars": len(ranges), "names": [r.key for r in ranges],
+            "bounds": [[r.low, r.high] for r in ranges]}
+
+
+def sensitivity(
+    loaded: LoadedScenario,
+    ranges: Sequence[ParamRange],
+    *,
+    method: str = "morris",
+    samples: int = 16,
+    replications: int = 20,
+    seed: int | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sensitivity:
+    if method not in METHODS:
+        raise ScenarioError(f"unknown method {method!r}; one of: {', '.join(METHODS)}",
+                            source="--method")
+    if not ranges:
+        raise ScenarioError("name at least one parameter range with --param", source=PARAM_SOURCE)
+    for metric in metrics:
+        if metric not in METRICS:
+            raise ScenarioError(f"unknown metric; one of: {', '.join(METRICS)}", key=metric,
+                                source="--metric")
+    if method == "sobol" and samples & (samples - 1):
+        raise ScenarioError(f"Sobol' sampling needs a power of two (got {samples})",
+                            source="--samples")
+    seed = loaded.scenario.scenario.seed if seed is None else seed
+    ranges = list(ranges)
+    X = sample(ranges, method, samples, seed)
+    tasks = []
+    for i, row in enumerate(X):
+        try:
+            scenario = loaded.with_overrides([r.setting(v) for r, v in zip(ranges, row)]).scenario
+        except ScenarioError as exc:
+            values = ", ".join(r.setting(v) for r, v in zip(ranges, row))
+            raise ScenarioError(f"a sampled point is not a valid scenario ({values}): "
+                                f"{exc.reason}", key=exc.key, source=PARAM_SOURCE) from None
+        tasks.append((i, scenario, seed, replications))
+    Y = np.full((len(X), len(METRICS)), np.nan)
+    done = 0
+    for _, (i, means) in (executor or SerialExecutor()).map_unordered(evaluate_point, tasks):
+        Y[i] = means
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+    samples_table = pd.DataFrame(X, columns=[r.key for r in ranges])
+    samples_table.insert(0, "point", np.arange(len(X)))
+    for j, metric in enumerate(METRICS):
+        samples_table[metric] = Y[:, j]
+    indices, skipped = _analyse(ranges, method, X, Y, metrics, seed)
+    return Sensitivity(method, ranges, samples_table, indices, skipped)
+
+
+def _analyse(ranges: list[ParamRange], method: str, X: np.ndarray, Y: np.ndarray,
+             metrics: Sequence[str], seed: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    problem = _problem(ranges)
+    rows, skipped = [], {}
+    for metric in metrics:
+        y = Y[:, METRICS.index(metric)]
+        if np.isnan(y).any():
+            skipped[metric] = "some sampled points had no value (e.g. no transfer at all)"
+            continue
+        constant = np.ptp(y) == 0
+        if method == "morris":
+            if constant:
+                result = {k: np.zeros(len(ranges)) for k in ("mu", "mu_star", "sigma",
+                                                              "mu_star_conf")}
+            else:
+                result = morris_analyze.analyze(problem, X, y, num_levels=MORRIS_LEVELS,
+                                                seed=seed)
+            for i, r in enumerate(ranges):
+                rows.append({"metric": metric, "parameter": r.key, "low": r.low, "high": r.high,
+                             "mu": float(result["mu"][i]), "mu_star": float(result["mu_star"][i]),
+                             "mu_star_conf": float(result["mu_star_conf"][i]),
+                             "sigma": float(result["sigma"][i])})
+        else:
+            if constant:
+                result = {k: np.zeros(len(ranges)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+            else:
+                with np.errstate(all="ignore"):
+                    result = sobol_analyze.analyze(problem, y, calc_second_order=False,
+                                                   seed=seed)
+            for i, r in enumerate(ranges):
+                rows.append({"metric": metric, "parameter": r.key, "low": r.low, "high": r.high,
+                             "S1": float(result["S1"][i]), "S1_conf": float(result["S1_conf"][i]),
+                             "ST": float(result["ST"][i]), "ST_conf": float(result["ST_conf"][i])})
+    return pd.DataFrame(rows), skipped

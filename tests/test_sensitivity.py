@@ -1,0 +1,90 @@
+"""Sensitivity: seeded samples, indices that rank a known driver first, the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import flowsim
+from flowsim import cli
+from flowsim.errors import ScenarioError
+from flowsim.executors import PoolExecutor
+from flowsim.sensitivity import parse_param, sensitivity
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+NOTICE = SCENARIOS / "notice_from_mou.toml"
+PARAMS = ["matching.tin_rate=0.02:0.05", "approval.days=1:14", "notice.0.relief=0:1"]
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return flowsim.load(NOTICE)
+
+
+def run(loaded, method, samples, **kw):
+    ranges = [parse_param(p, loaded) for p in PARAMS]
+    return sensitivity(loaded, ranges, method=method, samples=samples, replications=10, **kw)
+
+
+def test_morris_ranks_relief_first_and_a_timing_parameter_last(loaded):
+    """Relief decides whether the one file goes; sign-off time changes no record count."""
+    result = run(loaded, "morris", 6)
+    assert result.ranking("transferred")[0] == "notice.0.relief"
+    row = result.indices.set_index(["metric", "parameter"]).loc[("transferred", "approval.days")]
+    assert row["mu_star"] == 0
+    assert len(result.samples) == 6 * (len(PARAMS) + 1)
+
+
+def test_sobol_indices_have_confidence_intervals(loaded):
+    result = run(loaded, "sobol", 16)
+    rows = result.indices[result.indices["metric"] == "transferred"].set_index("parameter")
+    assert rows.loc["notice.0.relief", "ST"] > rows.loc["matching.tin_rate", "ST"]
+    assert (rows["ST_conf"] >= 0).all()
+    assert len(result.samples) == 16 * (len(PARAMS) + 2)
+
+
+def test_a_rerun_gives_the_same_indices(loaded):
+    a, b = run(loaded, "morris", 4), run(loaded, "morris", 4)
+    pd.testing.assert_frame_equal(a.indices, b.indices)
+
+
+def test_parallel_points_give_the_serial_indices(loaded):
+    executor = PoolExecutor(2)
+    try:
+        parallel = run(loaded, "morris", 4, executor=executor)
+    finally:
+        executor.close()
+    pd.testing.assert_frame_equal(parallel.indices, run(loaded, "morris", 4).indices)
+
+
+def test_a_metric_missing_at_some_point_is_skipped_with_a_reason(loaded):
+    result = run(loaded, "morris", 4)
+    assert "first_transfer_days" in result.skipped
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("matching.tin_rate", "expected key=low:high"),
+    ("matching.tin_rat=0:1", "no such key"),
+    ("matching.tin_rate=0.5:0.1", "low < high"),
+    ("matching.tin_rate=0.5:1.5", "refuses"),
+])
+def test_bad_ranges_are_bad_input(loaded, text, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        parse_param(text, loaded)
+
+
+def test_sobol_needs_a_power_of_two(loaded):
+    with pytest.raises(ScenarioError, match="power of two"):
+        run(loaded, "sobol", 12)
+
+
+def test_sensitivity_command(tmp_path, capsys):
+    out = tmp_path / "s"
+    args = ["sensitivity", str(NOTICE), *(a for p in PARAMS for a in ("--param", p)),
+            "--samples", "4", "-n", "5", "--out", str(out)]
+    assert cli.main(args) == 0
+    assert "most influential first: notice.0.relief" in capsys.readouterr().out
+    for name in ("indices.csv", "samples.csv", "tornado.png", "tornado.svg", "manifest.json"):
+        assert (out / name).exists()
