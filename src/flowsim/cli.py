@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from . import __version__
 from .errors import ScenarioError
 from .executors import EXECUTORS, Executor, make_executor
-from .scenario import load
+from .scenario import LoadedScenario, hold_uncertain, load
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -65,6 +65,9 @@ def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
                         "(default: start a local Dask cluster of --jobs workers)")
     common.add_argument("--quiet", "-q", action="store_true",
                         help="no progress bar and no summary, only errors")
+    common.add_argument("--hold-uncertain", action="store_true",
+                        help="hold inputs marked per = \"replication\" at their means, so the "
+                        "spread across replications shows chance alone (run and compare)")
     common.add_argument("--no-charts", action="store_true",
                         help="write the CSV files only (run and compare draw PNG and SVG "
                         "charts by default)")
@@ -363,6 +366,15 @@ def _progress(args: argparse.Namespace, unit: str):
     return lambda done, total: _progress_bar(done, total, unit)
 
 
+def _held(args: argparse.Namespace, loaded: "LoadedScenario"):
+    """The scenario to run: as loaded, or with its uncertain inputs at their means."""
+    return hold_uncertain(loaded.scenario) if args.hold_uncertain else loaded
+
+
+def _run_overrides(args: argparse.Namespace) -> list[str]:
+    return [*args.overrides, *(["--hold-uncertain"] if args.hold_uncertain else [])]
+
+
 def _run(args: argparse.Namespace) -> int:
     from .experiment import run
     from .export import write_results
@@ -370,9 +382,9 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load(args.scenario, args.overrides)
     out = _output_folder(args, Path("results") / loaded.scenario.name)
     with _executor(args) as executor:
-        result = run(loaded, replications=args.replications, seed=args.seed, executor=executor,
-                     progress=_progress(args, "replications"))
-    write_results(result, out, loaded=loaded, overrides=args.overrides,
+        result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
+                     executor=executor, progress=_progress(args, "replications"))
+    write_results(result, out, loaded=loaded, overrides=_run_overrides(args),
                   charts=not args.no_charts)
     if not args.quiet:
         print(headline(result, out))
@@ -386,10 +398,11 @@ def _compare(args: argparse.Namespace) -> int:
     loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}")
     with _executor(args) as executor:
-        comparison = compare(loaded[0], loaded[1:], replications=args.replications,
+        held = [_held(args, one) for one in loaded]
+        comparison = compare(held[0], held[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=_progress(args, "replications"))
-    write_comparison(comparison, out, loaded=loaded, overrides=args.overrides,
+    write_comparison(comparison, out, loaded=loaded, overrides=_run_overrides(args),
                      charts=not args.no_charts)
     if not args.quiet:
         print(comparison_text(comparison, out))

@@ -240,6 +240,38 @@ class Beta(Distribution):
         return float(rng.beta(self.alpha, self.beta))
 
 
+@dataclass(frozen=True, repr=False)
+class PerReplication(Distribution):
+    """An uncertain input: one draw per replication, shared by every request and file.
+
+    Written `{ dist = ..., per = "replication" }`. Without `per`, a distribution is drawn
+    afresh for each request or file (chance); with it, the value is what we do not know,
+    and the spread across replications includes that uncertainty.
+    """
+
+    inner: Distribution
+    name: ClassVar[str] = "per_replication"
+
+    @property
+    def mean(self) -> float:
+        return self.inner.mean
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.inner.support
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.inner.sample(rng)
+
+    def as_toml(self) -> dict[str, Any]:
+        return {**self.inner.as_toml(), "per": "replication"}  # type: ignore[dict-item]
+
+    def __repr__(self) -> str:
+        return f"{self.inner!r} per replication"
+
+
+PER_CHOICES = ("entity", "replication")
+
 # The table keys of each distribution, mapped to the dataclass fields they fill.
 _TABLES: dict[str, tuple[type[Distribution], dict[str, str]]] = {
     "triangular": (Triangular, {"low": "low", "mode": "mode", "high": "high"}),
@@ -285,12 +317,16 @@ def parse(value: Any) -> Distribution:
             "dist",
         )
     cls, keys = _TABLES[name]
-    given = {k: v for k, v in value.items() if k != "dist"}
+    per = value.get("per", "entity")
+    if per not in PER_CHOICES:
+        raise ParamError(f"per must be \"entity\" (a draw for each request or file) or "
+                         f"\"replication\" (one draw per replication), not {per!r}", "per")
+    given = {k: v for k, v in value.items() if k not in ("dist", "per")}
     for key in given:
         if key not in keys:
             raise ParamError(
                 f"unknown parameter for {name}{did_you_mean(key, tuple(keys))}; "
-                f"{name} takes: " + ", ".join(keys),
+                f"{name} takes: " + ", ".join(keys) + " (and per)",
                 key,
             )
     missing = [k for k in keys if k not in given]
@@ -298,11 +334,14 @@ def parse(value: Any) -> Distribution:
         raise ParamError(f"{name} needs " + ", ".join(missing), missing[0])
     dist = cls(**{keys[k]: _number(v, k) for k, v in given.items()})
     dist.check()
-    return dist
+    return PerReplication(dist) if per == "replication" else dist
 
 
 def check_kind(dist: Distribution, kind: Kind) -> Distribution:
     """Raise ParamError when `dist` cannot serve as a value of `kind`."""
+    checked = dist
+    if isinstance(dist, PerReplication):
+        dist = dist.inner
     low, high = dist.support
     fixed = isinstance(dist, Fixed)
     if kind == "rate":
@@ -328,7 +367,7 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
             raise ParamError(f"must not be negative, and low is {low:g}", "low")
         if kind == "count" and fixed and low != int(low):
             raise ParamError(f"must be a whole number (got {low:g})")
-    return dist
+    return checked
 
 
 def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:

@@ -160,7 +160,7 @@ def _rule_for(rules: tuple[NoticePlan, ...], t_days: float, records: int) -> Not
 
 def simulate(plan: Plan, seed: int, replication: int) -> ReplicationResult:
     """Run one replication of `plan` and return its ledger's result."""
-    rep = _Replication(plan, seed, replication)
+    rep = _Replication(plan.for_replication(seed, replication), seed, replication)
     for r in plan.requests:
         rep.env.process(rep.request(r.name, r.key, r.at_days, r.records, r.accept))
     for s in plan.streams:

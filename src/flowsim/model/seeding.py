@@ -21,6 +21,7 @@ class Stage(IntEnum):
     NOTICE = 5
     ARRIVALS = 6
     IMPACT = 7
+    UNCERTAIN = 8
 
 
 def entity_key(name: str) -> int:

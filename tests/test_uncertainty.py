@@ -1,0 +1,75 @@
+"""Uncertain inputs: drawn once per replication, shared by every request, held on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import flowsim
+from flowsim import distributions as D
+from flowsim.model import compile_plan, simulate
+from flowsim.model.ledger import Event
+from flowsim.scenario import hold_uncertain
+from helpers import request, scenario
+
+BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+RATE = {"dist": "uniform", "low": 0.0, "high": 1.0}
+
+
+def matched_shares(s, replication):
+    result = simulate(compile_plan(s), s.scenario.seed, replication)
+    return [n / 1_000_000 for _, _, _, e, n in result.events if e == Event.MATCHED]
+
+
+def two_requests(tin_rate):
+    return scenario(requests=[request("A", 10, 1_000_000), request("B", 10, 1_000_000)],
+                    review={"capacity": 2}, matching={"capacity": 2, "records_per_day": 10**6,
+                                                      "tin_rate": tin_rate})
+
+
+def test_per_replication_value_is_shared_by_every_request():
+    s = two_requests({**RATE, "per": "replication"})
+    a, b = matched_shares(s, 0)
+    assert a == pytest.approx(b, abs=0.005)  # one rate, two binomial draws
+    assert matched_shares(s, 1)[0] != pytest.approx(a, abs=0.01)
+
+
+def test_per_entity_value_is_drawn_for_each_request():
+    shares = [matched_shares(two_requests(RATE), r) for r in range(5)]
+    assert any(abs(a - b) > 0.05 for a, b in shares)
+
+
+def test_uncertain_input_is_common_to_scenarios_that_share_it():
+    """Keyed by the parameter, the draw survives changes elsewhere in the scenario."""
+    s1 = two_requests({**RATE, "per": "replication"})
+    s2 = scenario(requests=[request("A", 10, 1_000_000)], review={"capacity": 2},
+                  matching={"capacity": 2, "records_per_day": 10**6,
+                            "tin_rate": {**RATE, "per": "replication"}},
+                  approval={"days": 5})
+    for r in range(3):
+        assert matched_shares(s1, r)[0] == pytest.approx(matched_shares(s2, r)[0], abs=0.005)
+
+
+def test_per_must_be_entity_or_replication():
+    with pytest.raises(D.ParamError, match="per must be"):
+        D.parse({**RATE, "per": "run"})
+    assert repr(D.parse({**RATE, "per": "replication"})) == \
+        "Uniform(low=0, high=1) per replication"
+
+
+def test_holding_uncertain_inputs_at_their_means_narrows_the_spread():
+    loaded = flowsim.load(BASELINE)
+    held = hold_uncertain(loaded.scenario)
+    assert held.requests[2].records == D.Fixed(1_283_333)
+    assert held.matching.incomplete_address_rate == D.Fixed(0.025)
+    uncertain = flowsim.run(loaded, replications=60).summary
+    chance = flowsim.run(held, replications=60).summary
+    for column in ("transferred", "people_at_disclosed_addresses"):
+        assert chance[column].std() < uncertain[column].std()
+
+
+def test_hold_uncertain_leaves_a_scenario_without_uncertainty_alone():
+    s = scenario()
+    assert hold_uncertain(s) == s
