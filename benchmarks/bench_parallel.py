@@ -16,25 +16,16 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import flowsim
+from timing import best_of
 from flowsim.executors import PoolExecutor, SerialExecutor
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 LIBRARY = ["notice_from_mou", "notice_72h", "injunction_may12", "no_injunction_resubmit",
            "june24_accepted", "better_ice_data", "verified_address", "faster_matching"]
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -22,12 +21,10 @@ import pandas as pd
 from .errors import ScenarioError
 from .executors import Executor
 from .experiment import run_many
-from .scenario import LoadedScenario
+from .scenario import LoadedScenario, is_whole, lookup, parse_bounds
 from .targets import Target, evaluate, objective
 
 FREE_SOURCE = "--free"
-# Keys that count things; every other parameter is fitted as a real number.
-WHOLE_KEYS = {"capacity", "records", "min_records"}
 
 
 @dataclass(frozen=True)
@@ -46,45 +43,28 @@ class FreeParameter:
         return (v - self.low) / (self.high - self.low)
 
 
-def _lookup(tree: Any, key: str) -> Any:
-    node = tree
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            raise ScenarioError("the scenario has no such key", key=key, source=FREE_SOURCE)
-    return node
-
-
 def parse_free(text: str, loaded: LoadedScenario) -> FreeParameter:
     """`key=low:high`, or a bare `key` for half to twice its value (within [0, 1] for rates)."""
     key, _, bounds = text.partition("=")
     key = key.strip()
-    start = _lookup(loaded.raw, key)
+    start = lookup(loaded.raw, key, source=FREE_SOURCE)
     if isinstance(start, bool) or not isinstance(start, (int, float)):
         raise ScenarioError("must hold a number in the scenario to be fitted (a distribution's "
                             "own parameters can be freed, e.g. review.days.mode)",
                             key=key, source=FREE_SOURCE)
     if bounds:
-        m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", bounds)
-        if not m:
-            raise ScenarioError(f"expected key=low:high, got {text!r}", key=key,
-                                source=FREE_SOURCE)
-        low, high = (float(g.replace("_", "")) for g in m.groups())
+        low, high = parse_bounds(bounds, key, source=FREE_SOURCE)
     else:
         low, high = start / 2, start * 2 if start else 1.0
         if key.endswith(("rate", "accept", "relief", "share")):
             high = min(high, 1.0)
-    if not low < high:
-        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key,
-                            source=FREE_SOURCE)
+        if not low < high:
+            raise ScenarioError(f"give bounds: its value {start:g} gives none by default",
+                                key=key, source=FREE_SOURCE)
     if not low <= start <= high:
         raise ScenarioError(f"its value {start:g} lies outside {low:g}:{high:g}", key=key,
                             source=FREE_SOURCE)
-    whole = key.rsplit(".", 1)[-1] in WHOLE_KEYS
-    return FreeParameter(key, low, high, float(start), whole)
+    return FreeParameter(key, low, high, float(start), is_whole(key))
 
 
 @dataclass(frozen=True)

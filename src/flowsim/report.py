@@ -236,7 +236,8 @@ READING = """
 average. It narrows as replications are added.</li>
 <li><strong>5–95% of replications</strong>: how much a single run of history could
 differ, given the chance in the model (review and sign-off times, who matches, whether
-the court grants relief) and the uncertain inputs drawn per file.</li>
+the court grants relief) and the inputs we do not know, drawn once per replication
+(marked <code>per = "replication"</code> in the scenario files).</li>
 <li><strong>Paired 95% CI</strong> of a difference: every scenario is run with the same
 random numbers, replication by replication, so the difference shows the effect of the
 change alone; this interval is much narrower than comparing two separate means.</li>

@@ -175,6 +175,41 @@ class Scenario(_Table):
         return self.model_dump(by_alias=True)
 
 
+# Keys that count things: a value given or fitted for them is a whole number.
+WHOLE_KEYS = {"capacity", "records", "min_records"}
+
+
+def is_whole(key: str) -> bool:
+    return key.rsplit(".", 1)[-1] in WHOLE_KEYS
+
+
+def lookup(tree: Any, key: str, *, source: str) -> Any:
+    """The value at dotted `key` (list items by index) of a scenario table."""
+    node = tree
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise ScenarioError("the scenario has no such key", key=key, source=source)
+    return node
+
+
+def parse_bounds(text: str, key: str, *, source: str) -> tuple[float, float]:
+    """`low:high` as two numbers with low < high."""
+    m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", text)
+    if not m:
+        raise ScenarioError(f"expected {key}=low:high, got {key}={text}", key=key, source=source)
+    try:
+        low, high = (float(g.replace("_", "")) for g in m.groups())
+    except ValueError:
+        raise ScenarioError(f"expected numbers in {text!r}", key=key, source=source) from None
+    if not low < high:
+        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key, source=source)
+    return low, high
+
+
 def hold_uncertain(scenario: Scenario) -> Scenario:
     """The scenario with every input marked `per = "replication"` held at its mean, so that
     the spread across replications shows chance alone."""

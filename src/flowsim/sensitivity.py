@@ -10,7 +10,6 @@ same indices.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -21,12 +20,11 @@ from .errors import ScenarioError
 from .executors import Executor, SerialExecutor
 from .experiment import METRICS, replication_metrics
 from .model import compile_plan, simulate
-from .scenario import LoadedScenario, Scenario
+from .scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds
 
 PARAM_SOURCE = "--param"
 METHODS = ("morris", "sobol")
 DEFAULT_METRICS = ("transferred", "blocked_notice", "blocked_injunction", "first_transfer_days")
-WHOLE_KEYS = {"capacity", "records", "min_records"}
 MORRIS_LEVELS = 4
 
 
@@ -38,7 +36,7 @@ class ParamRange:
 
     @property
     def whole(self) -> bool:
-        return self.key.rsplit(".", 1)[-1] in WHOLE_KEYS
+        return is_whole(self.key)
 
     def setting(self, value: float) -> str:
         return f"{self.key}={int(round(value)) if self.whole else float(value)!r}"
@@ -47,23 +45,12 @@ class ParamRange:
 def parse_param(text: str, loaded: LoadedScenario) -> ParamRange:
     """`key=low:high`; the key must exist in the scenario (a number or a distribution,
     which the sampled number then replaces)."""
-    key, _, bounds = text.partition("=")
+    key, eq, bounds = text.partition("=")
     key = key.strip()
-    m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", bounds)
-    if not m:
+    if not eq:
         raise ScenarioError(f"expected key=low:high, got {text!r}", source=PARAM_SOURCE)
-    low, high = (float(g.replace("_", "")) for g in m.groups())
-    if not low < high:
-        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key,
-                            source=PARAM_SOURCE)
-    node = loaded.scenario.to_toml_dict()
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            raise ScenarioError("the scenario has no such key", key=key, source=PARAM_SOURCE)
+    low, high = parse_bounds(bounds, key, source=PARAM_SOURCE)
+    lookup(loaded.scenario.to_toml_dict(), key, source=PARAM_SOURCE)
     try:
         loaded.with_overrides([ParamRange(key, low, high).setting(v) for v in (low, high)])
     except ScenarioError as exc:

@@ -33,7 +33,7 @@ from .executors import Executor, SerialExecutor
 from .experiment import METRICS, replication_metrics
 from .export import jsonable, replace_dir, package_versions, sha256_of, write_csv, write_json
 from .model import compile_plan, simulate
-from .scenario import SET_SOURCE, LoadedScenario, Scenario
+from .scenario import SET_SOURCE, LoadedScenario, Scenario, lookup
 from .stats import STAT_COLUMNS, describe
 
 VARY_SOURCE = "--vary"
@@ -114,15 +114,7 @@ def check_keys(scenario: Scenario, varies: Sequence[Vary]) -> None:
         if vary.key in seen:
             raise ScenarioError("is varied twice", key=vary.key, source=VARY_SOURCE)
         seen.add(vary.key)
-        node = tree
-        for part in vary.key.split("."):
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                raise ScenarioError("the scenario has no such key", key=vary.key,
-                                    source=VARY_SOURCE)
+        lookup(tree, vary.key, source=VARY_SOURCE)
 
 
 @dataclass(frozen=True)
