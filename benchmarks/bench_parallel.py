@@ -6,8 +6,8 @@ Measures:
 1. baseline replications per second, serial and in a pool of 2 processes (the pool is
    started before timing, as a long session would have it);
 2. the wall time of `flowsim compare` over the baseline and eight what-ifs at 200
-   replications, as a user types it (start-up, run and writing every file), with
-   --jobs 1 and --jobs 2.
+   replications, as a user types it (start-up, run and writing every file and chart),
+   with --jobs 1 and --jobs 2, with and without charts.
 """
 
 from __future__ import annotations
@@ -49,11 +49,12 @@ def main() -> None:
     files = [str(SCENARIOS / "baseline.toml")] + [str(SCENARIOS / f"{n}.toml") for n in LIBRARY]
     with tempfile.TemporaryDirectory() as tmp:
         for jobs in (1, 2):
-            command = [sys.executable, "-m", "flowsim", "compare", *files, "-n", "200", "-q",
-                       "--jobs", str(jobs), "--out", str(Path(tmp) / f"j{jobs}")]
-            wall = best_of(args.repeat, lambda: subprocess.run(command, check=True))
-            print(f"compare, baseline + 8 what-ifs, 200 replications, --jobs {jobs}: {wall:6.2f} s")
-
+            for charts in ([], ["--no-charts"]):
+                command = [sys.executable, "-m", "flowsim", "compare", *files, "-n", "200", "-q",
+                           "--jobs", str(jobs), "--out", str(Path(tmp) / f"j{jobs}"), *charts]
+                wall = best_of(args.repeat, lambda: subprocess.run(command, check=True))
+                print(f"compare, baseline + 8 what-ifs, 200 replications, --jobs {jobs}"
+                      f"{' --no-charts' if charts else ''}: {wall:6.2f} s")
 
 if __name__ == "__main__":
     main()

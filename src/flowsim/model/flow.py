@@ -11,10 +11,10 @@ from typing import Generator
 
 import simpy
 
-from ..distributions import Distribution, draw
+from ..distributions import Distribution
 from .ledger import Event, Ledger, ReplicationResult
 from .plan import NoticePlan, Plan, StreamPlan
-from .seeding import Stage, entity_key, generator
+from .seeding import Draws, Stage, entity_key
 
 Process = Generator[simpy.Event, object, None]
 
@@ -38,8 +38,8 @@ class _Replication:
             else None
         )
 
-    def rng(self, stage: Stage, key: int):
-        return generator(self.seed, self.replication, stage, key)
+    def draws(self, stage: Stage, key: int) -> Draws:
+        return Draws(self.seed, self.replication, stage, key)
 
     def halted(self) -> bool:
         return self.halt_days is not None and self.env.now >= self.halt_days
@@ -58,21 +58,21 @@ class _Replication:
 
     def stream(self, plan: StreamPlan) -> Process:
         env = self.env
-        rng = self.rng(Stage.ARRIVALS, entity_key(plan.name))
+        arrivals = self.draws(Stage.ARRIVALS, entity_key(plan.name))
         yield env.timeout(plan.from_days)
         number = 0
         while env.now < plan.until_days:
             number += 1
             name = f"{plan.name} #{number}"
             env.process(self.request(name, entity_key(name), 0.0, plan.records, plan.accept))
-            yield env.timeout(draw(plan.interval_days, "positive", rng))
+            yield env.timeout(arrivals.value(plan.interval_days, "positive"))
 
     def request(self, name: str, key: int, at_days: float, records_dist: Distribution,
                 accept: Distribution) -> Process:
         env, ledger, plan = self.env, self.ledger, self.plan
         if at_days > 0:
             yield env.timeout(at_days)
-        records = int(draw(records_dist, "count", self.rng(Stage.RECORDS, key)))
+        records = int(self.draws(Stage.RECORDS, key).value(records_dist, "count"))
         ledger.arrive(env.now, name, records)
         if self.halted():
             return self.block(name, 0)
@@ -81,11 +81,11 @@ class _Replication:
             if (yield from self.wait(slot)):
                 return self.block(name, 0)
             ledger.log(env.now, name, 0, Event.REVIEW_STARTED, records)
-            rng = self.rng(Stage.REVIEW, key)
-            review_days = draw(plan.review_days, "duration", rng)
+            review = self.draws(Stage.REVIEW, key)
+            review_days = review.value(plan.review_days, "duration")
             if (yield from self.wait(env.timeout(review_days))):
                 return self.block(name, 0)
-        if not rng.random() < draw(accept, "rate", rng):
+        if not review.chance(review.value(accept, "rate")):
             return ledger.settle(env.now, name, 0, Event.REJECTED, records)
         ledger.log(env.now, name, 0, Event.ACCEPTED, records)
 
@@ -93,16 +93,18 @@ class _Replication:
             if (yield from self.wait(run)):
                 return self.block(name, 0)
             ledger.log(env.now, name, 0, Event.MATCHING_STARTED, records)
-            rng = self.rng(Stage.MATCHING, key)
-            run_days = draw(plan.setup_days, "duration", rng) + records / draw(
-                plan.records_per_day, "positive", rng
+            matching = self.draws(Stage.MATCHING, key)
+            run_days = matching.value(plan.setup_days, "duration") + records / matching.value(
+                plan.records_per_day, "positive"
             )
             if (yield from self.wait(env.timeout(run_days))):
                 return self.block(name, 0)
-        tin_path = int(rng.binomial(records, draw(plan.tin_rate, "rate", rng)))
-        name_address = int(rng.binomial(records - tin_path, draw(plan.name_address_rate, "rate", rng)))
+        tin_path = matching.binomial(records, matching.value(plan.tin_rate, "rate"))
+        name_address = matching.binomial(records - tin_path,
+                                         matching.value(plan.name_address_rate, "rate"))
         matched = tin_path + name_address
-        incomplete = int(rng.binomial(matched, draw(plan.incomplete_address_rate, "rate", rng)))
+        incomplete = matching.binomial(matched,
+                                       matching.value(plan.incomplete_address_rate, "rate"))
         if records > matched:
             ledger.settle(env.now, name, 0, Event.UNMATCHED, records - matched)
         if matched == 0:
@@ -111,7 +113,7 @@ class _Replication:
         file = self.files
         ledger.log(env.now, name, file, Event.MATCHED, matched)
 
-        approval_days = draw(plan.approval_days, "duration", self.rng(Stage.APPROVAL, key))
+        approval_days = self.draws(Stage.APPROVAL, key).value(plan.approval_days, "duration")
         if (yield from self.wait(env.timeout(approval_days))):
             return self.block(name, file)
         ledger.log(env.now, name, file, Event.SIGNED_OFF, matched)
@@ -127,9 +129,9 @@ class _Replication:
             return self.block(name, file)
         rule = _rule_for(self.plan.notices, env.now, records)
         if rule is not None:
-            rng = self.rng(Stage.NOTICE, key)
-            window_days = draw(rule.hours, "duration", rng) / 24
-            relieved = rng.random() < draw(rule.relief, "rate", rng)
+            notice = self.draws(Stage.NOTICE, key)
+            window_days = notice.value(rule.hours, "duration") / 24
+            relieved = notice.chance(notice.value(rule.relief, "rate"))
             ledger.log(env.now, name, file, Event.NOTICE_FILED, records)
             if injunction is not None and injunction <= env.now + window_days:
                 yield env.timeout(injunction - env.now)
@@ -148,9 +150,9 @@ class _Replication:
         plan = self.plan
         if plan.persons_per_address is None or plan.mixed_status_share is None:
             return 0, 0
-        rng = self.rng(Stage.IMPACT, key)
-        people = round(records * draw(plan.persons_per_address, "amount", rng))
-        return people, int(rng.binomial(people, draw(plan.mixed_status_share, "rate", rng)))
+        impact = self.draws(Stage.IMPACT, key)
+        people = round(records * impact.value(plan.persons_per_address, "amount"))
+        return people, impact.binomial(people, impact.value(plan.mixed_status_share, "rate"))
 
 
 def _rule_for(rules: tuple[NoticePlan, ...], t_days: float, records: int) -> NoticePlan | None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
+
+from ..distributions import Distribution, Fixed, Kind, draw
 
 
 class Stage(IntEnum):
@@ -24,6 +27,7 @@ class Stage(IntEnum):
     UNCERTAIN = 8
 
 
+@lru_cache(maxsize=4096)
 def entity_key(name: str) -> int:
     """A stable 64-bit key for an entity name (Python's hash() is salted per process)."""
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
@@ -31,3 +35,35 @@ def entity_key(name: str) -> int:
 
 def generator(seed: int, replication: int, stage: Stage, entity: int) -> np.random.Generator:
     return np.random.default_rng([seed, replication, int(stage), entity])
+
+
+class Draws:
+    """The random stream of one (stage, entity), created only if something is random.
+
+    Creating a Generator costs more than the draws it makes here, and many stages draw
+    nothing but fixed values; a stage's results do not depend on whether it was created.
+    """
+
+    __slots__ = ("_key", "_rng")
+
+    def __init__(self, seed: int, replication: int, stage: Stage, entity: int) -> None:
+        self._key = (seed, replication, stage, entity)
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        if self._rng is None:
+            self._rng = generator(*self._key)
+        return self._rng
+
+    def value(self, dist: "Distribution", kind: "Kind") -> float:
+        return draw(dist, kind, None if isinstance(dist, Fixed) else self.rng)  # type: ignore[arg-type]
+
+    def chance(self, p: float) -> bool:
+        """True with probability p."""
+        return p >= 1 or (p > 0 and self.rng.random() < p)
+
+    def binomial(self, n: int, p: float) -> int:
+        if n <= 0 or p <= 0:
+            return 0
+        return n if p >= 1 else int(self.rng.binomial(n, p))
