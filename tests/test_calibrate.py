@@ -141,3 +141,14 @@ def test_the_shipped_baseline_is_what_the_calibration_command_fits(tmp_path):
     assert fitted["matching.tin_rate"] == matching.tin_rate.mean
     assert fitted["matching.name_address_rate"] == matching.name_address_rate.mean
     assert fitted["matching.setup_days"] == matching.setup_days.mean
+
+
+def test_a_fitted_list_item_is_written_with_its_whole_list(tmp_path):
+    loaded = flowsim.load(BASELINE)
+    free = [parse_free("notice.0.hours=1:48", loaded)]
+    result = calibrate(loaded, load_targets(TARGETS), free, replications=5, max_evaluations=4)
+    out = tmp_path / "calibrated.toml"
+    out.write_text(scenario_text(result, "flowsim calibrate ...", TARGETS, out))
+    assert "[[notice]]" in out.read_text()
+    rules = flowsim.load(out).scenario.notice
+    assert len(rules) == 1 and rules[0].hours.mean == result.fitted["notice.0.hours"]

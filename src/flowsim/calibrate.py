@@ -211,7 +211,7 @@ def scenario_text(calibration: Calibration, command: str, target_path: Path,
         lines += ["", f"[{table}]", *entries]
     for name in sorted(lists):
         # A list replaces the inherited one whole, so it is written out whole.
-        for item in _lookup(loaded.raw, name):
+        for item in lookup(loaded.raw, name, source=FREE_SOURCE):
             lines += ["", f"[[{name}]]  # {note}"]
             lines += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
     return "\n".join(lines) + "\n"

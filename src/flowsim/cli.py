@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import __version__
@@ -220,7 +219,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, parse_free, scenario_text
-    from .export import atomic_folder, write_csv, write_json, input_hashes
+    from .export import write_calibration, write_text_file
     from .targets import load_targets
 
     loaded = load(args.scenario, args.overrides)
@@ -235,18 +234,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         [args.scenario, "--targets", str(args.targets), *(f"--free {f}" for f in args.free),
          *(f"--set {o}" for o in args.overrides), "-n", str(fit.replications),
          "--seed", str(fit.seed)])
-    with atomic_folder(out) as staging:
-        files = {"fitted.csv": write_csv(fit.parameters, staging / "fitted.csv"),
-                 "residuals.csv": write_csv(fit.residuals, staging / "residuals.csv")}
-        write_json({"command": command, "scenario": loaded.scenario.name, "seed": fit.seed,
-                    "replications": fit.replications, "evaluations": fit.evaluations,
-                    "objective_before": fit.objective_before,
-                    "objective_after": fit.objective_after, "fitted": fit.fitted,
-                    "inputs": input_hashes([*loaded.files, args.targets]), "files": files},
-                   staging / "manifest.json")
+    write_calibration(fit, out, command=command, targets_path=args.targets)
     if args.write_scenario:
-        text = scenario_text(fit, command, args.targets, args.write_scenario)
-        args.write_scenario.write_text(text, encoding="utf-8")
+        write_text_file(args.write_scenario,
+                        scenario_text(fit, command, args.targets, args.write_scenario))
     if not args.quiet:
         print(f"{loaded.scenario.name}: {fit.evaluations} evaluations of {fit.replications} "
               f"replications, seed {fit.seed} -> {out}/")
@@ -264,7 +255,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from .export import atomic_folder, input_hashes, write_csv, write_figures, write_json
+    from .export import write_sensitivity
     from .sensitivity import DEFAULT_METRICS, parse_param, sensitivity
 
     loaded = load(args.scenario, args.overrides)
@@ -277,21 +268,9 @@ def _sensitivity(args: argparse.Namespace) -> int:
                              replications=replications, seed=args.seed, metrics=metrics,
                              executor=executor, progress=_progress(args, "points"))
     seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
-    with atomic_folder(out) as staging:
-        files = {"indices.csv": write_csv(result.indices, staging / "indices.csv"),
-                 "samples.csv": write_csv(result.samples, staging / "samples.csv")}
-        if not args.no_charts and metrics[0] not in result.skipped:
-            from .charts import tornado_figure
-
-            files.update(write_figures({"tornado": tornado_figure(result.indices, args.method,
-                                                                  metrics[0])}, staging))
-        write_json({"scenario": loaded.scenario.name, "method": args.method,
-                    "samples": args.samples, "points": len(result.samples),
-                    "replications": replications, "seed": seed,
-                    "params": [[r.key, r.low, r.high] for r in result.ranges],
-                    "metrics": metrics, "skipped": result.skipped,
-                    "inputs": input_hashes(list(loaded.files)), "files": files},
-                   staging / "manifest.json")
+    write_sensitivity(result, out, loaded=loaded, samples=args.samples,
+                      replications=replications, seed=seed, metrics=metrics,
+                      charts=not args.no_charts)
     if not args.quiet:
         print(f"{loaded.scenario.name}: {args.method}, {len(result.samples)} points of "
               f"{replications} replications, seed {seed} -> {out}/")
@@ -311,6 +290,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .export import write_text_file
     from .report import render
     from .results import read_results
 
@@ -318,10 +298,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ScenarioError("is a folder; give the HTML file to write", key=str(args.output),
                             source="--output")
     page = render(read_results(args.folders))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.output.with_name(f".{args.output.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, args.output)
+    write_text_file(args.output, page)
     print(f"wrote {args.output} ({len(page) / 1e6:.1f} MB)")
     return EXIT_OK
 

@@ -9,10 +9,10 @@ import platform
 import shutil
 import tempfile
 from importlib import metadata
-from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import pandas as pd
 
@@ -21,6 +21,10 @@ from .compare import Comparison
 from .experiment import RunResult
 from .explain import parameter_rows
 from .scenario import LoadedScenario
+
+if TYPE_CHECKING:
+    from .calibrate import Calibration
+    from .sensitivity import Sensitivity
 
 TABLES = ("summary", "stats", "daily", "events")
 PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy")
@@ -170,3 +174,53 @@ def replace_dir(new: Path, target: Path) -> None:
     os.replace(target, old)
     os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write `text` to `path` whole: to a partial file first, renamed when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_calibration(fit: "Calibration", out: Path, *, command: str, targets_path: Path) -> Path:
+    """fitted.csv, residuals.csv and a manifest with the command that reproduces the fit."""
+    with atomic_folder(out) as staging:
+        files = {"fitted.csv": write_csv(fit.parameters, staging / "fitted.csv"),
+                 "residuals.csv": write_csv(fit.residuals, staging / "residuals.csv")}
+        write_json({"command": command, "scenario": fit.loaded.scenario.name, "seed": fit.seed,
+                    "replications": fit.replications, "evaluations": fit.evaluations,
+                    "objective_before": fit.objective_before,
+                    "objective_after": fit.objective_after, "fitted": fit.fitted,
+                    "flowsim": __version__, "packages": package_versions(),
+                    "inputs": input_hashes([*fit.loaded.files, Path(targets_path)]),
+                    "files": files}, staging / "manifest.json")
+    return Path(out)
+
+
+def write_sensitivity(result: "Sensitivity", out: Path, *, loaded: LoadedScenario, samples: int,
+                      replications: int, seed: int, metrics: Sequence[str],
+                      charts: bool = True) -> Path:
+    """indices.csv, samples.csv, a tornado chart of the first metric and a manifest."""
+    with atomic_folder(out) as staging:
+        files = {"indices.csv": write_csv(result.indices, staging / "indices.csv"),
+                 "samples.csv": write_csv(result.samples, staging / "samples.csv")}
+        if charts and metrics[0] not in result.skipped:
+            from .charts import tornado_figure
+
+            files.update(write_figures(
+                {"tornado": tornado_figure(result.indices, result.method, metrics[0])}, staging))
+        write_json({"scenario": loaded.scenario.name, "method": result.method,
+                    "samples": samples, "points": len(result.samples),
+                    "replications": replications, "seed": seed,
+                    "params": [[r.key, r.low, r.high] for r in result.ranges],
+                    "metrics": list(metrics), "skipped": result.skipped,
+                    "flowsim": __version__, "packages": package_versions(),
+                    "inputs": input_hashes(list(loaded.files)), "files": files},
+                   staging / "manifest.json")
+    return Path(out)

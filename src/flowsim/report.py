@@ -127,7 +127,7 @@ def _overview(results: Results) -> str:
     if table is not None:
         headers += [f"difference from {base.name}", "paired 95% CI"]
     headers.append("first disclosure (median)")
-    parts = [f"<section id=\"overview\"><h2>The scenarios at a glance</h2>",
+    parts = ["<section id=\"overview\"><h2>The scenarios at a glance</h2>",
              _table(headers, rows, row_attrs=attrs)]
     if table is not None and len(results.runs) > 1:
         parts.append(_figure(charts.comparison_figure(table),
