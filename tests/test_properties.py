@@ -11,12 +11,19 @@ from flowsim.model import STATES, compile_plan, simulate
 from flowsim.model.ledger import Event
 from helpers import day, scenario
 
-rate = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1))
+rate = st.one_of(
+    st.sampled_from([0.0, 1.0]),
+    st.floats(0, 1),
+    st.builds(lambda a, b: {"dist": "beta", "alpha": a, "beta": b, "per": "replication"},
+              st.floats(0.5, 5), st.floats(0.5, 5)),
+)
 duration = st.one_of(
     st.floats(0, 30),
     st.builds(lambda lo, w, f: {"dist": "triangular", "low": lo, "mode": lo + w * f, "high": lo + w},
               st.floats(0, 10), st.floats(0.5, 20), st.floats(0, 1)),
     st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.1, 10)),
+    st.builds(lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w, "per": "replication"},
+              st.floats(0, 10), st.floats(0.5, 20)),
 )
 requests = st.lists(
     st.tuples(st.floats(0, 300), st.integers(0, 10_000_000), rate),
@@ -64,6 +71,8 @@ def scenarios(draw):
         approval={"days": draw(duration)},
         notice=draw(notice),
         injunction=draw(injunction),
+        impact=draw(st.one_of(st.none(), st.fixed_dictionaries(
+            {"persons_per_address": duration, "mixed_status_share": rate}))),
     )
 
 
@@ -82,6 +91,7 @@ def test_every_requested_record_ends_in_exactly_one_state(s, replication):
     assert sum(r.counts[state] for state in STATES) == r.counts["requested"]
     assert r.counts["transferred_tin_path"] <= r.counts["transferred"]
     assert r.counts["transferred_incomplete_address"] <= r.counts["transferred"]
+    assert r.counts["people_in_mixed_status_households"] <= r.counts["people_at_disclosed_addresses"]
 
 
 @PROPERTY

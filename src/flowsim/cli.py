@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("run", parents=[common], help="run a scenario and write its CSV files",
                             description="Run a scenario's replications and write summary.csv, "
-                            "stats.csv, daily.csv, events.csv and manifest.json into --out "
-                            "(default results/<scenario name>/).")
+                            "stats.csv, daily.csv, events.csv, manifest.json and the charts "
+                            "disclosures and outcomes (PNG and SVG) into --out (default "
+                            "results/<scenario name>/).")
     p.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
 
     c = commands.add_parser(
