@@ -424,6 +424,12 @@ def _progress_bar(done: int, total: int, unit: str) -> None:
     sys.stderr.flush()
 
 
+def _interval(low: float, high: float, signed: bool = False) -> str:
+    from .stats import interval_text
+
+    return interval_text(low, high, signed=signed, missing="-")  # a terminal may lack "–"
+
+
 def headline(result: "RunResult", out: Path) -> str:
     """A short table of the run for the terminal."""
     stats = result.stats.set_index("metric")
@@ -437,7 +443,7 @@ def headline(result: "RunResult", out: Path) -> str:
             continue
         lines.append(
             f"  {metric:<34}{row['mean']:>14,.0f}  "
-            f"{_pair(row['ci95_low'], row['ci95_high']):>24}  {_pair(row['p05'], row['p95']):>24}"
+            f"{_interval(row['ci95_low'], row['ci95_high']):>24}  {_interval(row['p05'], row['p95']):>24}"
         )
     from .experiment import iso_times
 
@@ -452,12 +458,6 @@ def headline(result: "RunResult", out: Path) -> str:
     return "\n".join(lines)
 
 
-def _pair(low: float, high: float) -> str:
-    if low != low:  # NaN: one replication has no interval
-        return "-"
-    return f"{low:,.0f} to {high:,.0f}"
-
-
 def comparison_text(comparison: "Comparison", out: Path) -> str:
     """Records transferred per scenario and the paired difference from the baseline."""
     base = comparison.baseline
@@ -468,14 +468,8 @@ def comparison_text(comparison: "Comparison", out: Path) -> str:
     for result in comparison.results:
         row = comparison.row(result.name)
         diff = ("" if result is base else
-                f"{row['diff_mean']:+,.0f} ({_signed_pair(row['diff_ci95_low'], row['diff_ci95_high'])})")
+                f"{row['diff_mean']:+,.0f} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
-                     f"{_pair(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
+                     f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
     lines.append("  every metric, with its paired difference: comparison.csv")
     return "\n".join(lines)
-
-
-def _signed_pair(low: float, high: float) -> str:
-    if low != low:
-        return "-"
-    return f"{low:+,.0f} to {high:+,.0f}"

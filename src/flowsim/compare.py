@@ -19,7 +19,7 @@ from .errors import ScenarioError
 from .executors import Executor
 from .experiment import METRICS, Progress, RunResult, run_many
 from .scenario import LoadedScenario, Scenario
-from .stats import describe
+from .stats import describe, interval_text
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
                       "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications")
@@ -97,11 +97,6 @@ def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
-def _interval(low: float, high: float, signed: bool = False) -> str:
-    fmt = "{:+,.0f}" if signed else "{:,.0f}"
-    return f"{fmt.format(low)} to {fmt.format(high)}"
-
-
 def headline_markdown(comparison: Comparison, metric: str = "transferred") -> str:
     """A Markdown table: each what-if's question, its mean and its paired difference."""
     base = comparison.baseline
@@ -112,9 +107,9 @@ def headline_markdown(comparison: Comparison, metric: str = "transferred") -> st
     ]
     for result in comparison.results:
         row = comparison.row(result.name, metric)
-        mean = f"{row['mean']:,.0f} ({_interval(row['ci95_low'], row['ci95_high'])})"
+        mean = f"{row['mean']:,.0f} ({interval_text(row['ci95_low'], row['ci95_high'])})"
         diff = ("—" if result is base else f"{row['diff_mean']:+,.0f} "
-                f"({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
+                f"({interval_text(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         question = result.scenario.scenario.question.replace("|", "\\|")
         first = result.stats.set_index("metric").loc["first_transfer_days"]
         when = ("none" if first["replications"] == 0 else

@@ -17,6 +17,7 @@ from . import __version__
 from . import charts
 from .record import record_rows
 from .results import Results, RunFolder
+from .stats import interval_text
 
 HEADLINE_METRICS = (
     ("requested", "records requested"),
@@ -66,12 +67,6 @@ def _num(x: float, signed: bool = False) -> str:
     return f"{x:+,.0f}" if signed else f"{x:,.0f}"
 
 
-def _interval(low: float, high: float, signed: bool = False) -> str:
-    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
-        return "–"
-    return f"{_num(low, signed)} to {_num(high, signed)}"
-
-
 def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],
            caption: str = "", row_attrs: Sequence[str] | None = None) -> str:
     """`rows` holds (text, css class) cells; text is escaped here."""
@@ -111,7 +106,7 @@ def _overview(results: Results) -> str:
     for run in results.runs:
         s = run.stats.set_index("metric").loc["transferred"]
         cells = [(run.name, ""), (run.scenario.scenario.question, ""),
-                 (_num(s["mean"]), "num"), (_interval(s["ci95_low"], s["ci95_high"]), "num")]
+                 (_num(s["mean"]), "num"), (interval_text(s["ci95_low"], s["ci95_high"]), "num")]
         if table is not None:
             row = table[(table["scenario"] == run.name) & (table["metric"] == "transferred")]
             if run is base or row.empty:
@@ -119,7 +114,7 @@ def _overview(results: Results) -> str:
             else:
                 r = row.iloc[0]
                 cells += [(_num(r["diff_mean"], True), "num"),
-                          (_interval(r["diff_ci95_low"], r["diff_ci95_high"], True), "num")]
+                          (interval_text(r["diff_ci95_low"], r["diff_ci95_high"], signed=True), "num")]
         cells.append((_first_disclosure(run), "num"))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
@@ -200,8 +195,8 @@ def _headline(run: RunFolder) -> str:
             continue
         s = stats.loc[metric]
         rows.append([(label, ""), (_num(s["mean"]), "num"),
-                     (_interval(s["ci95_low"], s["ci95_high"]), "num"),
-                     (_interval(s["p05"], s["p95"]), "num")])
+                     (interval_text(s["ci95_low"], s["ci95_high"]), "num"),
+                     (interval_text(s["p05"], s["p95"]), "num")])
         attrs.append(f"data-metric=\"{metric}\"")
     return ("<h3>Headline numbers</h3>"
             + _table(["", "mean", "95% CI of the mean", "5–95% of replications"], rows,

@@ -10,6 +10,14 @@ import pandas as pd
 STAT_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95", "replications")
 
 
+def interval_text(low: float, high: float, *, signed: bool = False, missing: str = "–") -> str:
+    """`low to high` in whole numbers with thousands separators; `missing` for NaN."""
+    if math.isnan(low) or math.isnan(high):
+        return missing
+    fmt = "{:+,.0f}" if signed else "{:,.0f}"
+    return f"{fmt.format(low)} to {fmt.format(high)}"
+
+
 def t_quantile(p: float, df: int) -> float:
     """The p-quantile of Student's t distribution with `df` degrees of freedom."""
     # scipy.special is imported here, not at the top: it costs a third of a second, and
