@@ -97,6 +97,15 @@ def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
+def median_first_disclosure(stats: pd.DataFrame, start: dt.datetime) -> str:
+    """The median date of the first transfer, from a stats table, or `none`."""
+    table = stats.set_index("metric")
+    if "first_transfer_days" not in table.index or table.loc["first_transfer_days",
+                                                               "replications"] == 0:
+        return "none"
+    return f"{start + dt.timedelta(days=float(table.loc['first_transfer_days', 'p50'])):%Y-%m-%d}"
+
+
 def headline_markdown(comparison: Comparison, metric: str = "transferred") -> str:
     """A Markdown table: each what-if's question, its mean and its paired difference."""
     base = comparison.baseline
@@ -111,9 +120,7 @@ def headline_markdown(comparison: Comparison, metric: str = "transferred") -> st
         diff = ("—" if result is base else f"{row['diff_mean']:+,.0f} "
                 f"({interval_text(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         question = result.scenario.scenario.question.replace("|", "\\|")
-        first = result.stats.set_index("metric").loc["first_transfer_days"]
-        when = ("none" if first["replications"] == 0 else
-                f"{result.scenario.scenario.start + dt.timedelta(days=first['p50']):%Y-%m-%d}")
+        when = median_first_disclosure(result.stats, result.scenario.scenario.start)
         lines.append(f"| `{result.name}` | {question} | {mean} | {diff} | {when} |")
     lines.append("")
     lines.append(f"{base.replications} replications each, seed {base.seed}, common random "

@@ -8,13 +8,13 @@ Tables are real HTML tables, so they paste into a spreadsheet.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import math
 from typing import Iterable, Sequence
 
 from . import __version__
 from . import charts
+from .compare import median_first_disclosure
 from .record import record_rows
 from .results import Results, RunFolder
 from .stats import interval_text
@@ -90,15 +90,6 @@ def _figure(fig, alt: str, caption: str) -> str:
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
-def _first_disclosure(run: RunFolder) -> str:
-    stats = run.stats.set_index("metric")
-    if "first_transfer_days" not in stats.index or stats.loc["first_transfer_days",
-                                                               "replications"] == 0:
-        return "none"
-    days = float(stats.loc["first_transfer_days", "p50"])
-    return f"{run.scenario.scenario.start + dt.timedelta(days=days):%Y-%m-%d}"
-
-
 def _overview(results: Results) -> str:
     base = results.baseline
     table = results.comparison
@@ -115,7 +106,7 @@ def _overview(results: Results) -> str:
                 r = row.iloc[0]
                 cells += [(_num(r["diff_mean"], True), "num"),
                           (interval_text(r["diff_ci95_low"], r["diff_ci95_high"], signed=True), "num")]
-        cells.append((_first_disclosure(run), "num"))
+        cells.append((median_first_disclosure(run.stats, run.scenario.scenario.start), "num"))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
     headers = ["scenario", "question", "records disclosed (mean)", "95% CI"]
