@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,13 +31,24 @@ METRICS = (*COUNTS, *TIME_METRICS)
 EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
 
 
-def replication_metrics(scenario: Scenario, result) -> list[float | int]:
-    """One replication's value of each of METRICS; NaN where the scenario cannot say."""
-    values: list[float | int] = [result.counts[m] for m in COUNTS]
-    if scenario.impact is None:
-        for m in IMPACT_METRICS:
-            values[COUNTS.index(m)] = np.nan
-    return [*values, result.first_transfer_days, result.last_transfer_days]
+def unknown_metrics(scenario: Scenario) -> tuple[str, ...]:
+    """Metrics the scenario cannot say anything about: without [impact], the people
+    figures are unknown, not zero."""
+    return IMPACT_METRICS if scenario.impact is None else ()
+
+
+def metric_rows(scenario: Scenario, seed: int,
+                replications: int) -> Iterator[tuple[int, list[float | int]]]:
+    """Each replication's value of every metric in METRICS (NaN where unknown), without
+    building any table: for sweeps and sensitivity runs, which need only these."""
+    plan = compile_plan(scenario)
+    unknown = [COUNTS.index(m) for m in unknown_metrics(scenario)]
+    for r in range(replications):
+        result = simulate(plan, seed, r)
+        values: list[float | int] = [result.counts[m] for m in COUNTS]
+        for i in unknown:
+            values[i] = np.nan
+        yield r, [*values, result.first_transfer_days, result.last_transfer_days]
 
 
 @dataclass(frozen=True)
@@ -177,10 +188,8 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
     name = scenario.name
     counts = np.concatenate([c.counts for c in chunks])
     metrics: dict[str, np.ndarray] = {m: counts[:, j] for j, m in enumerate(COUNTS)}
-    if scenario.impact is None:
-        # Without [impact] these are unknown, not zero.
-        for m in IMPACT_METRICS:
-            metrics[m] = np.full(len(counts), np.nan)
+    for m in unknown_metrics(scenario):
+        metrics[m] = np.full(len(counts), np.nan)
     metrics["first_transfer_days"] = np.concatenate([c.first_transfer_days for c in chunks])
     metrics["last_transfer_days"] = np.concatenate([c.last_transfer_days for c in chunks])
     replication = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])

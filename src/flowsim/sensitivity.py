@@ -18,8 +18,7 @@ import pandas as pd
 
 from .errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .experiment import METRICS, replication_metrics
-from .model import compile_plan, simulate
+from .experiment import METRICS, metric_rows
 from .scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds
 
 PARAM_SOURCE = "--param"
@@ -62,9 +61,8 @@ def parse_param(text: str, loaded: LoadedScenario) -> ParamRange:
 def evaluate_point(task: tuple[int, Scenario, int, int]) -> tuple[int, list[float]]:
     """The mean of every metric over a point's replications (NaN values left out)."""
     index, scenario, seed, replications = task
-    plan = compile_plan(scenario)
-    values = np.array([replication_metrics(scenario, simulate(plan, seed, r))
-                       for r in range(replications)], dtype=float)
+    values = np.array([row for _, row in metric_rows(scenario, seed, replications)],
+                      dtype=float)
     with np.errstate(all="ignore"):
         means = [float(np.nanmean(col)) if not np.isnan(col).all() else float("nan")
                  for col in values.T]

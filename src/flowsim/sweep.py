@@ -30,9 +30,8 @@ import pandas as pd
 from . import __version__
 from .errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .experiment import METRICS, replication_metrics
+from .experiment import METRICS, metric_rows
 from .export import jsonable, replace_dir, package_versions, sha256_of, write_csv, write_json
-from .model import compile_plan, simulate
 from .scenario import SET_SOURCE, LoadedScenario, Scenario, lookup
 from .stats import STAT_COLUMNS, describe
 
@@ -142,13 +141,10 @@ def run_point(task: tuple[Point, Scenario, int, int, tuple[str, ...]]) -> tuple[
     """Run one point's replications: returns (point, CSV rows, error)."""
     point, scenario, seed, replications, columns = task
     try:
-        plan = compile_plan(scenario)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for r in range(replications):
-            result = simulate(plan, seed, r)
-            values = replication_metrics(scenario, result)
+        for r, values in metric_rows(scenario, seed, replications):
             for metric, value in zip(METRICS, values):
                 writer.writerow([point.index, *point.values, r, metric, _metric_text(value)])
         return point.index, buffer.getvalue(), ""
