@@ -25,6 +25,9 @@ from .scenario import LoadedScenario, is_whole, lookup, parse_bounds
 from .targets import Target, evaluate, objective
 
 FREE_SOURCE = "--free"
+# The first words of a scenario file that `calibrate --write-scenario` wrote, which it
+# may therefore replace.
+SCENARIO_MARK = "# Written by flowsim calibrate"
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ def scenario_text(calibration: Calibration, command: str, target_path: Path,
     except ValueError:
         extends = str(source)
     lines = [
-        f"# Calibrated to {target_path} by:",
+        f"{SCENARIO_MARK}: calibrated to {target_path} by",
         f"#   {command}",
         f"# {calibration.replications} replications, seed {calibration.seed}; objective (sum of "
         f"squared residuals in tolerance units) {calibration.objective_before:.4g} before, "

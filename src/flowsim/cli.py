@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import tempfile
+import threading
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from . import __version__
-from .errors import ScenarioError
-from .executors import EXECUTORS, Executor, make_executor
-from .scenario import LoadedScenario, hold_uncertain, load
+from .errors import InputError
+from .executors import EXECUTORS, Executor, make_executor, usable_cores
+from .folders import OutputFolder
+from .scenario import MAX_REPLICATIONS, LoadedScenario, hold_uncertain, load
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -26,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _whole_number(minimum: int):
+def _whole_number(minimum: int, maximum: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -34,13 +39,29 @@ def _whole_number(minimum: int):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {value:,}")
         return value
 
     return parse
 
 
-_positive_int = _whole_number(1)
-_seed = _whole_number(0)
+_positive_int = _whole_number(1, 10**6)
+_replications = _whole_number(1, MAX_REPLICATIONS)
+_seed = _whole_number(0, 2**63 - 1)
+# A run this long or this large asks for --force first.
+CONFIRM_SECONDS = 15 * 60
+CONFIRM_BYTES = 2 * 10**9
+# Above this many replications in all, the work is estimated before it starts.
+ESTIMATE_FROM_REPLICATIONS = 20_000
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so that partial files are cleaned up."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
@@ -50,11 +71,17 @@ def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
                         help="override a value, e.g. --set notice.0.hours=72 (repeatable)")
     if not run_options:
         return common
-    common.add_argument("--replications", "-n", type=_positive_int, metavar="N",
+    common.add_argument("--replications", "-n", type=_replications, metavar="N",
                         help="replications (default: the scenario's scenario.replications)")
     common.add_argument("--seed", type=_seed, metavar="S",
                         help="seed (default: the scenario's scenario.seed)")
-    common.add_argument("--out", type=Path, metavar="DIR", help="output folder")
+    common.add_argument("--out", type=Path, metavar="DIR",
+                        help="output folder: new, empty, or one this command wrote before "
+                        "(replaced whole when the new results are complete)")
+    common.add_argument("--force", action="store_true",
+                        help="write into a folder that holds other files, and run work "
+                        "estimated to take over 15 minutes; files flowsim did not write are "
+                        "always kept")
     common.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
                         help="worker processes (default 1); results are the same for any N")
     common.add_argument("--executor", choices=EXECUTORS, default="local",
@@ -167,7 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
         "A scenario named baseline, or else the first, is the baseline.")
     r.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
     r.add_argument("-o", "--output", type=Path, default=Path("report.html"), metavar="FILE",
-                   help="the HTML file to write (default report.html)")
+                   help="the HTML file to write (default report.html); an existing file is "
+                   "replaced only if it is a flowsim report")
+    r.add_argument("--force", action="store_true",
+                   help="replace --output even if flowsim did not write it")
 
     g = commands.add_parser(
         "charts", help="draw (again) the charts of results folders",
@@ -186,22 +216,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
+    except InputError as exc:
         print(f"flowsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as exc:
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated"
         if args.command == "sweep":
-            print("flowsim: interrupted; the finished points are kept: rerun the same command "
+            print(f"flowsim: {what}; the finished points are kept: rerun the same command "
                   "with --resume to go on", file=sys.stderr)
         else:
-            print("flowsim: interrupted; no results were written", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: say so, and keep the traceback for the report
-        traceback.print_exc()
-        print(f"flowsim: internal error: {exc}", file=sys.stderr)
+            print(f"flowsim: {what}; no results were written", file=sys.stderr)
+        return 130 if isinstance(exc, KeyboardInterrupt) else 143
+    except Exception as exc:  # a bug: say so in one line, and keep the traceback for a report
+        where = _save_traceback()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"flowsim: internal error (a bug in flowsim, not in your input): {reason}; "
+              f"the traceback is in {where}", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _save_traceback() -> str:
+    """Write the current exception's traceback to a new file; return where it went."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="flowsim-traceback-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            traceback.print_exc(file=file)
+        return path
+    except OSError:
+        traceback.print_exc()
+        return "the lines above"
 
 
 def _plural(n: int, word: str) -> str:
@@ -220,28 +270,35 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, parse_free, scenario_text
-    from .export import write_calibration, write_text_file
+    from .export import check_scenario_file, write_calibration, write_scenario_file
     from .targets import load_targets
 
     loaded = load(args.scenario, args.overrides)
     targets = load_targets(args.targets)
     free = [parse_free(text, loaded) for text in args.free]
-    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-calibration")
-    with _executor(args) as executor:
-        fit = calibrate(loaded, targets, free, replications=args.replications or 100,
-                        seed=args.seed, max_evaluations=args.max_evaluations, executor=executor,
-                        progress=_progress(args, "evaluations"))
-    command = "flowsim calibrate " + " ".join(
-        [args.scenario, "--targets", str(args.targets), *(f"--free {f}" for f in args.free),
-         *(f"--set {o}" for o in args.overrides), "-n", str(fit.replications),
-         "--seed", str(fit.seed)])
-    write_calibration(fit, out, command=command, targets_path=args.targets)
+    replications = args.replications or 100
+    _check_work(args, [loaded], replications * args.max_evaluations)
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-calibration",
+                         "calibrate", [*loaded.files, args.targets])
     if args.write_scenario:
-        write_text_file(args.write_scenario,
-                        scenario_text(fit, command, args.targets, args.write_scenario))
+        check_scenario_file(args.write_scenario, force=args.force)
+    with out:
+        with _executor(args) as executor:
+            fit = calibrate(loaded, targets, free, replications=replications,
+                            seed=args.seed, max_evaluations=args.max_evaluations,
+                            executor=executor, progress=_progress(args, "evaluations"))
+        command = "flowsim calibrate " + " ".join(
+            [args.scenario, "--targets", str(args.targets), *(f"--free {f}" for f in args.free),
+             *(f"--set {o}" for o in args.overrides), "-n", str(fit.replications),
+             "--seed", str(fit.seed)])
+        write_calibration(fit, out, command=command, targets_path=args.targets)
+    if args.write_scenario:
+        write_scenario_file(args.write_scenario,
+                            scenario_text(fit, command, args.targets, args.write_scenario),
+                            force=args.force)
     if not args.quiet:
         print(f"{loaded.scenario.name}: {fit.evaluations} evaluations of {fit.replications} "
-              f"replications, seed {fit.seed} -> {out}/")
+              f"replications, seed {fit.seed} -> {out.path}/")
         print(f"  objective {fit.objective_before:.4g} -> {fit.objective_after:.4g}")
         for _, row in fit.parameters.iterrows():
             print(f"  {row['parameter']:<34} {row['start']:>12.6g} -> {row['fitted']:<12.6g}"
@@ -262,19 +319,23 @@ def _sensitivity(args: argparse.Namespace) -> int:
     loaded = load(args.scenario, args.overrides)
     ranges = [parse_param(text, loaded) for text in args.param]
     metrics = args.metric or list(DEFAULT_METRICS)
-    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity")
     replications = args.replications or 20
-    with _executor(args) as executor:
-        result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
-                             replications=replications, seed=args.seed, metrics=metrics,
-                             executor=executor, progress=_progress(args, "points"))
-    seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
-    write_sensitivity(result, out, loaded=loaded, samples=args.samples,
-                      replications=replications, seed=seed, metrics=metrics,
-                      charts=not args.no_charts)
+    points = args.samples * (len(ranges) + 1 if args.method == "morris" else 2 * len(ranges) + 2)
+    _check_work(args, [loaded], replications * points)
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity",
+                         "sensitivity", loaded.files)
+    with out:
+        with _executor(args) as executor:
+            result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
+                                 replications=replications, seed=args.seed, metrics=metrics,
+                                 executor=executor, progress=_progress(args, "points"))
+        seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
+        write_sensitivity(result, out, loaded=loaded, samples=args.samples,
+                          replications=replications, seed=seed, metrics=metrics,
+                          charts=not args.no_charts)
     if not args.quiet:
         print(f"{loaded.scenario.name}: {args.method}, {len(result.samples)} points of "
-              f"{replications} replications, seed {seed} -> {out}/")
+              f"{replications} replications, seed {seed} -> {out.path}/")
         for metric in metrics:
             if metric in result.skipped:
                 print(f"  {metric}: not analysed: {result.skipped[metric]}")
@@ -291,46 +352,68 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .export import write_text_file
+    from .export import check_report_file, write_report_file
     from .report import render
     from .results import read_results
 
-    if args.output.is_dir():
-        raise ScenarioError("is a folder; give the HTML file to write", key=str(args.output),
-                            source="--output")
+    check_report_file(args.output, force=args.force)  # before any results are read
     page = render(read_results(args.folders))
-    write_text_file(args.output, page)
+    write_report_file(args.output, page, force=args.force)
     print(f"wrote {args.output} ({len(page) / 1e6:.1f} MB)")
     return EXIT_OK
 
 
 def _charts(args: argparse.Namespace) -> int:
     from .charts import comparison_figures, run_figures
-    from .export import write_figures
+    from .export import redraw_figures
     from .results import read_results
 
     for folder in args.folders:
         results = read_results([folder])
         if (folder / "comparison.csv").exists():
             runs = [(r.name, r.scenario, r.daily, r.stats) for r in results.runs]
-            written = write_figures(comparison_figures(runs, results.comparison), folder)
+            written = redraw_figures(comparison_figures(runs, results.comparison), folder)
         else:
             run = results.baseline
-            written = write_figures(run_figures(run.name, run.scenario, run.daily, run.stats),
-                                    folder)
+            written = redraw_figures(run_figures(run.name, run.scenario, run.daily, run.stats),
+                                     folder)
         print(f"{folder}: " + ", ".join(written))
     return EXIT_OK
 
 
-def _output_folder(args: argparse.Namespace, default: Path) -> Path:
-    out = args.out if args.out is not None else default
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("is a file, not a folder", key=str(out), source="--out")
+def _output_folder(args: argparse.Namespace, default: Path, command: str,
+                   inputs: Iterable[Path]) -> OutputFolder:
+    """The command's output folder, checked now: a refusal comes before any work."""
+    out = OutputFolder(args.out if args.out is not None else default, command,
+                       inputs=inputs, force=args.force)
+    out.check()
     return out
+
+
+def _check_work(args: argparse.Namespace, scenarios: Sequence[LoadedScenario],
+                replications: int) -> None:
+    """Estimate a large run before starting it; ask for --force past the bounds."""
+    if replications < ESTIMATE_FROM_REPLICATIONS:
+        return
+    from .experiment import estimate_work
+
+    workers = min(args.jobs, usable_cores())
+    estimate = estimate_work([s.scenario for s in scenarios], replications, workers=workers)
+    if (estimate.seconds > CONFIRM_SECONDS or estimate.output_bytes > CONFIRM_BYTES) \
+            and not args.force:
+        raise InputError(f"{replications:,} replications would take about {estimate.text}; "
+                         "pass --force to run them anyway, or ask for fewer",
+                         source="--replications")
+    if estimate.seconds > 60 and not args.quiet:
+        print(f"flowsim: {replications:,} replications will take about {estimate.text}",
+              file=sys.stderr)
 
 
 @contextmanager
 def _executor(args: argparse.Namespace) -> Iterator[Executor]:
+    if args.jobs > usable_cores() and not args.quiet:
+        print(f"flowsim: --jobs {args.jobs} is more than this machine's {usable_cores()} "
+              f"cores; using {usable_cores()}", file=sys.stderr)
     executor = make_executor(args.executor, args.jobs, args.scheduler)
     try:
         yield executor
@@ -358,14 +441,16 @@ def _run(args: argparse.Namespace) -> int:
     from .export import write_results
 
     loaded = load(args.scenario, args.overrides)
-    out = _output_folder(args, Path("results") / loaded.scenario.name)
-    with _executor(args) as executor:
-        result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
-                     executor=executor, progress=_progress(args, "replications"))
-    write_results(result, out, loaded=loaded, overrides=_run_overrides(args),
-                  charts=not args.no_charts)
+    _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
+    out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files)
+    with out:
+        with _executor(args) as executor:
+            result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
+                         executor=executor, progress=_progress(args, "replications"))
+        write_results(result, out, loaded=loaded, overrides=_run_overrides(args),
+                      charts=not args.no_charts)
     if not args.quiet:
-        print(headline(result, out))
+        print(headline(result, out.path))
     return EXIT_OK
 
 
@@ -374,30 +459,40 @@ def _compare(args: argparse.Namespace) -> int:
     from .export import write_comparison
 
     loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
-    out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}")
-    with _executor(args) as executor:
-        held = [_held(args, one) for one in loaded]
-        comparison = compare(held[0], held[1:], replications=args.replications,
-                             seed=args.seed, executor=executor,
-                             progress=_progress(args, "replications"))
-    write_comparison(comparison, out, loaded=loaded, overrides=_run_overrides(args),
-                     charts=not args.no_charts)
+    reps = args.replications or loaded[0].scenario.scenario.replications
+    _check_work(args, loaded, reps * len(loaded))
+    out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
+                         "compare", [p for one in loaded for p in one.files])
+    with out:
+        with _executor(args) as executor:
+            held = [_held(args, one) for one in loaded]
+            comparison = compare(held[0], held[1:], replications=args.replications,
+                                 seed=args.seed, executor=executor,
+                                 progress=_progress(args, "replications"))
+        write_comparison(comparison, out, loaded=loaded, overrides=_run_overrides(args),
+                         charts=not args.no_charts)
     if not args.quiet:
-        print(comparison_text(comparison, out))
+        print(comparison_text(comparison, out.path))
     return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from .sweep import parse_vary, sweep
 
+    from .sweep import check_keys, grid
+
     loaded = load(args.scenario, args.overrides)
     varies = [parse_vary(text) for text in args.vary]
-    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep")
-    with _executor(args) as executor:
+    check_keys(loaded.scenario, varies)
+    reps = args.replications or loaded.scenario.scenario.replications
+    _check_work(args, [loaded], reps * len(grid(varies)))
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep", "sweep",
+                         loaded.files)
+    with out, _executor(args) as executor:
         result = sweep(loaded, varies, out, replications=args.replications, seed=args.seed,
                        executor=executor, progress=_progress(args, "points"), resume=args.resume)
     if not args.quiet:
-        print(f"{loaded.scenario.name}: {_plural(len(result.points), 'point')} -> {out}/")
+        print(f"{loaded.scenario.name}: {_plural(len(result.points), 'point')} -> {out.path}/")
         for _, row in result.failed.iterrows():
             print(f"  point {row['point']} failed: {row['error']}")
         if len(result.failed):

@@ -12,6 +12,10 @@ What a value may be depends on its kind:
 - `positive`: a throughput, a number > 0; distributions must stay above zero.
 - `count`: records, a whole number >= 0; draws are rounded and floored at zero.
 - `rate`: a probability or share, between 0 and 1; distributions must stay inside.
+
+Counts and amounts have a ceiling (`KIND_MAX`): a fixed value or a distribution's mean
+above it is refused, and a draw above it is held at it, so that the model's integer
+counts cannot overflow.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 Kind = Literal["duration", "amount", "positive", "count", "rate"]
+
+# Records in one request: far above any population, far below what int64 sums overflow at
+# (10^12 records x 10^5 requests x 10^6 replications stays under 2^63 when summed per run).
+MAX_RECORDS = 10**12
+# People at one address.
+MAX_AMOUNT = 10**4
+KIND_MAX: dict[str, float] = {"count": MAX_RECORDS, "amount": MAX_AMOUNT}
 
 
 class ParamError(ValueError):
@@ -310,6 +321,9 @@ def parse(value: Any) -> Distribution:
             "a distribution table needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_NAMES)
         )
     name = value["dist"]
+    if not isinstance(name, str):
+        raise ParamError("dist must be a name in quotes, one of: " + ", ".join(DISTRIBUTION_NAMES),
+                         "dist")
     if name not in _TABLES:
         raise ParamError(
             f"unknown distribution {name!r}{did_you_mean(str(name), DISTRIBUTION_NAMES)}; "
@@ -334,6 +348,12 @@ def parse(value: Any) -> Distribution:
         raise ParamError(f"{name} needs " + ", ".join(missing), missing[0])
     dist = cls(**{keys[k]: _number(v, k) for k, v in given.items()})
     dist.check()
+    try:
+        mean = dist.mean
+    except OverflowError:
+        mean = math.inf
+    if not math.isfinite(mean):
+        raise ParamError(f"its mean is too large to compute ({dist!r}); use smaller parameters")
     return PerReplication(dist) if per == "replication" else dist
 
 
@@ -367,6 +387,11 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
             raise ParamError(f"must not be negative, and low is {low:g}", "low")
         if kind == "count" and fixed and low != int(low):
             raise ParamError(f"must be a whole number (got {low:g})")
+        ceiling = KIND_MAX.get(kind)
+        if ceiling is not None and (high if fixed else dist.mean) > ceiling:
+            what = "records" if kind == "count" else "people"
+            raise ParamError(f"must be at most {ceiling:,.0f} {what} "
+                             f"(got {'' if fixed else 'a mean of '}{(high if fixed else dist.mean):g})")
     return checked
 
 
@@ -374,7 +399,9 @@ def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:
     """One value of `kind` from `dist`."""
     value = dist.sample(rng)
     if kind == "count":
-        return float(max(0, round(value)))
-    if kind in ("duration", "amount"):
+        return float(max(0, round(min(value, MAX_RECORDS))))
+    if kind == "amount":
+        return min(max(0.0, value), MAX_AMOUNT)
+    if kind == "duration":
         return max(0.0, value)
     return value

@@ -3,18 +3,40 @@
 Every executor maps a top-level function over a list of tasks and yields
 `(index, result)` pairs as tasks finish. Results depend only on the tasks, never on
 which worker ran them or in what order, so every executor gives the same answer.
+
+No executor waits without bound: a pool's workers end when their parent dies, a Dask
+address that does not answer as a scheduler is refused within `CONNECT_SECONDS`, and a
+cluster left with no worker, or whose scheduler goes away, ends the run within
+`NO_WORKER_SECONDS` with one line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import ScenarioError
+from .errors import InputError
 
 EXECUTORS = ("local", "dask")
+CONNECT_SECONDS = 10.0
+NO_WORKER_SECONDS = 20.0
+PARENT_CHECK_SECONDS = 1.0
+
+
+class ExecutorError(InputError):
+    """The workers could not be reached or were lost: one line, no traceback."""
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 class SerialExecutor:
@@ -33,20 +55,36 @@ class SerialExecutor:
         return "SerialExecutor()"
 
 
-def _ignore_interrupts() -> None:
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)  # the parent is gone: nobody will read this worker's results
+
+
+def _worker_start(parent: int) -> None:
     # Ctrl-C goes to the whole process group; the parent alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
 class PoolExecutor:
-    """Runs tasks in `workers` local processes."""
+    """Runs tasks in up to `workers` local processes, started on the first map with no
+    more processes than there are tasks."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _start(self, tasks: int) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=max(1, min(self.workers, tasks)),
+                                             initializer=_worker_start,
+                                             initargs=(os.getpid(),))
+        return self._pool
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        futures = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        pool = self._start(len(tasks))
+        futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
         pending = set(futures)
         try:
             while pending:
@@ -58,10 +96,49 @@ class PoolExecutor:
                 future.cancel()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __repr__(self) -> str:
         return f"PoolExecutor(workers={self.workers})"
+
+
+def check_scheduler(address: str, timeout_seconds: float = CONNECT_SECONDS) -> None:
+    """Refuse, within `timeout_seconds`, an address where no Dask scheduler answers.
+
+    distributed's own client can wait past its timeout on a port that accepts a
+    connection but never speaks its protocol (a dashboard, a silent server), so the
+    scheduler is asked who it is first, under a deadline of our own.
+    """
+    from distributed.comm import connect
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=timeout_seconds)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    async def bounded() -> Any:
+        return await asyncio.wait_for(identity(), timeout_seconds)
+
+    try:
+        reply = asyncio.run(bounded())
+    except (asyncio.TimeoutError, TimeoutError):
+        raise ExecutorError(f"cannot reach the Dask scheduler (no answer within "
+                            f"{timeout_seconds:g} s)",
+                            key=address, source="--scheduler") from None
+    except ValueError as exc:
+        raise ExecutorError(f"not a scheduler address ({exc}); give one such as "
+                            "tcp://127.0.0.1:8786", key=address, source="--scheduler") from None
+    except Exception as exc:  # refused, reset, or bytes that are not Dask's protocol
+        reason = str(exc).strip() or type(exc).__name__
+        raise ExecutorError(f"cannot reach the Dask scheduler ({reason[:120]})",
+                            key=address, source="--scheduler") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise ExecutorError("answers, but not as a Dask scheduler", key=address,
+                            source="--scheduler")
 
 
 class DaskExecutor:
@@ -71,40 +148,87 @@ class DaskExecutor:
     """
 
     def __init__(self, scheduler: str | None = None, workers: int = 2,
-                 timeout_seconds: float = 10.0) -> None:
+                 timeout_seconds: float = CONNECT_SECONDS,
+                 no_worker_seconds: float = NO_WORKER_SECONDS) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise ScenarioError(
+            raise InputError(
                 "Dask is not installed; install it with pip install -e \".[dask]\"",
                 source="--executor dask",
             ) from None
         self._cluster = None
+        self.no_worker_seconds = no_worker_seconds
         if scheduler:
+            check_scheduler(scheduler, timeout_seconds)
             try:
                 self._client = Client(scheduler, timeout=timeout_seconds)
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError(f"cannot reach the Dask scheduler ({exc})",
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExecutorError(f"cannot reach the Dask scheduler ({exc})",
                                     key=scheduler, source="--scheduler") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=":0")
+                                         dashboard_address=None, host="127.0.0.1")
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
+    def _worker_count(self) -> int:
+        return len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
+
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
+        from distributed import wait as dask_wait
 
         futures = self._client.map(fn, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
+        pending = set(futures)
+        alone_since: float | None = None
         try:
-            for future, result in as_completed(futures, with_results=True):
-                yield index[future.key], result
+            while pending:
+                try:
+                    done, pending = dask_wait(list(pending), timeout=1.0,
+                                              return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
+                for future in sorted(done, key=lambda f: index[f.key]):
+                    yield index[future.key], self._result(future)
+                if done:
+                    alone_since = None
+                    continue
+                if self._client.status != "running":
+                    raise ExecutorError("the Dask scheduler went away during the run",
+                                        source="--executor dask")
+                if self._worker_count() > 0:
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > self.no_worker_seconds:
+                    raise ExecutorError(
+                        f"the Dask cluster has had no worker for {self.no_worker_seconds:g} s; "
+                        "start workers (dask worker ADDRESS) and run again",
+                        source="--executor dask")
         finally:
-            self._client.cancel([f for f in futures if not f.done()])
+            try:
+                self._client.cancel([f for f in futures if not f.done()])
+            except Exception:
+                pass  # the scheduler may be gone; there is nothing left to cancel
+
+    def _result(self, future: Any) -> Any:
+        from concurrent.futures import CancelledError
+
+        try:
+            return future.result()
+        except CancelledError:
+            raise ExecutorError("the Dask scheduler cancelled the work (did it stop?)",
+                                source="--executor dask") from None
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"lost the Dask scheduler ({exc})",
+                                source="--executor dask") from None
 
     def close(self) -> None:
-        self._client.close()
+        try:
+            self._client.close(timeout=CONNECT_SECONDS)
+        except Exception:
+            pass  # closing a client whose scheduler is gone must not hide the real error
         if self._cluster is not None:
             self._cluster.close()
 
@@ -116,12 +240,15 @@ Executor = SerialExecutor | PoolExecutor | DaskExecutor
 
 
 def make_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None) -> Executor:
-    """`local` with jobs 1: this process; `local` with more: a process pool; `dask`: Dask."""
+    """`local` with jobs 1: this process; `local` with more: a process pool of at most
+    one process per core; `dask`: Dask (a local cluster of at most one worker per core
+    when no scheduler is given)."""
+    jobs = min(jobs, usable_cores())
     if kind == "dask":
-        return DaskExecutor(scheduler, workers=jobs if jobs > 1 else (os.cpu_count() or 1))
+        return DaskExecutor(scheduler, workers=jobs if jobs > 1 else usable_cores())
     if kind != "local":
-        raise ScenarioError(f"unknown executor {kind!r}; one of: {', '.join(EXECUTORS)}",
-                            source="--executor")
+        raise InputError(f"unknown executor {kind!r}; one of: {', '.join(EXECUTORS)}",
+                         source="--executor")
     if scheduler:
-        raise ScenarioError("goes with --executor dask", source="--scheduler")
+        raise InputError("goes with --executor dask", source="--scheduler")
     return SerialExecutor() if jobs <= 1 else PoolExecutor(jobs)

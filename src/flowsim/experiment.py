@@ -9,6 +9,7 @@ split across processes or machines never changes a result.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterator, Sequence
@@ -49,6 +50,48 @@ def metric_rows(scenario: Scenario, seed: int,
         for i in unknown:
             values[i] = np.nan
         yield r, [*values, result.first_transfer_days, result.last_transfer_days]
+
+
+# Bytes a row of daily.csv and of events.csv takes, about, for the size estimate.
+DAILY_ROW_BYTES = 90
+EVENT_ROW_BYTES = 75
+ESTIMATE_REPLICATIONS = 5
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """How long a run will take and how much it will write, from a few replications."""
+
+    replications: int
+    seconds: float
+    output_bytes: float
+
+    @property
+    def text(self) -> str:
+        s = self.seconds
+        when = (f"{s:.0f} seconds" if s < 120 else f"{s / 60:.0f} minutes" if s < 7200
+                else f"{s / 3600:.0f} hours" if s < 172800 else f"{s / 86400:,.0f} days")
+        size = self.output_bytes
+        written = (f"{size / 1e6:,.0f} MB" if size < 1e9 else f"{size / 1e9:,.1f} GB")
+        return f"{when} and write about {written}"
+
+
+def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
+                  workers: int = 1) -> WorkEstimate:
+    """Time `ESTIMATE_REPLICATIONS` replications of each scenario and scale up to
+    `replications` in all (shared evenly between the scenarios)."""
+    seconds = size = 0.0
+    each = replications / max(1, len(scenarios))
+    for scenario in scenarios:
+        plan = compile_plan(scenario)
+        began = time.perf_counter()
+        events = sum(len(simulate(plan, scenario.scenario.seed, r).events)
+                     for r in range(ESTIMATE_REPLICATIONS))
+        per = (time.perf_counter() - began) / ESTIMATE_REPLICATIONS
+        seconds += per * each / max(1, workers)
+        size += each * (plan.days * DAILY_ROW_BYTES
+                        + events / ESTIMATE_REPLICATIONS * EVENT_ROW_BYTES)
+    return WorkEstimate(replications, seconds, size)
 
 
 @dataclass(frozen=True)

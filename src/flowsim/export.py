@@ -1,4 +1,8 @@
-"""Writing a run's results: CSV tables and a manifest, whole or not at all."""
+"""Writing a run's results: CSV tables and a manifest, whole or not at all.
+
+Every writer takes its folder as a path or as an `OutputFolder` already claimed by the
+command line; either way the folder is checked and replaced whole (see `folders`).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,18 @@ import platform
 import shutil
 import tempfile
 from importlib import metadata
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
 
 from . import __version__
 from .compare import Comparison
+from .errors import InputError
 from .experiment import RunResult
 from .explain import parameter_rows
+from .folders import OutputFolder, check_file, starts_with, write_file
 from .scenario import LoadedScenario
 
 if TYPE_CHECKING:
@@ -59,6 +64,7 @@ def manifest(result: RunResult, loaded: LoadedScenario | None,
     inputs = input_hashes(loaded.files) if loaded else []
     parameters = [asdict(row) for row in parameter_rows(loaded)] if loaded else []
     return {
+        "command": "run",
         "scenario": result.name,
         "seed": result.seed,
         "replications": result.replications,
@@ -72,24 +78,47 @@ def manifest(result: RunResult, loaded: LoadedScenario | None,
     }
 
 
-@contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
-    """A temporary folder beside `out` that replaces `out` only if the block completes."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are for sharing
+Out = Path | str | OutputFolder
+
+
+def _fill(out: Out, command: str, fill: Callable[[Path], None]) -> Path:
+    """Write a results folder whole through `fill(staging)`; return its path."""
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out, command)
+    folder.write(fill)
+    return folder.path
+
+
+# A text cell that a spreadsheet would run as a formula starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(value: object) -> bool:
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return False
     try:
-        yield staging
-        replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        float(value)
+    except ValueError:
+        return True
+    return False  # a negative number written as text is a number, not a formula
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with every formula-like text cell prefixed by an apostrophe, which
+    spreadsheets read as "this is text" (the OWASP advice for CSV injection)."""
+    changed = {}
+    for name in table.columns:
+        column = table[name]
+        if column.dtype != object:
+            continue
+        bad = [v for v in pd.unique(column) if _formula_like(v)]
+        if bad:
+            changed[name] = column.map(lambda v: "'" + v if _formula_like(v) else v)
+    return table.assign(**changed) if changed else table
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> str:
     """Write `table` as UTF-8 CSV with a header row; return its SHA-256."""
-    table.to_csv(path, index=False, lineterminator="\n")
+    spreadsheet_safe(table).to_csv(path, index=False, lineterminator="\n")
     return sha256_of(path)
 
 
@@ -104,6 +133,31 @@ def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
     return {p.name: sha256_of(p) for stem, fig in figures.items() for p in save(fig, folder, stem)}
 
 
+def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Draw charts again into a results folder: each file whole, and never over a file
+    that the folder's manifest does not list as flowsim's."""
+    from .charts import save
+    from .folders import read_manifest, written_by_flowsim
+
+    doc = read_manifest(folder) or {}
+    ours = written_by_flowsim(folder, doc)
+    for stem in figures:
+        for name in (f"{stem}.png", f"{stem}.svg"):
+            if (folder / name).exists() and name not in ours:
+                raise InputError(f"holds {name}, which flowsim did not write; move it and "
+                                 "draw the charts again", source=str(folder))
+    staging = Path(tempfile.mkdtemp(prefix=".charts.partial-", dir=folder))
+    try:
+        written = {}
+        for stem, fig in figures.items():
+            for path in save(fig, staging, stem):
+                written[path.name] = sha256_of(path)
+                os.replace(path, folder / path.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None,
                     overrides: Sequence[str], *, charts: bool = True) -> None:
     folder.mkdir(exist_ok=True)
@@ -116,22 +170,22 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
     write_json(manifest(result, loaded, list(overrides), checksums), folder / "manifest.json")
 
 
-def write_results(result: RunResult, out: Path, *, loaded: LoadedScenario | None = None,
+def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
                   overrides: Sequence[str] = (), charts: bool = False) -> Path:
     """Write the run's tables, charts if asked, and manifest into `out`, replacing it
     only when complete."""
-    with atomic_folder(out) as staging:
-        write_run_files(result, staging, loaded, overrides, charts=charts)
-    return Path(out)
+    return _fill(out, "run",
+                 lambda staging: write_run_files(result, staging, loaded, overrides, charts=charts))
 
 
-def write_comparison(comparison: Comparison, out: Path, *,
+def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
                      overrides: Sequence[str] = (), charts: bool = False) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
-    with atomic_folder(out) as staging:
+
+    def fill(staging: Path) -> None:
         checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
         for result, source in zip(comparison.results, loaded):
             write_run_files(result, staging / result.name, source, overrides, charts=False)
@@ -142,6 +196,7 @@ def write_comparison(comparison: Comparison, out: Path, *,
             checksums.update(write_figures(comparison_figures(runs, comparison.table), staging))
         base = comparison.baseline
         write_json({
+            "command": "compare",
             "baseline": base.name,
             "scenarios": [r.name for r in comparison.results],
             "seed": base.seed,
@@ -152,7 +207,8 @@ def write_comparison(comparison: Comparison, out: Path, *,
             "overrides": list(overrides),
             "files": checksums,
         }, staging / "manifest.json")
-    return Path(out)
+
+    return _fill(out, "compare", fill)
 
 
 def input_hashes(paths: Sequence[Path]) -> list[dict[str, str]]:
@@ -160,54 +216,59 @@ def input_hashes(paths: Sequence[Path]) -> list[dict[str, str]]:
     return [{"path": str(p), "sha256": sha256_of(p)} for p in unique]
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+REPORT_MARK = '<meta name="generator" content="flowsim'
 
 
-def replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+def check_report_file(path: Path, *, force: bool = False) -> Path:
+    """Refuse, before any work, a report path that write_report_file would refuse."""
+    return check_file(path, ours=starts_with(REPORT_MARK), force=force, option="--output")
 
 
-def write_text_file(path: Path, text: str) -> None:
-    """Write `text` to `path` whole: to a partial file first, renamed when complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+def write_report_file(path: Path, page: str, *, force: bool = False) -> Path:
+    """The report's HTML, whole; an existing file only if it is a flowsim report."""
+    return write_file(path, page, ours=starts_with(REPORT_MARK), force=force, option="--output")
 
 
-def write_calibration(fit: "Calibration", out: Path, *, command: str, targets_path: Path) -> Path:
+def check_scenario_file(path: Path, *, force: bool = False) -> Path:
+    """Refuse, before any work, a path that write_scenario_file would refuse."""
+    from .calibrate import SCENARIO_MARK
+
+    return check_file(path, ours=starts_with(SCENARIO_MARK), force=force,
+                      option="--write-scenario")
+
+
+def write_scenario_file(path: Path, text: str, *, force: bool = False) -> Path:
+    """A calibrated scenario file, whole; an existing file only if calibrate wrote it."""
+    from .calibrate import SCENARIO_MARK
+
+    return write_file(path, text, ours=starts_with(SCENARIO_MARK), force=force,
+                      option="--write-scenario")
+
+
+def write_calibration(fit: "Calibration", out: Out, *, command: str, targets_path: Path) -> Path:
     """fitted.csv, residuals.csv and a manifest with the command that reproduces the fit."""
-    with atomic_folder(out) as staging:
+
+    def fill(staging: Path) -> None:
         files = {"fitted.csv": write_csv(fit.parameters, staging / "fitted.csv"),
                  "residuals.csv": write_csv(fit.residuals, staging / "residuals.csv")}
-        write_json({"command": command, "scenario": fit.loaded.scenario.name, "seed": fit.seed,
+        write_json({"command": "calibrate", "command_line": command,
+                    "scenario": fit.loaded.scenario.name, "seed": fit.seed,
                     "replications": fit.replications, "evaluations": fit.evaluations,
                     "objective_before": fit.objective_before,
                     "objective_after": fit.objective_after, "fitted": fit.fitted,
                     "flowsim": __version__, "packages": package_versions(),
                     "inputs": input_hashes([*fit.loaded.files, Path(targets_path)]),
                     "files": files}, staging / "manifest.json")
-    return Path(out)
+
+    return _fill(out, "calibrate", fill)
 
 
-def write_sensitivity(result: "Sensitivity", out: Path, *, loaded: LoadedScenario, samples: int,
+def write_sensitivity(result: "Sensitivity", out: Out, *, loaded: LoadedScenario, samples: int,
                       replications: int, seed: int, metrics: Sequence[str],
                       charts: bool = True) -> Path:
     """indices.csv, samples.csv, a tornado chart of the first metric and a manifest."""
-    with atomic_folder(out) as staging:
+
+    def fill(staging: Path) -> None:
         files = {"indices.csv": write_csv(result.indices, staging / "indices.csv"),
                  "samples.csv": write_csv(result.samples, staging / "samples.csv")}
         if charts and metrics[0] not in result.skipped:
@@ -215,7 +276,8 @@ def write_sensitivity(result: "Sensitivity", out: Path, *, loaded: LoadedScenari
 
             files.update(write_figures(
                 {"tornado": tornado_figure(result.indices, result.method, metrics[0])}, staging))
-        write_json({"scenario": loaded.scenario.name, "method": result.method,
+        write_json({"command": "sensitivity", "scenario": loaded.scenario.name,
+                    "method": result.method,
                     "samples": samples, "points": len(result.samples),
                     "replications": replications, "seed": seed,
                     "params": [[r.key, r.low, r.high] for r in result.ranges],
@@ -223,4 +285,5 @@ def write_sensitivity(result: "Sensitivity", out: Path, *, loaded: LoadedScenari
                     "flowsim": __version__, "packages": package_versions(),
                     "inputs": input_hashes(list(loaded.files)), "files": files},
                    staging / "manifest.json")
-    return Path(out)
+
+    return _fill(out, "sensitivity", fill)

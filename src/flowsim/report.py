@@ -241,6 +241,7 @@ def render(results: Results) -> str:
     body = [
         "<!doctype html>",
         "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<meta name=\"generator\" content=\"flowsim {__version__}\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         f"<title>flowsim report: {_e(', '.join(names))}</title>",
         f"<style>{STYLE}</style></head><body><main>",

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Union, get_args
 
@@ -76,7 +80,17 @@ def _moment_toml(value: dt.datetime) -> dt.date | dt.datetime:
 
 
 Moment = Annotated[dt.datetime, PlainValidator(_moment), PlainSerializer(_moment_toml)]
-Records = Annotated[int, Field(ge=0)]
+Records = Annotated[int, Field(ge=0, le=D.MAX_RECORDS, strict=True)]
+Whole = Annotated[int, Field(ge=1, le=10**6, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+
+# Bounds on the work a scenario may ask for, so that no valid file runs without end.
+MAX_REPLICATIONS = 1_000_000
+MAX_HORIZON_DAYS = 3653  # ten years
+MAX_REQUESTS = 100_000  # listed, plus those streams are expected to make, per replication
+MAX_EXTENDS = 32  # files in one extends chain
+MAX_DEPTH = 32  # nesting of tables and lists in one file
+MAX_FILE_BYTES = 64 * 2**20
 
 
 class _Table(BaseModel):
@@ -92,8 +106,8 @@ class Meta(_Table):
     question: str = ""
     start: Moment
     end: Moment
-    replications: Annotated[int, Field(ge=1)] = 200
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS, strict=True)] = 200
+    seed: Annotated[int, Field(ge=0, lt=2**63, strict=True)] = 0
 
 
 class Request(_Table):
@@ -116,11 +130,11 @@ class RequestStream(_Table):
 
 class Review(_Table):
     days: Duration
-    capacity: Annotated[int, Field(ge=1)] = 1
+    capacity: Whole = 1
 
 
 class Matching(_Table):
-    capacity: Annotated[int, Field(ge=1)] = 1
+    capacity: Whole = 1
     setup_days: Duration = D.Fixed(0.0)
     records_per_day: Positive
     tin_rate: Rate
@@ -143,9 +157,9 @@ class Notice(_Table):
 
 
 class Injunction(_Table):
-    enabled: bool = True
+    enabled: Flag = True
     at: Moment | None = None
-    halts_upstream: bool = True
+    halts_upstream: Flag = True
 
 
 class Impact(_Table):
@@ -249,12 +263,21 @@ class LoadedScenario:
     sources: dict[str, str] = field(repr=False)
     notes: dict[str, str] = field(default_factory=dict, repr=False)
 
+    @cached_property
+    def _table_sources(self) -> dict[str, str]:
+        """For every table (dotted prefix) the source of the last key set under it."""
+        index: dict[str, str] = {}
+        for key, source in self.sources.items():
+            parts = key.split(".")
+            for n in range(1, len(parts)):
+                index[".".join(parts[:n])] = source
+        return index
+
     def source_of(self, key: str) -> str:
         """The file or `--set` that gave `key` (or a part of it), or `default`."""
         if key in self.sources:
             return self.sources[key]
-        under = [s for k, s in self.sources.items() if k.startswith(key + ".")]
-        return under[-1] if under else "default"
+        return self._table_sources.get(key, "default")
 
     def note_of(self, key: str) -> str:
         """The citation of `key`: its own comment, or that of the nearest enclosing table."""
@@ -325,17 +348,23 @@ def comment_notes(text: str) -> dict[str, str]:
     table: list[str] = []
     items: dict[str, int] = {}
     block: list[str] = []
+    block_text = ""  # " ".join(block), joined once per block, not once per key
     after_code = False
     for line in text.splitlines():
         code, comment = _split_comment(line)
         code = code.strip()
         if not line.strip():
-            block, after_code = [], False
+            block, block_text, after_code = [], "", False
             continue
         if not code:
-            block = [comment] if after_code else [*block, comment]
+            if after_code:
+                block = []
+            block.append(comment)
+            block_text = ""
             after_code = False
             continue
+        if block and not block_text:
+            block_text = " ".join(block)
         after_code = True
         if code.startswith("[["):
             name = code.strip("[] ")
@@ -347,10 +376,34 @@ def comment_notes(text: str) -> dict[str, str]:
             key = ".".join(table)
         else:
             key = ".".join([*table, *(p.strip().strip("\"'") for p in code.split("=")[0].split("."))])
-        note = comment or " ".join(block)
+        note = comment or block_text
         if note:
             notes[key] = note
     return notes
+
+
+def _read_text(path: Path, key: str, where: str) -> str:
+    """A scenario file's text: a regular file, read once, in time linear in its size."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ScenarioError(f"cannot be read ({exc.strerror})", key=key, source=where) from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError("is not a regular file (a device, pipe or socket); give a "
+                                "scenario file", key=key, source=str(path))
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"is {info.st_size / 2**20:,.0f} MiB; a scenario file may be "
+                                f"at most {MAX_FILE_BYTES // 2**20} MiB", key=key, source=str(path))
+        data = file.read(MAX_FILE_BYTES + 1)
+    try:
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is not an error.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start + 1} cannot be read)",
+                            key=key, source=str(path)) from None
 
 
 def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
@@ -361,14 +414,12 @@ def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
         raise ScenarioError("no such file", source=str(path))
     if path.is_dir():
         raise ScenarioError("is a folder, not a scenario file", key=key, source=str(path))
+    text = _read_text(path, key if via else "", where)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError("is not UTF-8 text", source=str(path)) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot be read ({exc.strerror})", key=key, source=where) from None
-    try:
-        return tomllib.loads(text)
+        table = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(f"nests tables or lists too deeply (at most {MAX_DEPTH} levels)",
+                            source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
@@ -378,6 +429,25 @@ def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
                 f"not valid TOML: {message}", key=f"line {m.group(1)}", source=str(path)
             ) from None
         raise ScenarioError(f"not valid TOML: {message}", source=str(path)) from None
+    deep = _too_deep(table)
+    if deep:
+        raise ScenarioError(f"nests tables or lists too deeply (at most {MAX_DEPTH} levels)",
+                            key=deep, source=str(path))
+    return table
+
+
+def _too_deep(table: dict[str, Any]) -> str:
+    """The first key nested more than MAX_DEPTH levels down, or ''; without recursion."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(table, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return ".".join(path[:MAX_DEPTH]) + ".…"
+        if isinstance(node, dict):
+            stack.extend((v, path + (str(k),)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, path + (str(i),)) for i, v in enumerate(node))
+    return ""
 
 
 def _read_chain(
@@ -398,6 +468,9 @@ def _read_chain(
         if target in chain:
             loop = " -> ".join(p.name for p in chain + (target,))
             raise ScenarioError(f"extends itself in a cycle: {loop}", key="extends", source=here)
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(f"the extends chain is longer than {MAX_EXTENDS} files",
+                                key="extends", source=here)
         base, sources, files = _read_chain(path.parent / parent, chain, via=here)
     _merge(base, table, sources, here, ())
     return base, sources, [path, *files]
@@ -432,7 +505,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any], sources: dict[str, str], 
         if isinstance(value, dict) and isinstance(base.get(key), dict) and not _is_dist(value):
             _merge(base[key], value, sources, source, here)
         else:
-            _forget(sources, here)
+            if key in base:  # a new key has no sources to forget
+                _forget(sources, here)
             base[key] = copy.deepcopy(value)
             _mark(sources, value, source, here)
 
@@ -592,6 +666,9 @@ def check_consistency(s: Scenario) -> None:
     meta = s.scenario
     if meta.end <= meta.start:
         raise ScenarioError(f"must be after scenario.start ({meta.start.date()})", key="scenario.end")
+    if (meta.end - meta.start).days > MAX_HORIZON_DAYS:
+        raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
+                            f"after scenario.start ({meta.start.date()})", key="scenario.end")
     names: dict[str, str] = {}
     for group, items in (("requests", s.requests), ("request_streams", s.request_streams)):
         for i, item in enumerate(items):
@@ -621,4 +698,34 @@ def check_consistency(s: Scenario) -> None:
     if s.injunction.enabled and s.injunction.at is None:
         raise ScenarioError("is required while the injunction is enabled "
                             "(or set injunction.enabled = false)", key="injunction.at")
+    if s.injunction.enabled and s.injunction.at is not None and s.injunction.at < meta.start:
+        raise ScenarioError(f"must not be before scenario.start ({meta.start.date()}); an "
+                            "injunction in force from the start is at = scenario.start",
+                            key="injunction.at")
+    _check_request_count(s)
+
+
+def expected_stream_requests(s: Scenario, index: int) -> float:
+    """How many requests stream `index` is expected to make within the horizon."""
+    stream = s.request_streams[index]
+    end = min(stream.until or s.scenario.end, s.scenario.end + dt.timedelta(days=1))
+    span_days = max(0.0, (end - stream.start) / dt.timedelta(days=1))
+    mean = stream.interval_days.mean
+    return math.inf if mean <= 0 else math.ceil(span_days / mean)
+
+
+def _check_request_count(s: Scenario) -> None:
+    total = len(s.requests)
+    for i in range(len(s.request_streams)):
+        made = expected_stream_requests(s, i)
+        total += made
+        if total > MAX_REQUESTS:
+            about = f"{made:,.0f}" if made < 1e9 else f"{made:.2g}"
+            raise ScenarioError(
+                f"would make about {about} requests in one replication, more than the "
+                f"{MAX_REQUESTS:,} a scenario may have; lengthen interval_days or shorten "
+                "the stream", key=f"request_streams.{i}.interval_days")
+    if total > MAX_REQUESTS:
+        raise ScenarioError(f"lists {len(s.requests):,} requests, more than the "
+                            f"{MAX_REQUESTS:,} a scenario may have", key="requests")
 

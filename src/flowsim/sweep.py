@@ -7,7 +7,8 @@ the same seed (common random numbers across points).
 Each finished point is written at once into `<out>.partial/points/`, so an interrupted
 sweep loses nothing: rerun with `resume=True` and the finished points are skipped. The
 final files are assembled from the point files, so a resumed sweep's files are the same,
-byte for byte, as an uninterrupted one's.
+byte for byte, as an uninterrupted one's. The sweep holds its output folder's lock from
+start to end, so two sweeps cannot mix their points.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from . import __version__
 from .errors import ScenarioError
 from .executors import Executor, SerialExecutor
 from .experiment import METRICS, metric_rows
-from .export import jsonable, replace_dir, package_versions, sha256_of, write_csv, write_json
+from .export import jsonable, package_versions, sha256_of, spreadsheet_safe, write_csv, write_json
+from .folders import OutputFolder
 from .scenario import SET_SOURCE, LoadedScenario, Scenario, lookup
 from .stats import STAT_COLUMNS, describe
 
@@ -144,9 +146,10 @@ def run_point(task: tuple[Point, Scenario, int, int, tuple[str, ...]]) -> tuple[
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
+        shown = spreadsheet_safe(pd.DataFrame([point.values], dtype=object)).iloc[0].tolist()
         for r, values in metric_rows(scenario, seed, replications):
             for metric, value in zip(METRICS, values):
-                writer.writerow([point.index, *point.values, r, metric, _metric_text(value)])
+                writer.writerow([point.index, *shown, r, metric, _metric_text(value)])
         return point.index, buffer.getvalue(), ""
     except Exception as exc:  # a failed point is recorded and the sweep goes on
         return point.index, "", f"{type(exc).__name__}: {exc}"
@@ -167,8 +170,8 @@ class SweepResult:
 class _PointStore:
     """The partial folder: the sweep's settings and a file per finished point."""
 
-    def __init__(self, out: Path, spec: dict[str, Any], resume: bool) -> None:
-        self.folder = out.with_name(out.name + ".partial")
+    def __init__(self, out: OutputFolder, spec: dict[str, Any], resume: bool) -> None:
+        self.folder = out.scratch(".partial")
         self.points = self.folder / "points"
         spec_path = self.folder / "spec.json"
         if resume and self.folder.exists():
@@ -182,9 +185,11 @@ class _PointStore:
                     "(scenario, --vary, seed or replications); rerun without --resume to start over",
                     source=str(self.folder),
                 )
+            self.points.mkdir(exist_ok=True)
         else:
             shutil.rmtree(self.folder, ignore_errors=True)
-            self.points.mkdir(parents=True)
+            self.folder.mkdir()
+            self.points.mkdir()
             write_json(spec, spec_path)
 
     def _path(self, index: int, suffix: str) -> Path:
@@ -210,7 +215,7 @@ class _PointStore:
 def sweep(
     loaded: LoadedScenario,
     varies: Sequence[Vary],
-    out: Path,
+    out: Path | OutputFolder,
     *,
     replications: int | None = None,
     seed: int | None = None,
@@ -219,7 +224,16 @@ def sweep(
     resume: bool = False,
 ) -> SweepResult:
     """Run every point of the grid and write sweep.csv, sweep_stats.csv and points.csv."""
-    out = Path(out)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out, "sweep",
+                                                                     inputs=loaded.files)
+    with folder:
+        return _sweep(loaded, varies, folder, replications=replications, seed=seed,
+                      executor=executor, progress=progress, resume=resume)
+
+
+def _sweep(loaded: LoadedScenario, varies: Sequence[Vary], out: OutputFolder, *,
+           replications: int | None, seed: int | None, executor: Executor | None,
+           progress: Callable[[int, int], None] | None, resume: bool) -> SweepResult:
     base = loaded.scenario
     check_keys(base, varies)
     reps = base.scenario.replications if replications is None else replications
@@ -258,9 +272,15 @@ def sweep(
     return _assemble(store, out, points, keys, spec)
 
 
-def _assemble(store: _PointStore, out: Path, points: list[Point], keys: list[str],
+def _assemble(store: _PointStore, out: OutputFolder, points: list[Point], keys: list[str],
               spec: dict[str, Any]) -> SweepResult:
-    folder = store.folder
+    result = out.write(lambda staging: _write_sweep(store, staging, points, keys, spec))
+    shutil.rmtree(store.folder)
+    return SweepResult(out.path, *result)
+
+
+def _write_sweep(store: _PointStore, folder: Path, points: list[Point], keys: list[str],
+                 spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     header = ""
     with open(folder / "sweep.csv", "w", encoding="utf-8", newline="") as long_file:
         for point in points:
@@ -293,9 +313,6 @@ def _assemble(store: _PointStore, out: Path, points: list[Point], keys: list[str
     checksums = {"sweep.csv": sha256_of(folder / "sweep.csv"),
                  "sweep_stats.csv": write_csv(stats, folder / "sweep_stats.csv"),
                  "points.csv": write_csv(status, folder / "points.csv")}
-    write_json({**spec, "points": len(points), "packages": package_versions(),
-                "files": checksums}, folder / "manifest.json")
-    shutil.rmtree(store.points)
-    (folder / "spec.json").unlink()
-    replace_dir(folder, out)
-    return SweepResult(out, long, stats, status)
+    write_json({"command": "sweep", **spec, "points": len(points),
+                "packages": package_versions(), "files": checksums}, folder / "manifest.json")
+    return long, stats, status

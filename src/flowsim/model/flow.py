@@ -12,6 +12,8 @@ from typing import Generator
 import simpy
 
 from ..distributions import Distribution
+from ..errors import WorkLimitError
+from ..scenario import MAX_REQUESTS
 from .ledger import Event, Ledger, ReplicationResult
 from .plan import NoticePlan, Plan, StreamPlan
 from .seeding import Draws, Stage, entity_key
@@ -63,6 +65,12 @@ class _Replication:
         number = 0
         while env.now < plan.until_days:
             number += 1
+            if number > MAX_REQUESTS:
+                # Validation bounds the expected count; a long run of short draws can
+                # still go past it, and must end rather than fill the memory.
+                raise WorkLimitError(f"made more than {MAX_REQUESTS:,} requests in one "
+                                     "replication; lengthen interval_days",
+                                     key=f"request_streams {plan.name!r}")
             name = f"{plan.name} #{number}"
             env.process(self.request(name, entity_key(name), 0.0, plan.records, plan.accept))
             yield env.timeout(arrivals.value(plan.interval_days, "positive"))
