@@ -282,11 +282,10 @@ def _calibrate(args: argparse.Namespace) -> int:
                          "calibrate", [*loaded.files, args.targets])
     if args.write_scenario:
         check_scenario_file(args.write_scenario, force=args.force)
-    with out:
-        with _executor(args) as executor:
-            fit = calibrate(loaded, targets, free, replications=replications,
-                            seed=args.seed, max_evaluations=args.max_evaluations,
-                            executor=executor, progress=_progress(args, "evaluations"))
+    with _executor(args) as executor, out:
+        fit = calibrate(loaded, targets, free, replications=replications,
+                        seed=args.seed, max_evaluations=args.max_evaluations,
+                        executor=executor, progress=_progress(args, "evaluations"))
         command = "flowsim calibrate " + " ".join(
             [args.scenario, "--targets", str(args.targets), *(f"--free {f}" for f in args.free),
              *(f"--set {o}" for o in args.overrides), "-n", str(fit.replications),
@@ -324,11 +323,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
     _check_work(args, [loaded], replications * points)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity",
                          "sensitivity", loaded.files)
-    with out:
-        with _executor(args) as executor:
-            result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
-                                 replications=replications, seed=args.seed, metrics=metrics,
-                                 executor=executor, progress=_progress(args, "points"))
+    with _executor(args) as executor, out:
+        result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
+                             replications=replications, seed=args.seed, metrics=metrics,
+                             executor=executor, progress=_progress(args, "points"))
         seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
         write_sensitivity(result, out, loaded=loaded, samples=args.samples,
                           replications=replications, seed=seed, metrics=metrics,
@@ -443,10 +441,9 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load(args.scenario, args.overrides)
     _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
     out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files)
-    with out:
-        with _executor(args) as executor:
-            result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
-                         executor=executor, progress=_progress(args, "replications"))
+    with _executor(args) as executor, out:
+        result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
+                     executor=executor, progress=_progress(args, "replications"))
         write_results(result, out, loaded=loaded, overrides=_run_overrides(args),
                       charts=not args.no_charts)
     if not args.quiet:
@@ -463,12 +460,11 @@ def _compare(args: argparse.Namespace) -> int:
     _check_work(args, loaded, reps * len(loaded))
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
                          "compare", [p for one in loaded for p in one.files])
-    with out:
-        with _executor(args) as executor:
-            held = [_held(args, one) for one in loaded]
-            comparison = compare(held[0], held[1:], replications=args.replications,
-                                 seed=args.seed, executor=executor,
-                                 progress=_progress(args, "replications"))
+    with _executor(args) as executor, out:
+        held = [_held(args, one) for one in loaded]
+        comparison = compare(held[0], held[1:], replications=args.replications,
+                             seed=args.seed, executor=executor,
+                             progress=_progress(args, "replications"))
         write_comparison(comparison, out, loaded=loaded, overrides=_run_overrides(args),
                          charts=not args.no_charts)
     if not args.quiet:
@@ -488,7 +484,7 @@ def _sweep(args: argparse.Namespace) -> int:
     _check_work(args, [loaded], reps * len(grid(varies)))
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep", "sweep",
                          loaded.files)
-    with out, _executor(args) as executor:
+    with _executor(args) as executor, out:
         result = sweep(loaded, varies, out, replications=args.replications, seed=args.seed,
                        executor=executor, progress=_progress(args, "points"), resume=args.resume)
     if not args.quiet:

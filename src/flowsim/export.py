@@ -108,7 +108,7 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     changed = {}
     for name in table.columns:
         column = table[name]
-        if column.dtype != object:
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
         bad = [v for v in pd.unique(column) if _formula_like(v)]
         if bad:

@@ -1,7 +1,14 @@
-"""Reading results folders back: what `run` and `compare` wrote, for charts and reports."""
+"""Reading results folders back: what `run` and `compare` wrote, for charts and reports.
+
+A folder is checked before it is read: its manifest must be flowsim's, each table it
+reads must be there, match the checksum the manifest gives it and have the columns it
+needs. A missing, changed or damaged file is one line that names it, never a traceback.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,11 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compare import comparison_table
-from .errors import ScenarioError
+from .compare import COMPARISON_COLUMNS, comparison_table
+from .errors import InputError
 from .experiment import METRICS
 from .model.plan import days_between
 from .scenario import Scenario
+from .stats import STAT_COLUMNS
+
+# The count columns every summary.csv has had since its first version.
+SUMMARY_COUNTS = ("requested", "rejected", "unmatched", "transferred", "blocked_notice",
+                  "blocked_injunction", "pending")
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,8 @@ class RunFolder:
 
     @cached_property
     def daily(self) -> pd.DataFrame:
-        return pd.read_csv(self.folder / "daily.csv")
+        return _read_table(self.folder, self.manifest, "daily.csv",
+                           ("date", "transferred", "requested"))
 
     @cached_property
     def metrics(self) -> dict[str, np.ndarray]:
@@ -74,32 +87,70 @@ class Results:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    folder = str(path.parent)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError("not a flowsim results folder (no manifest.json)",
-                            source=str(path.parent)) from None
-    except ValueError as exc:
-        raise ScenarioError(f"manifest.json is not valid JSON ({exc})",
-                            source=str(path.parent)) from None
+        raise InputError("not a flowsim results folder (no manifest.json)", source=folder) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"manifest.json cannot be read ({exc})", source=folder) from None
+    if not isinstance(doc, dict):
+        raise InputError("manifest.json is not a flowsim manifest", source=folder)
+    return doc
+
+
+def _read_table(folder: Path, manifest: dict[str, Any], name: str,
+                columns: tuple[str, ...], **options: Any) -> pd.DataFrame:
+    """A CSV file of a results folder, checked against its manifest and its columns."""
+    path = folder / name
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("is missing; run the command that wrote this folder again",
+                         source=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", source=where) from None
+    expected = (manifest.get("files") or {}).get(name)
+    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+        raise InputError("has changed since flowsim wrote it (its checksum differs from "
+                         "manifest.json); run the command that wrote it again", source=where)
+    try:
+        table = pd.read_csv(io.BytesIO(data), **options)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"is not a readable table ({str(exc).splitlines()[0]})",
+                         source=where) from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"lacks the column{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(missing)}", source=where)
+    return table
 
 
 def read_run(folder: Path) -> RunFolder:
     folder = Path(folder)
     if not folder.is_dir():
-        raise ScenarioError("no such results folder", source=str(folder))
+        raise InputError("no such results folder", source=str(folder))
     manifest = _read_json(folder / "manifest.json")
     if "resolved_scenario" not in manifest:
-        raise ScenarioError("not a run's results folder (its manifest has no scenario)",
-                            source=str(folder))
+        raise InputError("not a run's results folder (its manifest has no scenario)",
+                         source=str(folder))
     try:
-        summary = pd.read_csv(folder / "summary.csv", keep_default_na=False,
-                              na_values={m: [""] for m in METRICS})
-        stats = pd.read_csv(folder / "stats.csv")
-    except FileNotFoundError as exc:
-        raise ScenarioError(f"missing {Path(exc.filename).name}", source=str(folder)) from None
-    return RunFolder(folder, manifest, Scenario.model_validate(manifest["resolved_scenario"]),
-                     summary, stats)
+        scenario = Scenario.model_validate(manifest["resolved_scenario"])
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise InputError(f"manifest.json holds a scenario flowsim cannot read ({reason})",
+                         source=str(folder)) from None
+    summary = _read_table(folder, manifest, "summary.csv",
+                          ("replication", *(m for m in METRICS if m in SUMMARY_COUNTS),
+                           "first_transfer", "last_transfer"),
+                          keep_default_na=False, na_values={m: [""] for m in METRICS})
+    stats = _read_table(folder, manifest, "stats.csv", ("metric", *STAT_COLUMNS))
+    known = set(stats["metric"])
+    absent = [m for m in METRICS if m not in known]
+    if absent:
+        raise InputError(f"has no row for {', '.join(absent)}", source=str(folder / "stats.csv"))
+    return RunFolder(folder, manifest, scenario, summary, stats)
 
 
 def read_results(folders: list[Path]) -> Results:
@@ -114,13 +165,17 @@ def read_results(folders: list[Path]) -> Results:
     for folder in map(Path, folders):
         if (folder / "comparison.csv").exists():
             manifest = _read_json(folder / "manifest.json")
-            runs += [read_run(folder / name) for name in manifest["scenarios"]]
-            comparison = pd.read_csv(folder / "comparison.csv") if comparison is None else comparison
+            names = manifest.get("scenarios")
+            if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+                raise InputError("manifest.json lists no scenarios", source=str(folder))
+            runs += [read_run(folder / name) for name in names]
+            table = _read_table(folder, manifest, "comparison.csv", COMPARISON_COLUMNS)
+            comparison = table if comparison is None else comparison
         else:
             runs.append(read_run(folder))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
-        raise ScenarioError("the same scenario name appears twice; give each run its own name",
+        raise InputError("the same scenario name appears twice; give each run its own name",
                             source=", ".join(map(str, folders)))
     if "baseline" in names and comparison is None:
         runs.insert(0, runs.pop(names.index("baseline")))

@@ -1,0 +1,152 @@
+"""Work with a bound: no valid input runs forever, forks without need, or waits on a
+cluster that cannot answer."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flowsim import cli
+from flowsim.errors import InputError, WorkLimitError
+from flowsim.executors import DaskExecutor, PoolExecutor, make_executor, usable_cores
+
+BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+
+
+def test_jobs_are_capped_at_the_cores():
+    executor = make_executor("local", 1000)
+    try:
+        assert executor.workers == usable_cores()
+    finally:
+        executor.close()
+
+
+def _pid(_: object) -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def test_a_pool_starts_no_more_processes_than_tasks():
+    pool = PoolExecutor(2)
+    try:
+        pids = {pid for _, pid in pool.map_unordered(_pid, [0])}
+        assert len(pids) == 1
+        assert len(pool._pool._processes) == 1
+    finally:
+        pool.close()
+
+
+def test_a_killed_parent_takes_its_workers_with_it(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from flowsim.executors import PoolExecutor
+
+        def forever(_):
+            print(os.getpid(), flush=True)
+            time.sleep(600)
+
+        if __name__ == "__main__":
+            pool = PoolExecutor(2)
+            for _ in pool.map_unordered(forever, [0, 1]):
+                pass
+    """), encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        for pid in list(alive):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                alive.discard(pid)
+        time.sleep(0.1)
+    for pid in alive:  # stop what the test started, whatever the verdict
+        os.kill(pid, 9)
+    assert not alive
+
+
+def test_a_stream_that_outruns_its_bound_stops_with_one_line(monkeypatch):
+    import flowsim
+    import flowsim.model.flow as flow
+
+    monkeypatch.setattr(flow, "MAX_REQUESTS", 50)
+    loaded = flowsim.load(BASELINE, [
+        'request_streams=[{name="s", from=2025-07-01, interval_days=1, records=10}]'])
+    with pytest.raises(WorkLimitError, match="more than 50 requests"):
+        flowsim.run(loaded, replications=1)
+
+
+def test_many_replications_ask_for_force_with_an_estimate(tmp_path, capsys):
+    code = cli.main(["run", str(BASELINE), "-n", "500000", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "--replications" in err and "--force" in err and "GB" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers, like a port of the wrong kind."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+def test_an_address_that_never_answers_is_refused_in_time():
+    pytest.importorskip("distributed")
+    server = SilentServer()
+    try:
+        began = time.monotonic()
+        with pytest.raises(InputError, match="no answer within 1 s") as err:
+            DaskExecutor(server.address, timeout_seconds=1)
+        assert time.monotonic() - began < 10
+        assert err.value.source == "--scheduler"
+    finally:
+        server.close()
+
+
+def test_a_cluster_without_workers_ends_the_run_with_one_line():
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    import flowsim
+
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        executor = DaskExecutor(cluster.scheduler_address, no_worker_seconds=2)
+        try:
+            began = time.monotonic()
+            with pytest.raises(InputError, match="no worker for 2 s"):
+                flowsim.run(flowsim.load(BASELINE), replications=4, executor=executor)
+            assert time.monotonic() - began < 30
+        finally:
+            executor.close()
