@@ -150,3 +150,66 @@ def test_a_cluster_without_workers_ends_the_run_with_one_line():
             assert time.monotonic() - began < 30
         finally:
             executor.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_processes():
+    """A scheduler and one worker as processes of their own on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                               "--nthreads", "1", "--nworkers", "1", "--no-nanny",
+                               "--host", "127.0.0.1", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs = {"scheduler": scheduler, "worker": worker}
+    try:
+        yield address, procs
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+
+
+def _run_until_lost(address: str, kill) -> tuple[float, str]:
+    import flowsim
+
+    executor = DaskExecutor(address, no_worker_seconds=3)
+    deadline = time.monotonic() + 30
+    while executor._worker_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    timer = threading.Timer(1.5, kill)
+    timer.start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(InputError) as err:
+            flowsim.run(flowsim.load(BASELINE), replications=200_000, executor=executor)
+        return time.monotonic() - began, str(err.value)
+    finally:
+        timer.cancel()
+        executor.close()
+
+
+def test_a_run_whose_last_worker_dies_ends_with_one_line(dask_processes):
+    address, procs = dask_processes
+    took, message = _run_until_lost(address, procs["worker"].kill)
+    assert "no worker for 3 s" in message
+    assert took < 60
+
+
+def test_a_run_whose_scheduler_dies_ends_with_one_line(dask_processes):
+    address, procs = dask_processes
+    took, message = _run_until_lost(address, procs["scheduler"].kill)
+    assert "scheduler" in message
+    assert took < 60

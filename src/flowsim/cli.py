@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -412,6 +413,9 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor]:
     if args.jobs > usable_cores() and not args.quiet:
         print(f"flowsim: --jobs {args.jobs} is more than this machine's {usable_cores()} "
               f"cores; using {usable_cores()}", file=sys.stderr)
+    if args.executor == "dask":
+        # A lost cluster is reported in one line; distributed's own log would add pages.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     executor = make_executor(args.executor, args.jobs, args.scheduler)
     try:
         yield executor

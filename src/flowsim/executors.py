@@ -189,6 +189,8 @@ class DaskExecutor:
                                               return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     done = set()
+                except Exception as exc:  # futures cancelled: the scheduler is gone
+                    raise self._lost(exc) from None
                 for future in sorted(done, key=lambda f: index[f.key]):
                     yield index[future.key], self._result(future)
                 if done:
@@ -197,7 +199,11 @@ class DaskExecutor:
                 if self._client.status != "running":
                     raise ExecutorError("the Dask scheduler went away during the run",
                                         source="--executor dask")
-                if self._worker_count() > 0:
+                try:
+                    workers = self._worker_count()
+                except Exception as exc:
+                    raise self._lost(exc) from None
+                if workers > 0:
                     alone_since = None
                 elif alone_since is None:
                     alone_since = time.monotonic()
@@ -211,6 +217,14 @@ class DaskExecutor:
                 self._client.cancel([f for f in futures if not f.done()])
             except Exception:
                 pass  # the scheduler may be gone; there is nothing left to cancel
+
+    @staticmethod
+    def _lost(exc: BaseException) -> ExecutorError:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        if "cancelled" in reason.lower():
+            reason = "it cancelled the work"
+        return ExecutorError(f"lost the Dask scheduler during the run ({reason})",
+                             source="--executor dask")
 
     def _result(self, future: Any) -> Any:
         from concurrent.futures import CancelledError
