@@ -19,7 +19,7 @@ from pathlib import Path
 
 import flowsim
 from flowsim.errors import InputError
-from flowsim.executors import DaskExecutor
+from flowsim.experiments.executors import DaskExecutor
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import flowsim
 from timing import best_of
-from flowsim.executors import PoolExecutor, SerialExecutor
+from flowsim.experiments.executors import PoolExecutor, SerialExecutor
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -21,7 +21,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import flowsim  # noqa: E402
 from timing import best_of  # noqa: E402
-from flowsim.export import write_results  # noqa: E402
+from flowsim.outputs.writers import write_results  # noqa: E402
 from flowsim.model import compile_plan, simulate  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"

@@ -21,7 +21,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import flowsim  # noqa: E402
-from flowsim.explain import explain_text  # noqa: E402
+from flowsim.outputs.explain import explain_text  # noqa: E402
 from flowsim.model import compile_plan, simulate  # noqa: E402
 from timing import best_of  # noqa: E402
 

@@ -15,8 +15,8 @@ import argparse
 from pathlib import Path
 
 import flowsim
-from flowsim.executors import make_executor
-from flowsim.sensitivity import parse_param, sensitivity
+from flowsim.experiments.executors import make_executor
+from flowsim.experiments.sensitivity import parse_param, sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 RANGES = [

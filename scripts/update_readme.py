@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import flowsim
-from flowsim.compare import compare, headline_markdown
-from flowsim.record import record_table_markdown
+from flowsim.experiments.compare import compare, headline_markdown
+from flowsim.outputs.record import record_table_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

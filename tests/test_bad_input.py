@@ -228,12 +228,12 @@ def test_a_damaged_results_folder_is_one_line(case, command, run_folder, tmp_pat
 
 
 def test_an_internal_error_is_one_line_naming_the_traceback_file(tmp_path, capsys, monkeypatch):
-    import flowsim.experiment
+    import flowsim.experiments.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("something inside broke\nsecond line")
 
-    monkeypatch.setattr(flowsim.experiment, "run_many", broken)
+    monkeypatch.setattr(flowsim.experiments.run, "run_many", broken)
     code, _, err = run_cli(capsys, "run", BASELINE, "-n", "2", "--out", tmp_path / "o")
     assert code == 1
     assert err.count("\n") == 1 and "internal error" in err and "something inside broke" in err
@@ -261,7 +261,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path, 
 def test_negative_numbers_as_text_are_not_escaped():
     import pandas as pd
 
-    from flowsim.export import spreadsheet_safe
+    from flowsim.outputs.writers import spreadsheet_safe
 
     table = pd.DataFrame({"v": ["-0.5", "+3", "@x", "=1+1", "ok", None]})
     safe = spreadsheet_safe(table)["v"]

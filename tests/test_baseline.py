@@ -11,7 +11,7 @@ import pytest
 
 import flowsim
 from flowsim.model.plan import days_between
-from flowsim.record import record_table_markdown
+from flowsim.outputs.record import record_table_markdown
 
 ROOT = Path(__file__).parents[1]
 DISCLOSED = 47_289            # FACTS: timeline, 2025-08-07

@@ -16,7 +16,7 @@ import pytest
 
 from flowsim import cli
 from flowsim.errors import InputError, WorkLimitError
-from flowsim.executors import DaskExecutor, PoolExecutor, make_executor, usable_cores
+from flowsim.experiments.executors import DaskExecutor, PoolExecutor, make_executor, usable_cores
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
 
@@ -48,10 +48,11 @@ def test_a_killed_parent_takes_its_workers_with_it(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(textwrap.dedent("""
         import os, sys, time
-        from flowsim.executors import PoolExecutor
+        from flowsim.experiments.executors import PoolExecutor
 
         def forever(_):
-            print(os.getpid(), flush=True)
+            sys.stdout.write(f"{os.getpid()}\\n")  # one write: two workers share the pipe
+            sys.stdout.flush()
             time.sleep(600)
 
         if __name__ == "__main__":

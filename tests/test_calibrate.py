@@ -11,9 +11,9 @@ import pytest
 
 import flowsim
 from flowsim import cli
-from flowsim.calibrate import calibrate, parse_free, scenario_text
+from flowsim.experiments.calibrate import calibrate, parse_free, scenario_text
 from flowsim.errors import ScenarioError
-from flowsim.targets import Target, evaluate, load_targets, objective
+from flowsim.experiments.targets import Target, evaluate, load_targets, objective
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flowsim import cli
-from flowsim.export import TABLES
+from flowsim.outputs.writers import TABLES
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
 

@@ -10,7 +10,7 @@ import pytest
 
 import flowsim
 from flowsim import cli
-from flowsim.compare import compare, paired_difference
+from flowsim.experiments.compare import compare, paired_difference
 from flowsim.errors import ScenarioError
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"

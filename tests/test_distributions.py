@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim import distributions as D
+from flowsim.scenario import distributions as D
 
 
 @pytest.mark.parametrize("table, mean", [

@@ -9,10 +9,11 @@ import pytest
 
 import flowsim
 from flowsim import cli
-from flowsim.compare import compare
+from flowsim.experiments.compare import compare
 from flowsim.errors import ScenarioError
-from flowsim.executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
-from flowsim.sweep import parse_vary, sweep
+from flowsim.experiments.executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
+from flowsim.experiments.sweep import parse_vary
+from flowsim.outputs.sweeps import sweep
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"

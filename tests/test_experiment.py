@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import flowsim
-from flowsim.export import TABLES, write_results
+from flowsim.outputs.writers import TABLES, write_results
 from flowsim.model import STATES
 from helpers import day, request, scenario
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import flowsim
 from flowsim import cli
-from flowsim.explain import expected_flow, parameter_rows, timeline
+from flowsim.outputs.explain import expected_flow, parameter_rows, timeline
 from flowsim.model import STATES, Event, compile_plan, simulate
 from helpers import GATE_DAY, day, request, scenario
 

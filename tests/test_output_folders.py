@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from flowsim import cli
-from flowsim.folders import OutputFolder
+from flowsim.outputs.folders import OutputFolder
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
 SCENARIOS = BASELINE.parent
@@ -124,7 +124,7 @@ def test_a_folder_of_another_command_is_refused(tmp_path, capsys):
 
 
 def test_replacing_is_one_exchange_that_leaves_nothing_beside(tmp_path, capsys, monkeypatch):
-    import flowsim.folders as folders
+    import flowsim.outputs.folders as folders
 
     out = tmp_path / "r"
     assert quick_run(capsys, out)[0] == 0

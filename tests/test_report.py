@@ -12,8 +12,8 @@ import pytest
 
 import flowsim
 from flowsim import cli
-from flowsim.compare import compare
-from flowsim.export import write_comparison
+from flowsim.experiments.compare import compare
+from flowsim.outputs.writers import write_comparison
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

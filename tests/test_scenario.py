@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import flowsim
-from flowsim import distributions as D
+from flowsim.scenario import distributions as D
 from flowsim.errors import ScenarioError
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"

@@ -10,8 +10,8 @@ import pytest
 import flowsim
 from flowsim import cli
 from flowsim.errors import ScenarioError
-from flowsim.executors import PoolExecutor
-from flowsim.sensitivity import parse_param, sensitivity
+from flowsim.experiments.executors import PoolExecutor
+from flowsim.experiments.sensitivity import parse_param, sensitivity
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 NOTICE = SCENARIOS / "notice_from_mou.toml"

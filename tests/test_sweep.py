@@ -10,7 +10,8 @@ import pytest
 import flowsim
 from flowsim import cli
 from flowsim.errors import ScenarioError
-from flowsim.sweep import check_keys, grid, parse_vary, sweep
+from flowsim.experiments.sweep import check_keys, grid, parse_vary
+from flowsim.outputs.sweeps import sweep
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
 FILES = ("sweep.csv", "sweep_stats.csv", "points.csv", "manifest.json")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import flowsim
-from flowsim import distributions as D
+from flowsim.scenario import distributions as D
 from flowsim.model import compile_plan, simulate
 from flowsim.model.ledger import Event
 from flowsim.scenario import hold_uncertain

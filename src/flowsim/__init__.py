@@ -11,26 +11,34 @@ court's transfer rules, run from TOML scenario files.
 
 __version__ = "0.1.0"
 
-from .errors import ConservationError, ScenarioError  # noqa: E402
+from .errors import ConservationError, InputError, ScenarioError  # noqa: E402
 from .scenario import LoadedScenario, Scenario, load  # noqa: E402
 
 
-def __getattr__(name: str):
-    # The experiment layer pulls in pandas; `flowsim validate` and `flowsim explain`
-    # need only the scenario layer, so it loads on first use.
-    if name in ("run", "RunResult"):
-        from . import experiment
+# The experiment layer pulls in pandas; `flowsim validate` and `flowsim explain` need
+# only the scenario layer, so these load on first use.
+_LAZY = {"run": "run", "RunResult": "run", "compare": "compare", "Comparison": "compare",
+         "make_executor": "executors"}
 
-        return getattr(experiment, name)
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".experiments.{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'flowsim' has no attribute {name!r}")
 
 __all__ = [
+    "Comparison",
     "ConservationError",
+    "InputError",
     "LoadedScenario",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load",
+    "make_executor",
     "run",
 ]

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from . import __version__
 from .errors import InputError
-from .executors import EXECUTORS, Executor, make_executor, usable_cores
-from .folders import OutputFolder
+from .experiments.executors import EXECUTORS, Executor, make_executor, usable_cores
+from .outputs.folders import OutputFolder
 from .scenario import MAX_REPLICATIONS, LoadedScenario, hold_uncertain, load
 
 if TYPE_CHECKING:
-    from .compare import Comparison
-    from .experiment import RunResult
+    from .experiments.compare import Comparison
+    from .experiments.run import RunResult
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -270,9 +270,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, parse_free, scenario_text
-    from .export import check_scenario_file, write_calibration, write_scenario_file
-    from .targets import load_targets
+    from .experiments.calibrate import calibrate, parse_free, scenario_text
+    from .outputs.writers import check_scenario_file, write_calibration, write_scenario_file
+    from .experiments.targets import load_targets
 
     loaded = load(args.scenario, args.overrides)
     targets = load_targets(args.targets)
@@ -313,8 +313,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from .export import write_sensitivity
-    from .sensitivity import DEFAULT_METRICS, parse_param, sensitivity
+    from .outputs.writers import write_sensitivity
+    from .experiments.sensitivity import DEFAULT_METRICS, parse_param, sensitivity
 
     loaded = load(args.scenario, args.overrides)
     ranges = [parse_param(text, loaded) for text in args.param]
@@ -344,16 +344,16 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .explain import explain_text
+    from .outputs.explain import explain_text
 
     print(explain_text(load(args.scenario, args.overrides)))
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .export import check_report_file, write_report_file
-    from .report import render
-    from .results import read_results
+    from .outputs.writers import check_report_file, write_report_file
+    from .outputs.report import render
+    from .outputs.readers import read_results
 
     check_report_file(args.output, force=args.force)  # before any results are read
     page = render(read_results(args.folders))
@@ -363,9 +363,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .charts import comparison_figures, run_figures
-    from .export import redraw_figures
-    from .results import read_results
+    from .outputs.charts import comparison_figures, run_figures
+    from .outputs.writers import redraw_figures
+    from .outputs.readers import read_results
 
     for folder in args.folders:
         results = read_results([folder])
@@ -394,7 +394,7 @@ def _check_work(args: argparse.Namespace, scenarios: Sequence[LoadedScenario],
     """Estimate a large run before starting it; ask for --force past the bounds."""
     if replications < ESTIMATE_FROM_REPLICATIONS:
         return
-    from .experiment import estimate_work
+    from .experiments.run import estimate_work
 
     workers = min(args.jobs, usable_cores())
     estimate = estimate_work([s.scenario for s in scenarios], replications, workers=workers)
@@ -439,8 +439,8 @@ def _run_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .experiment import run
-    from .export import write_results
+    from .experiments.run import run
+    from .outputs.writers import write_results
 
     loaded = load(args.scenario, args.overrides)
     _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
@@ -456,8 +456,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import compare
-    from .export import write_comparison
+    from .experiments.compare import compare
+    from .outputs.writers import write_comparison
 
     loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
     reps = args.replications or loaded[0].scenario.scenario.replications
@@ -477,9 +477,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import parse_vary, sweep
+    from .experiments.sweep import parse_vary
+    from .outputs.sweeps import sweep
 
-    from .sweep import check_keys, grid
+    from .experiments.sweep import check_keys, grid
 
     loaded = load(args.scenario, args.overrides)
     varies = [parse_vary(text) for text in args.vary]
@@ -520,7 +521,7 @@ def _progress_bar(done: int, total: int, unit: str) -> None:
 
 
 def _interval(low: float, high: float, signed: bool = False) -> str:
-    from .stats import interval_text
+    from .experiments.stats import interval_text
 
     return interval_text(low, high, signed=signed, missing="-")  # a terminal may lack "–"
 
@@ -540,7 +541,7 @@ def headline(result: "RunResult", out: Path) -> str:
             f"  {metric:<34}{row['mean']:>14,.0f}  "
             f"{_interval(row['ci95_low'], row['ci95_high']):>24}  {_interval(row['p05'], row['p95']):>24}"
         )
-    from .experiment import iso_times
+    from .experiments.run import iso_times
 
     first = stats.loc["first_transfer_days"]
     if first["replications"] > 0:

@@ -11,7 +11,7 @@ from typing import Generator
 
 import simpy
 
-from ..distributions import Distribution
+from ..scenario.distributions import Distribution
 from ..errors import WorkLimitError
 from ..scenario import MAX_REQUESTS
 from .ledger import Event, Ledger, ReplicationResult

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, fields, replace
 
-from ..distributions import Distribution, Fixed, Kind, PerReplication, draw
+from ..scenario.distributions import Distribution, Fixed, Kind, PerReplication, draw
 from ..scenario import Scenario
 from .seeding import Stage, entity_key, generator
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..distributions import Distribution, Fixed, Kind, draw
+from ..scenario.distributions import Distribution, Fixed, Kind, draw
 
 
 class Stage(IntEnum):

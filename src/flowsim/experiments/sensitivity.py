@@ -16,10 +16,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .experiment import METRICS, metric_rows
-from .scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds
+from .run import METRICS, metric_rows
+from ..scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds, split_assignment
 
 PARAM_SOURCE = "--param"
 METHODS = ("morris", "sobol")
@@ -44,10 +44,7 @@ class ParamRange:
 def parse_param(text: str, loaded: LoadedScenario) -> ParamRange:
     """`key=low:high`; the key must exist in the scenario (a number or a distribution,
     which the sampled number then replaces)."""
-    key, eq, bounds = text.partition("=")
-    key = key.strip()
-    if not eq:
-        raise ScenarioError(f"expected key=low:high, got {text!r}", source=PARAM_SOURCE)
+    key, bounds = split_assignment(text, source=PARAM_SOURCE, form="key=low:high")
     low, high = parse_bounds(bounds, key, source=PARAM_SOURCE)
     lookup(loaded.scenario.to_toml_dict(), key, source=PARAM_SOURCE)
     try:

@@ -12,12 +12,12 @@ import html
 import math
 from typing import Iterable, Sequence
 
-from . import __version__
+from .. import __version__
 from . import charts
-from .compare import median_first_disclosure
+from ..experiments.compare import median_first_disclosure
 from .record import record_rows
-from .results import Results, RunFolder
-from .stats import interval_text
+from .readers import Results, RunFolder
+from ..experiments.stats import interval_text
 
 HEADLINE_METRICS = (
     ("requested", "records requested"),

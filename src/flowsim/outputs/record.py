@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .experiment import RunResult
-from .model.plan import days_between
-from .stats import describe
+from ..experiments.run import RunResult
+from ..model.plan import days_between
+from ..experiments.stats import describe
 
 NOTICE_ORDER = dt.datetime(2025, 9, 5)
 

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import InputError
+from ..errors import InputError
 
 EXECUTORS = ("local", "dask")
 CONNECT_SECONDS = 10.0

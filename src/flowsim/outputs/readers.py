@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compare import COMPARISON_COLUMNS, comparison_table
-from .errors import InputError
-from .experiment import METRICS
-from .model.plan import days_between
-from .scenario import Scenario
-from .stats import STAT_COLUMNS
+from ..experiments.compare import COMPARISON_COLUMNS, comparison_table
+from ..errors import InputError
+from ..experiments.run import METRICS
+from ..model.plan import days_between
+from ..scenario import Scenario
+from ..experiments.stats import STAT_COLUMNS
 
 # The count columns every summary.csv has had since its first version.
 SUMMARY_COUNTS = ("requested", "rejected", "unmatched", "transferred", "blocked_notice",

@@ -18,10 +18,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .executors import Executor
-from .experiment import run_many
-from .scenario import LoadedScenario, is_whole, lookup, parse_bounds
+from .run import run_many
+from ..scenario import LoadedScenario, is_whole, lookup, parse_bounds, split_assignment
 from .targets import Target, evaluate, objective
 
 FREE_SOURCE = "--free"
@@ -48,8 +48,8 @@ class FreeParameter:
 
 def parse_free(text: str, loaded: LoadedScenario) -> FreeParameter:
     """`key=low:high`, or a bare `key` for half to twice its value (within [0, 1] for rates)."""
-    key, _, bounds = text.partition("=")
-    key = key.strip()
+    key, bounds = split_assignment(text, source=FREE_SOURCE, form="key or key=low:high",
+                                   value_required=False)
     start = lookup(loaded.raw, key, source=FREE_SOURCE)
     if isinstance(start, bool) or not isinstance(start, (int, float)):
         raise ScenarioError("must hold a number in the scenario to be fitted (a distribution's "

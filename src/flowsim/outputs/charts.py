@@ -24,8 +24,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .model.ledger import STATES  # noqa: E402
-from .scenario import Scenario  # noqa: E402
+from ..model.ledger import STATES  # noqa: E402
+from ..scenario import Scenario  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
              "#F0E442", "#999999"]

@@ -19,17 +19,18 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
 
-from . import __version__
-from .compare import Comparison
-from .errors import InputError
-from .experiment import RunResult
+from .. import __version__
+from ..experiments.compare import Comparison
+from ..errors import InputError
+from ..experiments.run import RunResult
 from .explain import parameter_rows
+from ..spreadsheet import spreadsheet_safe
 from .folders import OutputFolder, check_file, starts_with, write_file
-from .scenario import LoadedScenario
+from ..scenario import LoadedScenario, jsonable
 
 if TYPE_CHECKING:
-    from .calibrate import Calibration
-    from .sensitivity import Sensitivity
+    from ..experiments.calibrate import Calibration
+    from ..experiments.sensitivity import Sensitivity
 
 TABLES = ("summary", "stats", "daily", "events")
 PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy")
@@ -47,16 +48,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def manifest(result: RunResult, loaded: LoadedScenario | None,
@@ -86,34 +77,6 @@ def _fill(out: Out, command: str, fill: Callable[[Path], None]) -> Path:
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out, command)
     folder.write(fill)
     return folder.path
-
-
-# A text cell that a spreadsheet would run as a formula starts with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _formula_like(value: object) -> bool:
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return True
-    return False  # a negative number written as text is a number, not a formula
-
-
-def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
-    """`table` with every formula-like text cell prefixed by an apostrophe, which
-    spreadsheets read as "this is text" (the OWASP advice for CSV injection)."""
-    changed = {}
-    for name in table.columns:
-        column = table[name]
-        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
-            continue
-        bad = [v for v in pd.unique(column) if _formula_like(v)]
-        if bad:
-            changed[name] = column.map(lambda v: "'" + v if _formula_like(v) else v)
-    return table.assign(**changed) if changed else table
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> str:
@@ -231,7 +194,7 @@ def write_report_file(path: Path, page: str, *, force: bool = False) -> Path:
 
 def check_scenario_file(path: Path, *, force: bool = False) -> Path:
     """Refuse, before any work, a path that write_scenario_file would refuse."""
-    from .calibrate import SCENARIO_MARK
+    from ..experiments.calibrate import SCENARIO_MARK
 
     return check_file(path, ours=starts_with(SCENARIO_MARK), force=force,
                       option="--write-scenario")
@@ -239,7 +202,7 @@ def check_scenario_file(path: Path, *, force: bool = False) -> Path:
 
 def write_scenario_file(path: Path, text: str, *, force: bool = False) -> Path:
     """A calibrated scenario file, whole; an existing file only if calibrate wrote it."""
-    from .calibrate import SCENARIO_MARK
+    from ..experiments.calibrate import SCENARIO_MARK
 
     return write_file(path, text, ours=starts_with(SCENARIO_MARK), force=force,
                       option="--write-scenario")

@@ -1,4 +1,4 @@
-"""Scenario files: the schema, TOML loading, `extends`, `--set` and validation.
+"""Scenario files: TOML loading, `extends`, `--set`, provenance and error translation.
 
 A scenario is read in three steps, each of which can fail with a `ScenarioError` that
 names the file, the key and the reason:
@@ -6,8 +6,8 @@ names the file, the key and the reason:
 1. the file and every file it `extends` are parsed and merged (tables merge key by
    key, lists and values replace), remembering which file set each value;
 2. `--set key.path=value` overrides are applied on top;
-3. the merged table is validated against the schema below, then checked for
-   consistency (dates in order, names unique).
+3. the merged table is validated against the schema (`schema.py`), then checked for
+   consistency (dates in order, names unique, bounds on the work).
 
 The result is a frozen `Scenario`; a what-if is a new scenario built from a changed
 copy of the raw table, never a mutation of a loaded one.
@@ -16,8 +16,6 @@ copy of the raw table, never a mutation of a loaded one.
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import math
 import os
 import re
 import stat
@@ -25,221 +23,14 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Union, get_args
+from typing import Any, Iterable, Union, get_args
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    ValidationError,
-)
+from pydantic import BaseModel, ValidationError
 
+from ..errors import ScenarioError
 from . import distributions as D
-from .errors import ScenarioError
-
-# -- value types ---------------------------------------------------------------------
-
-
-def _param_type(kind: D.Kind) -> Any:
-    def validate(value: Any) -> D.Distribution:
-        return D.check_kind(D.parse(value), kind)
-
-    return Annotated[
-        D.Distribution,
-        PlainValidator(validate),
-        PlainSerializer(lambda d: d.as_toml()),
-    ]
-
-
-Duration = _param_type("duration")
-Amount = _param_type("amount")
-Positive = _param_type("positive")
-Count = _param_type("count")
-Rate = _param_type("rate")
-
-
-def _moment(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})") from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            raise D.ParamError("must be a local date or date-time, without a time-zone offset")
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})")
-
-
-def _moment_toml(value: dt.datetime) -> dt.date | dt.datetime:
-    return value.date() if value.time() == dt.time() else value
-
-
-Moment = Annotated[dt.datetime, PlainValidator(_moment), PlainSerializer(_moment_toml)]
-Records = Annotated[int, Field(ge=0, le=D.MAX_RECORDS, strict=True)]
-Whole = Annotated[int, Field(ge=1, le=10**6, strict=True)]
-Flag = Annotated[bool, Field(strict=True)]
-
-# Bounds on the work a scenario may ask for, so that no valid file runs without end.
-MAX_REPLICATIONS = 1_000_000
-MAX_HORIZON_DAYS = 3653  # ten years
-MAX_REQUESTS = 100_000  # listed, plus those streams are expected to make, per replication
-MAX_EXTENDS = 32  # files in one extends chain
-MAX_DEPTH = 32  # nesting of tables and lists in one file
-MAX_FILE_BYTES = 64 * 2**20
-
-
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-# -- the schema ----------------------------------------------------------------------
-
-
-class Meta(_Table):
-    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    title: str = ""
-    question: str = ""
-    start: Moment
-    end: Moment
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS, strict=True)] = 200
-    seed: Annotated[int, Field(ge=0, lt=2**63, strict=True)] = 0
-
-
-class Request(_Table):
-    name: Annotated[str, Field(min_length=1)]
-    at: Moment
-    records: Count
-    accept: Rate = D.Fixed(1.0)
-
-
-class RequestStream(_Table):
-    """Requests that recur every `interval_days` from `from` until `until` (or the end)."""
-
-    name: Annotated[str, Field(min_length=1)]
-    start: Moment = Field(alias="from")
-    until: Moment | None = None
-    interval_days: Positive
-    records: Count
-    accept: Rate = D.Fixed(1.0)
-
-
-class Review(_Table):
-    days: Duration
-    capacity: Whole = 1
-
-
-class Matching(_Table):
-    capacity: Whole = 1
-    setup_days: Duration = D.Fixed(0.0)
-    records_per_day: Positive
-    tin_rate: Rate
-    name_address_rate: Rate
-    incomplete_address_rate: Rate = D.Fixed(0.0)
-
-
-class Approval(_Table):
-    days: Duration = D.Fixed(0.0)
-
-
-class Notice(_Table):
-    """While in force, a file of `min_records` or more waits `hours` after notice."""
-
-    start: Moment = Field(alias="from")
-    until: Moment | None = None
-    hours: Duration
-    min_records: Records = 1
-    relief: Rate = D.Fixed(0.0)
-
-
-class Injunction(_Table):
-    enabled: Flag = True
-    at: Moment | None = None
-    halts_upstream: Flag = True
-
-
-class Impact(_Table):
-    """Who lives at a disclosed address: figures for a workshop, all assumptions."""
-
-    persons_per_address: Amount
-    mixed_status_share: Rate
-
-
-class Scenario(_Table):
-    scenario: Meta
-    requests: list[Request] = []
-    request_streams: list[RequestStream] = []
-    review: Review
-    matching: Matching
-    approval: Approval = Approval()
-    notice: list[Notice] = []
-    injunction: Injunction = Injunction(enabled=False)
-    impact: Impact | None = None
-
-    @property
-    def name(self) -> str:
-        return self.scenario.name
-
-    def to_toml_dict(self) -> dict[str, Any]:
-        """The resolved scenario as plain TOML-like data (dates kept as dates)."""
-        return self.model_dump(by_alias=True)
-
-
-# Keys that count things: a value given or fitted for them is a whole number.
-WHOLE_KEYS = {"capacity", "records", "min_records"}
-
-
-def is_whole(key: str) -> bool:
-    return key.rsplit(".", 1)[-1] in WHOLE_KEYS
-
-
-def lookup(tree: Any, key: str, *, source: str) -> Any:
-    """The value at dotted `key` (list items by index) of a scenario table."""
-    node = tree
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            raise ScenarioError("the scenario has no such key", key=key, source=source)
-    return node
-
-
-def parse_bounds(text: str, key: str, *, source: str) -> tuple[float, float]:
-    """`low:high` as two numbers with low < high."""
-    m = re.fullmatch(r"\s*(-?[0-9.eE+_]+)\s*:\s*(-?[0-9.eE+_]+)\s*", text)
-    if not m:
-        raise ScenarioError(f"expected {key}=low:high, got {key}={text}", key=key, source=source)
-    try:
-        low, high = (float(g.replace("_", "")) for g in m.groups())
-    except ValueError:
-        raise ScenarioError(f"expected numbers in {text!r}", key=key, source=source) from None
-    if not low < high:
-        raise ScenarioError(f"needs low < high (got {low:g}, {high:g})", key=key, source=source)
-    return low, high
-
-
-def hold_uncertain(scenario: Scenario) -> Scenario:
-    """The scenario with every input marked `per = "replication"` held at its mean, so that
-    the spread across replications shows chance alone."""
-
-    def walk(value: Any, key: str) -> Any:
-        if isinstance(value, dict):
-            if value.get("per") == "replication":
-                mean = D.parse(value).mean
-                return round(mean) if key.endswith("records") else mean
-            return {k: walk(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, key) for v in value]
-        return value
-
-    return Scenario.model_validate(walk(scenario.to_toml_dict(), ""))
-
+from .keys import split_assignment
+from .schema import (MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, Scenario, check_consistency)
 
 # -- loading -------------------------------------------------------------------------
 
@@ -406,7 +197,7 @@ def _read_text(path: Path, key: str, where: str) -> str:
                             key=key, source=str(path)) from None
 
 
-def _read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
+def read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
     where = via or str(path)
     if not path.exists():
         if via:
@@ -453,7 +244,7 @@ def _too_deep(table: dict[str, Any]) -> str:
 def _read_chain(
     path: Path, seen: tuple[Path, ...], via: str = ""
 ) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
-    table = _read_toml(path, key="extends", via=via)
+    table = read_toml(path, key="extends", via=via)
     here = str(path)
     parent = table.pop("extends", None)
     if parent is None:
@@ -525,9 +316,8 @@ def _parse_set_value(text: str) -> Any:
 
 def apply_set(raw: dict[str, Any], sources: dict[str, str], item: str) -> None:
     """Apply one `key.path=value` override to `raw` in place."""
-    key, eq, text = item.partition("=")
-    key = key.strip()
-    if not eq or not key:
+    key, text = split_assignment(item, source=SET_SOURCE, value_required=False)
+    if "=" not in item:
         raise ScenarioError(f"expected key.path=value, got {item!r}", source=SET_SOURCE)
     if key == "extends" or key.startswith("extends."):
         raise ScenarioError("extends cannot be set from the command line", key=key, source=SET_SOURCE)
@@ -584,7 +374,7 @@ def validate(raw: dict[str, Any], sources: dict[str, str], *, default_source: st
         check_consistency(scenario)
         return scenario
     except ValidationError as exc:
-        raise _first_error(exc, sources, default_source) from None
+        raise translate_error(exc, sources, default_source) from None
     except ScenarioError as exc:
         raise exc.located(source=_source_of(exc.key, sources, default_source)) from None
 
@@ -604,7 +394,7 @@ def _source_of(key: str, sources: dict[str, str], default: str) -> str:
     return default
 
 
-def _first_error(exc: ValidationError, sources: dict[str, str], default: str) -> ScenarioError:
+def translate_error(exc: ValidationError, sources: dict[str, str], default: str) -> ScenarioError:
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -660,72 +450,4 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         return []
     return [f.alias or n for n, f in model.model_fields.items()]
 
-
-def check_consistency(s: Scenario) -> None:
-    """Checks across keys that the schema cannot express field by field."""
-    meta = s.scenario
-    if meta.end <= meta.start:
-        raise ScenarioError(f"must be after scenario.start ({meta.start.date()})", key="scenario.end")
-    if (meta.end - meta.start).days > MAX_HORIZON_DAYS:
-        raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
-                            f"after scenario.start ({meta.start.date()})", key="scenario.end")
-    names: dict[str, str] = {}
-    for group, items in (("requests", s.requests), ("request_streams", s.request_streams)):
-        for i, item in enumerate(items):
-            key = f"{group}.{i}"
-            if item.name in names:
-                raise ScenarioError(
-                    f"name {item.name!r} is already used by {names[item.name]}; names must be unique",
-                    key=f"{key}.name",
-                )
-            names[item.name] = key
-    for i, r in enumerate(s.requests):
-        if not meta.start <= r.at <= meta.end:
-            raise ScenarioError(
-                f"must fall between scenario.start and scenario.end ({meta.start.date()} to "
-                f"{meta.end.date()})",
-                key=f"requests.{i}.at",
-            )
-    for i, st in enumerate(s.request_streams):
-        if st.start < meta.start:
-            raise ScenarioError(f"must not be before scenario.start ({meta.start.date()})",
-                                key=f"request_streams.{i}.from")
-        if st.until is not None and st.until <= st.start:
-            raise ScenarioError("must be after from", key=f"request_streams.{i}.until")
-    for i, rule in enumerate(s.notice):
-        if rule.until is not None and rule.until <= rule.start:
-            raise ScenarioError("must be after from", key=f"notice.{i}.until")
-    if s.injunction.enabled and s.injunction.at is None:
-        raise ScenarioError("is required while the injunction is enabled "
-                            "(or set injunction.enabled = false)", key="injunction.at")
-    if s.injunction.enabled and s.injunction.at is not None and s.injunction.at < meta.start:
-        raise ScenarioError(f"must not be before scenario.start ({meta.start.date()}); an "
-                            "injunction in force from the start is at = scenario.start",
-                            key="injunction.at")
-    _check_request_count(s)
-
-
-def expected_stream_requests(s: Scenario, index: int) -> float:
-    """How many requests stream `index` is expected to make within the horizon."""
-    stream = s.request_streams[index]
-    end = min(stream.until or s.scenario.end, s.scenario.end + dt.timedelta(days=1))
-    span_days = max(0.0, (end - stream.start) / dt.timedelta(days=1))
-    mean = stream.interval_days.mean
-    return math.inf if mean <= 0 else math.ceil(span_days / mean)
-
-
-def _check_request_count(s: Scenario) -> None:
-    total = len(s.requests)
-    for i in range(len(s.request_streams)):
-        made = expected_stream_requests(s, i)
-        total += made
-        if total > MAX_REQUESTS:
-            about = f"{made:,.0f}" if made < 1e9 else f"{made:.2g}"
-            raise ScenarioError(
-                f"would make about {about} requests in one replication, more than the "
-                f"{MAX_REQUESTS:,} a scenario may have; lengthen interval_days or shorten "
-                "the stream", key=f"request_streams.{i}.interval_days")
-    if total > MAX_REQUESTS:
-        raise ScenarioError(f"lists {len(s.requests):,} requests, more than the "
-                            f"{MAX_REQUESTS:,} a scenario may have", key="requests")
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from .executors import Executor, SerialExecutor
-from .model import COUNTS, STATES, Event, compile_plan, simulate
-from .model.ledger import TERMINAL_EVENTS
-from .model.plan import Plan
-from .scenario import LoadedScenario, Scenario
+from ..model import COUNTS, STATES, Event, compile_plan, simulate
+from ..model.ledger import TERMINAL_EVENTS
+from ..model.plan import Plan
+from ..scenario import LoadedScenario, Scenario
 from .stats import stats_table
 
 Progress = Callable[[int, int], None]

@@ -4,11 +4,11 @@
 each point is the scenario with those `--set` overrides, run for every replication with
 the same seed (common random numbers across points).
 
-Each finished point is written at once into `<out>.partial/points/`, so an interrupted
-sweep loses nothing: rerun with `resume=True` and the finished points are skipped. The
-final files are assembled from the point files, so a resumed sweep's files are the same,
-byte for byte, as an uninterrupted one's. The sweep holds its output folder's lock from
-start to end, so two sweeps cannot mix their points.
+Each finished point goes at once into a point store: in memory, or (from
+`outputs.sweeps`) a folder beside the results, so that an interrupted sweep loses
+nothing and a resumed one skips the finished points. The tables are assembled from the
+stored points, so a resumed sweep's tables are the same, byte for byte, as an
+uninterrupted one's.
 """
 
 from __future__ import annotations
@@ -16,30 +16,23 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import math
-import os
-import re
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import ScenarioError
+from .. import __version__
+from ..errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .experiment import METRICS, metric_rows
-from .export import jsonable, package_versions, sha256_of, spreadsheet_safe, write_csv, write_json
-from .folders import OutputFolder
-from .scenario import SET_SOURCE, LoadedScenario, Scenario, lookup
+from .run import METRICS, metric_rows
+from ..scenario import SET_SOURCE, LoadedScenario, Scenario, jsonable, lookup
+from ..scenario.keys import NumberRange, parse_range, split_assignment
+from ..spreadsheet import spreadsheet_safe
 from .stats import STAT_COLUMNS, describe
 
 VARY_SOURCE = "--vary"
-_NUMBER = r"\s*(-?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?)\s*"
-_RANGE = re.compile(rf"^{_NUMBER}:{_NUMBER}:\s*([0-9]+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -52,14 +45,11 @@ class Vary:
 
 def parse_vary(text: str) -> Vary:
     """`key=v1,v2,...` (TOML values) or `key=low:high:count` (evenly spaced, ends included)."""
-    key, eq, spec = text.partition("=")
-    key = key.strip()
-    if not eq or not key or not spec.strip():
-        raise ScenarioError(f"expected key=v1,v2,... or key=low:high:count, got {text!r}",
-                            source=VARY_SOURCE)
-    match = _RANGE.match(spec)
-    if match:
-        values = _range_values(match.group(1), match.group(2), int(match.group(3)), key)
+    key, spec = split_assignment(text, source=VARY_SOURCE,
+                                 form="key=v1,v2,... or key=low:high:count")
+    spaced = parse_range(spec, key, source=VARY_SOURCE, count=True)
+    if spaced is not None:
+        values = _range_values(spaced)
     else:
         values = tuple(v.strip() for v in _split_top_level(spec))
     if any(not v for v in values):
@@ -69,13 +59,10 @@ def parse_vary(text: str) -> Vary:
     return Vary(key, values)
 
 
-def _range_values(low_text: str, high_text: str, count: int, key: str) -> tuple[str, ...]:
-    if count < 1:
-        raise ScenarioError("a range needs a count of at least 1", key=key, source=VARY_SOURCE)
-    low, high = float(low_text.replace("_", "")), float(high_text.replace("_", ""))
+def _range_values(spaced: NumberRange) -> tuple[str, ...]:
+    low, high, count = spaced.low, spaced.high, spaced.count or 1
     points = np.linspace(low, high, count) if count > 1 else np.array([low])
-    whole = all(re.fullmatch(r"-?[0-9_]+", t.strip()) for t in (low_text, high_text))
-    if whole and all(float(p).is_integer() for p in points):
+    if spaced.whole and all(float(p).is_integer() for p in points):
         return tuple(str(int(p)) for p in points)
     # 12 significant digits hide float noise such as 0.30000000000000004.
     return tuple(_float_text(float(f"{p:.12g}")) for p in points)
@@ -155,9 +142,44 @@ def run_point(task: tuple[Point, Scenario, int, int, tuple[str, ...]]) -> tuple[
         return point.index, "", f"{type(exc).__name__}: {exc}"
 
 
+class PointStore(Protocol):
+    """Where finished points are kept while a sweep runs (a folder, or memory)."""
+
+    def done(self, index: int) -> bool: ...
+
+    def save(self, index: int, rows: str, error: str) -> None: ...
+
+    def rows(self, index: int) -> str: ...
+
+    def error(self, index: int) -> str: ...
+
+
+class MemoryPointStore:
+    """Finished points in memory: a sweep that cannot be resumed."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, str] = {}
+        self._errors: dict[int, str] = {}
+
+    def done(self, index: int) -> bool:
+        return index in self._rows or index in self._errors
+
+    def save(self, index: int, rows: str, error: str) -> None:
+        (self._errors if error else self._rows)[index] = error or rows
+
+    def rows(self, index: int) -> str:
+        return self._rows[index]
+
+    def error(self, index: int) -> str:
+        return self._errors.get(index, "")
+
+
 @dataclass(frozen=True)
 class SweepResult:
-    out: Path
+    """A sweep's tables; `long_csv` is sweep.csv as its points wrote it, byte for byte."""
+
+    spec: dict[str, Any]
+    long_csv: str
     long: pd.DataFrame
     stats: pd.DataFrame
     points: pd.DataFrame
@@ -167,88 +189,37 @@ class SweepResult:
         return self.points[self.points["status"] == "failed"]
 
 
-class _PointStore:
-    """The partial folder: the sweep's settings and a file per finished point."""
-
-    def __init__(self, out: OutputFolder, spec: dict[str, Any], resume: bool) -> None:
-        self.folder = out.scratch(".partial")
-        self.points = self.folder / "points"
-        spec_path = self.folder / "spec.json"
-        if resume and self.folder.exists():
-            try:
-                previous = json.loads(spec_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                previous = None
-            if previous != spec:
-                raise ScenarioError(
-                    "cannot resume: the unfinished sweep there was started with other settings "
-                    "(scenario, --vary, seed or replications); rerun without --resume to start over",
-                    source=str(self.folder),
-                )
-            self.points.mkdir(exist_ok=True)
-        else:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder.mkdir()
-            self.points.mkdir()
-            write_json(spec, spec_path)
-
-    def _path(self, index: int, suffix: str) -> Path:
-        return self.points / f"{index:06d}.{suffix}"
-
-    def done(self, index: int) -> bool:
-        return self._path(index, "csv").exists() or self._path(index, "error").exists()
-
-    def save(self, index: int, rows: str, error: str) -> None:
-        target = self._path(index, "error" if error else "csv")
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(error + "\n" if error else rows, encoding="utf-8")
-        os.replace(tmp, target)
-
-    def error(self, index: int) -> str:
-        path = self._path(index, "error")
-        return path.read_text(encoding="utf-8").strip() if path.exists() else ""
-
-    def rows(self, index: int) -> str:
-        return self._path(index, "csv").read_text(encoding="utf-8")
+def sweep_spec(loaded: LoadedScenario, varies: Sequence[Vary], *, replications: int | None,
+               seed: int | None) -> dict[str, Any]:
+    """What makes two sweeps the same sweep: only such a sweep may resume another."""
+    base = loaded.scenario
+    return {
+        "flowsim": __version__,
+        "scenario": jsonable(base.to_toml_dict()),
+        "vary": [[v.key, list(v.values)] for v in varies],
+        "seed": base.scenario.seed if seed is None else seed,
+        "replications": base.scenario.replications if replications is None else replications,
+    }
 
 
 def sweep(
     loaded: LoadedScenario,
     varies: Sequence[Vary],
-    out: Path | OutputFolder,
     *,
+    store: PointStore | None = None,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
-    resume: bool = False,
 ) -> SweepResult:
-    """Run every point of the grid and write sweep.csv, sweep_stats.csv and points.csv."""
-    folder = out if isinstance(out, OutputFolder) else OutputFolder(out, "sweep",
-                                                                     inputs=loaded.files)
-    with folder:
-        return _sweep(loaded, varies, folder, replications=replications, seed=seed,
-                      executor=executor, progress=progress, resume=resume)
-
-
-def _sweep(loaded: LoadedScenario, varies: Sequence[Vary], out: OutputFolder, *,
-           replications: int | None, seed: int | None, executor: Executor | None,
-           progress: Callable[[int, int], None] | None, resume: bool) -> SweepResult:
-    base = loaded.scenario
-    check_keys(base, varies)
-    reps = base.scenario.replications if replications is None else replications
-    seed = base.scenario.seed if seed is None else seed
+    """Run every point of the grid not yet in `store`, and gather the tables."""
+    check_keys(loaded.scenario, varies)
+    spec = sweep_spec(loaded, varies, replications=replications, seed=seed)
+    store = MemoryPointStore() if store is None else store
+    reps, seed = spec["replications"], spec["seed"]
     keys = [v.key for v in varies]
     columns = ("point", *keys, "replication", "metric", "value")
-    spec = {
-        "flowsim": __version__,
-        "scenario": jsonable(base.to_toml_dict()),
-        "vary": [[v.key, list(v.values)] for v in varies],
-        "seed": seed,
-        "replications": reps,
-    }
     points = grid(varies)
-    store = _PointStore(out, spec, resume)
     tasks = []
     for point in points:
         if store.done(point.index):
@@ -269,31 +240,24 @@ def _sweep(loaded: LoadedScenario, varies: Sequence[Vary], out: OutputFolder, *,
         finished += 1
         if progress is not None:
             progress(finished, len(points))
-    return _assemble(store, out, points, keys, spec)
+    return gather(store, points, keys, spec)
 
 
-def _assemble(store: _PointStore, out: OutputFolder, points: list[Point], keys: list[str],
-              spec: dict[str, Any]) -> SweepResult:
-    result = out.write(lambda staging: _write_sweep(store, staging, points, keys, spec))
-    shutil.rmtree(store.folder)
-    return SweepResult(out.path, *result)
-
-
-def _write_sweep(store: _PointStore, folder: Path, points: list[Point], keys: list[str],
-                 spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    header = ""
-    with open(folder / "sweep.csv", "w", encoding="utf-8", newline="") as long_file:
-        for point in points:
-            if store.error(point.index):
-                continue
-            head, _, body = store.rows(point.index).partition("\n")
-            if not header:
-                header = head
-                long_file.write(head + "\n")
-            long_file.write(body)
-        if not header:
-            long_file.write(",".join(["point", *keys, "replication", "metric", "value"]) + "\n")
-    long = pd.read_csv(folder / "sweep.csv", dtype={**{k: str for k in keys}, "value": str},
+def gather(store: PointStore, points: list[Point], keys: list[str],
+           spec: dict[str, Any]) -> SweepResult:
+    """The long table (as its points wrote it), the statistics and each point's status."""
+    parts: list[str] = []
+    for point in points:
+        if store.error(point.index):
+            continue
+        head, _, body = store.rows(point.index).partition("\n")
+        if not parts:
+            parts.append(head + "\n")
+        parts.append(body)
+    if not parts:
+        parts.append(",".join(["point", *keys, "replication", "metric", "value"]) + "\n")
+    long_csv = "".join(parts)
+    long = pd.read_csv(io.StringIO(long_csv), dtype={**{k: str for k in keys}, "value": str},
                        keep_default_na=False)
     # Python's float() reads back exactly what repr() wrote, whatever the pandas version.
     long["value"] = np.array([float(v) if v else math.nan for v in long["value"]])
@@ -310,9 +274,4 @@ def _write_sweep(store: _PointStore, folder: Path, points: list[Point], keys: li
          for p in points],
         columns=["point", *keys, "status", "error"],
     )
-    checksums = {"sweep.csv": sha256_of(folder / "sweep.csv"),
-                 "sweep_stats.csv": write_csv(stats, folder / "sweep_stats.csv"),
-                 "points.csv": write_csv(status, folder / "points.csv")}
-    write_json({"command": "sweep", **spec, "points": len(points),
-                "packages": package_versions(), "files": checksums}, folder / "manifest.json")
-    return long, stats, status
+    return SweepResult(spec, long_csv, long, stats, status)

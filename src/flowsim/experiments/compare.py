@@ -15,10 +15,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .executors import Executor
-from .experiment import METRICS, Progress, RunResult, run_many
-from .scenario import LoadedScenario, Scenario
+from .run import METRICS, Progress, RunResult, run_many
+from ..scenario import LoadedScenario, Scenario
 from .stats import describe, interval_text
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from .experiment import METRICS
-from .model.plan import days_between
-from .scenario import _first_error, _read_toml, _Table
+from .run import METRICS
+from ..model.plan import days_between
+from ..scenario import Table, read_toml, translate_error
 
 # Dates in targets refer to these metrics, which hold days since scenario.start.
 DATE_METRICS = {"first_transfer": "first_transfer_days", "last_transfer": "last_transfer_days"}
@@ -39,7 +39,7 @@ Number = float | int
 Moment = dt.date | dt.datetime
 
 
-class Target(_Table):
+class Target(Table):
     name: Annotated[str, Field(min_length=1)]
     metric: str
     statistic: Literal["mean", "median", "min", "max"] = "mean"
@@ -64,17 +64,17 @@ class Target(_Table):
         return self
 
 
-class Targets(_Table):
+class Targets(Table):
     targets: list[Target]
 
 
 def load_targets(path: str | Path) -> list[Target]:
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_toml(path)
     try:
         return Targets.model_validate(raw).targets
     except ValidationError as exc:
-        raise _first_error(exc, {}, str(path)) from None
+        raise translate_error(exc, {}, str(path)) from None
 
 
 def _days(value: Any, start: dt.datetime) -> float:

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
-from .errors import InputError
+from ..errors import InputError
 
 MANIFEST = "manifest.json"
 # The commands that write a results folder, and what marks each one's manifest in

@@ -1,0 +1,164 @@
+"""Every scenario parameter, declared once: its table, key, kind, unit, label, default
+and bounds.
+
+The schema (`schema.py`), the compiled plan and its per-replication draws (`model/`),
+`explain`'s rows and the controls of a page all derive from these declarations. A new
+parameter is one `Param` in its table; a new table (a court rule, a stage) is one
+`TableSpec` added to `TABLES`.
+
+Kinds: the five distribution kinds of `distributions` (`duration`, `amount`,
+`positive`, `count`, `rate`: a number or a `{ dist = ... }` table), and `date`,
+`whole` (a whole number within `low`..`high`), `flag`, `text`, `name` (a non-empty
+string) and `slug` (a-z, 0-9, `_` and `-`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import distributions as D
+
+REQUIRED = object()  # the default of a parameter that must be given
+DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One value of a scenario table."""
+
+    key: str                      # its key in the TOML table
+    kind: str
+    unit: str
+    label: str
+    default: Any = REQUIRED
+    low: float | None = None      # bounds of a whole number
+    high: float | None = None
+    field: str = ""               # the attribute name, where the key is a Python keyword
+
+    @property
+    def name(self) -> str:
+        return self.field or self.key
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def random(self) -> bool:
+        """A number-or-distribution parameter (one that can be drawn)."""
+        return self.kind in DISTRIBUTION_KINDS
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A scenario table: `[key]`, or a list of tables `[[key]]` when `many`."""
+
+    key: str
+    model: str                    # the name of its schema class
+    label: str
+    params: tuple[Param, ...]
+    many: bool = False
+    # How a list item is named in random streams: by its `name`, or by its index.
+    item_key: str = "index"
+    # A single table that may be left out: None, or the value it takes when left out.
+    absent: Any = REQUIRED
+
+    def param(self, key: str) -> Param:
+        return next(p for p in self.params if p.key == key)
+
+
+META = TableSpec("scenario", "Meta", "the scenario", (
+    Param("name", "slug", "", "name, which names the output folder"),
+    Param("title", "text", "", "title", default=""),
+    Param("question", "text", "", "the question it answers", default=""),
+    Param("start", "date", "", "clock zero"),
+    Param("end", "date", "", "the end of the horizon"),
+    Param("replications", "whole", "replications", "replications", default=200, low=1,
+          high=1_000_000),
+    Param("seed", "whole", "", "seed", default=0, low=0, high=2**63 - 1),
+))
+
+REQUESTS = TableSpec("requests", "Request", "a request", (
+    Param("name", "name", "", "name"),
+    Param("at", "date", "", "arrives"),
+    Param("records", "count", "records", "records requested"),
+    Param("accept", "rate", "probability", "chance that review accepts it",
+          default=D.Fixed(1.0)),
+), many=True, item_key="name")
+
+REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
+    Param("name", "name", "", "name"),
+    Param("from", "date", "", "first request", field="start"),
+    Param("until", "date", "", "no request after", default=None),
+    Param("interval_days", "positive", "days", "days between requests"),
+    Param("records", "count", "records", "records per request"),
+    Param("accept", "rate", "probability", "chance that review accepts each",
+          default=D.Fixed(1.0)),
+), many=True, item_key="name")
+
+REVIEW = TableSpec("review", "Review", "IRS legal review", (
+    Param("days", "duration", "days", "review time"),
+    Param("capacity", "whole", "reviews at once", "reviewers", default=1, low=1, high=10**6),
+))
+
+MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
+    Param("capacity", "whole", "runs at once", "matching runs at once", default=1, low=1,
+          high=10**6),
+    Param("setup_days", "duration", "days", "set-up time of a run", default=D.Fixed(0.0)),
+    Param("records_per_day", "positive", "records a day", "throughput"),
+    Param("tin_rate", "rate", "share", "share matched through an SSN/ITIN"),
+    Param("name_address_rate", "rate", "share", "share of the rest matched by name and address"),
+    Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
+          "address", default=D.Fixed(0.0)),
+))
+
+APPROVAL = TableSpec("approval", "Approval", "sign-off", (
+    Param("days", "duration", "days", "sign-off time", default=D.Fixed(0.0)),
+), absent={})
+
+NOTICE = TableSpec("notice", "Notice", "a notice rule", (
+    Param("from", "date", "", "in force from", field="start"),
+    Param("until", "date", "", "in force until", default=None),
+    Param("hours", "duration", "hours", "notice window"),
+    Param("min_records", "whole", "records", "smallest file that needs notice", default=1,
+          low=0, high=D.MAX_RECORDS),
+    Param("relief", "rate", "probability", "chance that the court blocks the file",
+          default=D.Fixed(0.0)),
+), many=True)
+
+INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
+    Param("enabled", "flag", "", "in force", default=True),
+    Param("at", "date", "", "from", default=None),
+    Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
+), absent={"enabled": False})
+
+IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop figures)", (
+    Param("persons_per_address", "amount", "people", "people per disclosed address"),
+    Param("mixed_status_share", "rate", "share", "share of them in mixed-status households"),
+), absent=None)
+
+# Every table, in the order of a resolved scenario.
+TABLES: tuple[TableSpec, ...] = (META, REQUESTS, REQUEST_STREAMS, REVIEW, MATCHING, APPROVAL,
+                                 NOTICE, INJUNCTION, IMPACT)
+
+
+def spec_of(table_key: str) -> TableSpec:
+    return next(t for t in TABLES if t.key == table_key)
+
+
+def param_of(key: str) -> Param | None:
+    """The declaration behind a dotted scenario key (`notice.0.hours`), or None."""
+    parts = [p for p in key.split(".") if not p.isdigit()]
+    if len(parts) < 2:
+        return None
+    table = next((t for t in TABLES if t.key == parts[0]), None)
+    if table is None:
+        return None
+    return next((p for p in table.params if p.key == parts[1]), None)
+
+
+def is_whole(key: str) -> bool:
+    """A key that counts things: a value given or fitted for it is a whole number."""
+    param = param_of(key)
+    return param is not None and param.kind in ("whole", "count")

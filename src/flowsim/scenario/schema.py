@@ -1,0 +1,224 @@
+"""The scenario schema, built from the parameter declarations (`parameters.py`).
+
+Each table of `parameters.TABLES` becomes a frozen pydantic model that forbids unknown
+keys; `Scenario` composes them. `check_consistency` holds the checks across keys that
+no single field can express, and the bounds on the work a scenario may ask for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, create_model
+
+from ..errors import ScenarioError
+from . import distributions as D
+from .parameters import META, REQUIRED, TABLES, Param, TableSpec
+
+# -- value types ---------------------------------------------------------------------
+
+
+def _param_type(kind: D.Kind) -> Any:
+    def validate(value: Any) -> D.Distribution:
+        return D.check_kind(D.parse(value), kind)
+
+    return Annotated[
+        D.Distribution,
+        PlainValidator(validate),
+        PlainSerializer(lambda d: d.as_toml()),
+    ]
+
+
+def _moment(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise D.ParamError("must be a local date or date-time, without a time-zone offset")
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise D.ParamError(f"must be a date such as 2025-06-27 (got {value!r})")
+
+
+def _moment_toml(value: dt.datetime) -> dt.date | dt.datetime:
+    return value.date() if value.time() == dt.time() else value
+
+
+Moment = Annotated[dt.datetime, PlainValidator(_moment), PlainSerializer(_moment_toml)]
+Flag = Annotated[bool, Field(strict=True)]
+
+# Bounds on the work a scenario may ask for, so that no valid file runs without end.
+MAX_REPLICATIONS = int(META.param("replications").high)
+MAX_HORIZON_DAYS = 3653  # ten years
+MAX_REQUESTS = 100_000  # listed, plus those streams are expected to make, per replication
+MAX_EXTENDS = 32  # files in one extends chain
+MAX_DEPTH = 32  # nesting of tables and lists in one file
+MAX_FILE_BYTES = 64 * 2**20
+
+
+class Table(BaseModel):
+    """A scenario table: frozen, and no key it does not declare."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _value_type(param: Param) -> Any:
+    if param.random:
+        return _param_type(param.kind)  # type: ignore[arg-type]
+    if param.kind == "date":
+        return Moment if param.required or param.default is not None else Moment | None
+    if param.kind == "whole":
+        return Annotated[int, Field(ge=param.low, le=param.high, strict=True)]
+    if param.kind == "flag":
+        return Flag
+    if param.kind == "slug":
+        return Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    if param.kind == "name":
+        return Annotated[str, Field(min_length=1)]
+    return str
+
+
+def _model(spec: TableSpec) -> type[Table]:
+    fields: dict[str, Any] = {}
+    for param in spec.params:
+        default = ... if param.required else param.default
+        alias = {"alias": param.key} if param.field else {}
+        fields[param.name] = (_value_type(param), Field(default, **alias))
+    return create_model(spec.model, __base__=Table, __doc__=spec.label, __module__=__name__,
+                        **fields)
+
+
+MODELS: dict[str, type[Table]] = {spec.key: _model(spec) for spec in TABLES}
+Meta, Request, RequestStream, Review, Matching, Approval, Notice, Injunction, Impact = (
+    MODELS[spec.key] for spec in TABLES)
+
+
+def _table_field(spec: TableSpec) -> tuple[Any, Any]:
+    model = MODELS[spec.key]
+    if spec.many:
+        return list[model], []  # type: ignore[valid-type]
+    if spec.absent is REQUIRED:
+        return model, ...
+    if spec.absent is None:
+        return model | None, None
+    return model, model(**spec.absent)
+
+
+class _Scenario(Table):
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The resolved scenario as plain TOML-like data (dates kept as dates)."""
+        return self.model_dump(by_alias=True)
+
+
+def jsonable(value: Any) -> Any:
+    """Scenario data as JSON data: dates and times in ISO 8601."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
+                        __doc__="A whole scenario: every table, validated.",
+                        **{spec.key: _table_field(spec) for spec in TABLES})
+
+
+def hold_uncertain(scenario: Scenario) -> Scenario:
+    """The scenario with every input marked `per = "replication"` held at its mean, so that
+    the spread across replications shows chance alone."""
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            if value.get("per") == "replication":
+                mean = D.parse(value).mean
+                return round(mean) if key.endswith("records") else mean
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        return value
+
+    return Scenario.model_validate(walk(scenario.to_toml_dict(), ""))
+
+
+
+def check_consistency(s: Scenario) -> None:
+    """Checks across keys that the schema cannot express field by field."""
+    meta = s.scenario
+    if meta.end <= meta.start:
+        raise ScenarioError(f"must be after scenario.start ({meta.start.date()})", key="scenario.end")
+    if (meta.end - meta.start).days > MAX_HORIZON_DAYS:
+        raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
+                            f"after scenario.start ({meta.start.date()})", key="scenario.end")
+    names: dict[str, str] = {}
+    for group, items in (("requests", s.requests), ("request_streams", s.request_streams)):
+        for i, item in enumerate(items):
+            key = f"{group}.{i}"
+            if item.name in names:
+                raise ScenarioError(
+                    f"name {item.name!r} is already used by {names[item.name]}; names must be unique",
+                    key=f"{key}.name",
+                )
+            names[item.name] = key
+    for i, r in enumerate(s.requests):
+        if not meta.start <= r.at <= meta.end:
+            raise ScenarioError(
+                f"must fall between scenario.start and scenario.end ({meta.start.date()} to "
+                f"{meta.end.date()})",
+                key=f"requests.{i}.at",
+            )
+    for i, st in enumerate(s.request_streams):
+        if st.start < meta.start:
+            raise ScenarioError(f"must not be before scenario.start ({meta.start.date()})",
+                                key=f"request_streams.{i}.from")
+        if st.until is not None and st.until <= st.start:
+            raise ScenarioError("must be after from", key=f"request_streams.{i}.until")
+    for i, rule in enumerate(s.notice):
+        if rule.until is not None and rule.until <= rule.start:
+            raise ScenarioError("must be after from", key=f"notice.{i}.until")
+    if s.injunction.enabled and s.injunction.at is None:
+        raise ScenarioError("is required while the injunction is enabled "
+                            "(or set injunction.enabled = false)", key="injunction.at")
+    if s.injunction.enabled and s.injunction.at is not None and s.injunction.at < meta.start:
+        raise ScenarioError(f"must not be before scenario.start ({meta.start.date()}); an "
+                            "injunction in force from the start is at = scenario.start",
+                            key="injunction.at")
+    _check_request_count(s)
+
+
+def expected_stream_requests(s: Scenario, index: int) -> float:
+    """How many requests stream `index` is expected to make within the horizon."""
+    stream = s.request_streams[index]
+    end = min(stream.until or s.scenario.end, s.scenario.end + dt.timedelta(days=1))
+    span_days = max(0.0, (end - stream.start) / dt.timedelta(days=1))
+    mean = stream.interval_days.mean
+    return math.inf if mean <= 0 else math.ceil(span_days / mean)
+
+
+def _check_request_count(s: Scenario) -> None:
+    total = len(s.requests)
+    for i in range(len(s.request_streams)):
+        made = expected_stream_requests(s, i)
+        total += made
+        if total > MAX_REQUESTS:
+            about = f"{made:,.0f}" if made < 1e9 else f"{made:.2g}"
+            raise ScenarioError(
+                f"would make about {about} requests in one replication, more than the "
+                f"{MAX_REQUESTS:,} a scenario may have; lengthen interval_days or shorten "
+                "the stream", key=f"request_streams.{i}.interval_days")
+    if total > MAX_REQUESTS:
+        raise ScenarioError(f"lists {len(s.requests):,} requests, more than the "
+                            f"{MAX_REQUESTS:,} a scenario may have", key="requests")
+
