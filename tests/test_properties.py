@@ -100,7 +100,7 @@ def test_nothing_is_transferred_on_or_after_the_injunction(s):
     if not s.injunction.enabled:
         return
     r = run_one(s)
-    injunction_days = compile_plan(s).injunction_days
+    injunction_days = compile_plan(s)["injunction"].at
     assert all(t < injunction_days for t, *_ , e, _ in r.events if e == Event.TRANSFERRED)
 
 
@@ -111,13 +111,14 @@ def test_no_file_goes_before_the_minimum_time_through_the_pipeline(s):
     plan = compile_plan(s)
     r = run_one(s)
     arrivals = {name: (t, n) for t, name, _, e, n in r.events if e == Event.ARRIVED}
-    rpd_high = plan.records_per_day.support[1]
+    review, matching, approval = plan["review"], plan["matching"], plan["approval"]
+    rpd_high = matching.records_per_day.support[1]
     for t, name, _, e, _ in r.events:
         if e != Event.TRANSFERRED:
             continue
         at, records = arrivals[name]
-        least = (max(0.0, plan.review_days.support[0]) + max(0.0, plan.setup_days.support[0])
-                 + records / rpd_high + max(0.0, plan.approval_days.support[0]))
+        least = (max(0.0, review.days.support[0]) + max(0.0, matching.setup_days.support[0])
+                 + records / rpd_high + max(0.0, approval.days.support[0]))
         assert t >= at + least - 1e-9
 
 

@@ -531,9 +531,9 @@ def headline(result: "RunResult", out: Path) -> str:
     stats = result.stats.set_index("metric")
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
              f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
-    for metric in ("requested", "rejected", "unmatched", "transferred", "blocked_notice",
-                   "blocked_injunction", "pending", "transferred_tin_path",
-                   "people_at_disclosed_addresses", "people_in_mixed_status_households"):
+    from .model.outcomes import display_order
+
+    for metric in display_order(skip=("transfers", "transferred_incomplete_address")):
         row = stats.loc[metric]
         if row["replications"] == 0:
             continue

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .executors import Executor, SerialExecutor
 from ..model import COUNTS, STATES, Event, compile_plan, simulate
-from ..model.ledger import TERMINAL_EVENTS
+from ..model.outcomes import LEFT_IN_PIPELINE, TERMINAL_EVENTS
 from ..model.plan import Plan
 from ..scenario import LoadedScenario, Scenario
 from .stats import stats_table
@@ -307,7 +307,8 @@ def _daily_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFrame
 
     states = {"requested": cumulative(Event.ARRIVED)}
     states.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()})
-    states["pending"] = states["requested"] - sum(states[s] for s in TERMINAL_EVENTS.values())
+    states[LEFT_IN_PIPELINE] = states["requested"] - sum(states[s] for s in
+                                                         TERMINAL_EVENTS.values())
     dates = np.datetime_as_string(
         np.datetime64(plan.start.date(), "D") + np.arange(n_days), unit="D"
     ).astype(object)

@@ -24,27 +24,11 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ..model.ledger import STATES  # noqa: E402
+from ..model.outcomes import LABELS, OUTCOMES, STATES  # noqa: E402
 from ..scenario import Scenario  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
              "#F0E442", "#999999"]
-STATE_STYLE = {  # colour, hatch
-    "rejected": ("#999999", "//"),
-    "unmatched": ("#56B4E9", ".."),
-    "transferred": ("#D55E00", ""),
-    "blocked_notice": ("#009E73", "xx"),
-    "blocked_injunction": ("#0072B2", "\\\\"),
-    "pending": ("#F0E442", "--"),
-}
-STATE_LABELS = {
-    "rejected": "rejected by review",
-    "unmatched": "not matched",
-    "transferred": "disclosed to ICE",
-    "blocked_notice": "blocked during notice",
-    "blocked_injunction": "blocked by injunction",
-    "pending": "still in the pipeline",
-}
 DASHES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
           (0, (5, 3, 1, 3)), (0, (8, 2))]
 CHART_FILES = ("disclosures", "outcomes", "comparison")
@@ -139,11 +123,10 @@ def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
     left = np.zeros(len(rows))
     totals = np.array([sum(means[s] for s in STATES) for _, means in rows], dtype=float)
     totals[totals == 0] = 1
-    for state in STATES:
-        share = np.array([means[state] for _, means in rows]) / totals * 100
-        colour, hatch = STATE_STYLE[state]
-        ax.barh(y, share, left=left, color=colour, hatch=hatch, edgecolor="#333333",
-                linewidth=0.5, label=STATE_LABELS[state])
+    for state in OUTCOMES:
+        share = np.array([means[state.name] for _, means in rows]) / totals * 100
+        ax.barh(y, share, left=left, color=state.colour, hatch=state.hatch, edgecolor="#333333",
+                linewidth=0.5, label=state.label)
         left += share
     for yi, (_, means) in zip(y, rows):
         ax.annotate(f"{means['transferred']:,.0f} disclosed", (100, yi), xytext=(4, 0),
@@ -180,7 +163,7 @@ def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figur
     ax.set_yticks(y, rows["scenario"].tolist())
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.margins(x=0.2)
-    label = STATE_LABELS.get(metric, metric)
+    label = LABELS.get(metric, metric)
     ax.set_xlabel(f"difference in records {label}, vs {baseline} (mean, paired 95% interval)")
     ax.set_title(f"What-ifs against {baseline}: records {label}", loc="left",
                  fontweight="bold")
@@ -244,7 +227,7 @@ def tornado_figure(indices: pd.DataFrame, method: str, metric: str = "transferre
                 capsize=3, zorder=3)
     ax.set_yticks(y, [f"{p} ({lo:g} to {hi:g})" for p, lo, hi in
                       zip(rows["parameter"], rows["low"], rows["high"])])
-    label = STATE_LABELS.get(metric, metric)
+    label = LABELS.get(metric, metric)
     if method == "morris":
         ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_xlabel(f"effect on mean records {label} (Morris μ*, with its 95% interval)")

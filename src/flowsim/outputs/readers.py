@@ -21,13 +21,13 @@ import pandas as pd
 from ..experiments.compare import COMPARISON_COLUMNS, comparison_table
 from ..errors import InputError
 from ..experiments.run import METRICS
+from ..model.outcomes import STATES
 from ..model.plan import days_between
 from ..scenario import Scenario
 from ..experiments.stats import STAT_COLUMNS
 
-# The count columns every summary.csv has had since its first version.
-SUMMARY_COUNTS = ("requested", "rejected", "unmatched", "transferred", "blocked_notice",
-                  "blocked_injunction", "pending")
+# The count columns every summary.csv has.
+SUMMARY_COUNTS = ("requested", *STATES)
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,14 @@ import math
 from typing import Iterable, Sequence
 
 from .. import __version__
+from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import record_rows
 from .readers import Results, RunFolder
 from ..experiments.stats import interval_text
 
-HEADLINE_METRICS = (
-    ("requested", "records requested"),
-    ("rejected", "rejected by IRS review"),
-    ("unmatched", "not matched"),
-    ("transferred", "disclosed to ICE"),
-    ("transferred_tin_path", "…of them matched on SSN/ITIN alone (found deficient)"),
-    ("transferred_incomplete_address", "…of them with an incomplete address"),
-    ("blocked_notice", "blocked during a notice window"),
-    ("blocked_injunction", "blocked by the injunction"),
-    ("pending", "still in the pipeline at the horizon"),
-    ("people_at_disclosed_addresses", "people living at disclosed addresses"),
-    ("people_in_mixed_status_households", "…of them in mixed-status households"),
-)
+HEADLINE_METRICS = tuple((name, LABELS[name]) for name in display_order())
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;

@@ -1,0 +1,73 @@
+"""The expected flow: the pipeline run once with mean draws (`seeding.MeanDraws`).
+
+Durations sit at their means, queues serve first come first served, a decision about a
+block passes its expected share, and a split is n·p. It is the same flow and the same
+stages as the simulation, so with no randomness in a scenario it is exactly what the
+simulation does; with randomness it is a quick guide, not an answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..scenario import Scenario
+from .flow import simulate
+from .outcomes import LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
+from .plan import compile_plan
+from .seeding import MeanDraws
+
+# The times `explain` shows for a request, by the event that marks each.
+MILESTONES = {
+    Event.ARRIVED: "arrival_days",
+    Event.ACCEPTED: "review_done_days",
+    Event.REJECTED: "review_done_days",
+    Event.MATCHING_STARTED: "matching_start_days",
+    Event.MATCHED: "matching_done_days",
+    Event.UNMATCHED: "matching_done_days",
+    Event.SIGNED_OFF: "ready_days",
+}
+
+
+@dataclass
+class ExpectedRequest:
+    """One request's path through the pipeline, from the expected flow's event log."""
+
+    name: str
+    records: float = 0.0
+    settled: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATES, 0.0))
+    outcome: str = LEFT_IN_PIPELINE  # the state its last records ended in
+    outcome_days: float = math.nan
+    arrival_days: float = math.nan
+    review_done_days: float = math.nan
+    matching_start_days: float = math.nan
+    matching_done_days: float = math.nan
+    ready_days: float = math.nan
+
+    def __getattr__(self, name: str) -> float:
+        # e.rejected, e.transferred, ...: the expected records in each end state.
+        settled = self.__dict__.get("settled", {})
+        if name in settled:
+            return settled[name]
+        raise AttributeError(name)
+
+
+def expected_flow(s: Scenario) -> list[ExpectedRequest]:
+    """Each request's path with mean durations, queues and expected record counts."""
+    result = simulate(compile_plan(s), s.scenario.seed, 0, draws=MeanDraws)
+    flows: dict[str, ExpectedRequest] = {}
+    for t, name, _, event, records in result.events:
+        e = flows.setdefault(name, ExpectedRequest(name))
+        if event == Event.ARRIVED:
+            e.records = records
+        if event in MILESTONES and math.isnan(getattr(e, MILESTONES[event])):
+            setattr(e, MILESTONES[event], t)
+        if event in TERMINAL_EVENTS:
+            e.settled[TERMINAL_EVENTS[event]] += records
+            e.outcome, e.outcome_days = TERMINAL_EVENTS[event], t
+    for e in flows.values():
+        left = e.records - sum(e.settled.values())
+        e.settled[LEFT_IN_PIPELINE] = max(0.0, left) if abs(left) > 1e-9 * max(1, e.records) else 0.0
+        if e.settled[LEFT_IN_PIPELINE] > 0:
+            e.outcome, e.outcome_days = LEFT_IN_PIPELINE, math.nan
+    return sorted(flows.values(), key=lambda e: e.arrival_days)

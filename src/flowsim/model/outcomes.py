@@ -1,0 +1,109 @@
+"""Where a requested record can end, and the other counts a replication keeps: each
+declared once.
+
+The ledger's states, the columns of summary.csv and daily.csv, the chart styles, the
+report's and the terminal's labels, `explain`'s totals and the tests' helpers all derive
+from `OUTCOMES` and `MEASURES`. Adding an end state is one `Outcome` here (and the event
+that settles records in it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Event(IntEnum):
+    """What can happen to a block of records, as logged in events.csv."""
+
+    ARRIVED = 0
+    REVIEW_STARTED = 1
+    ACCEPTED = 2
+    REJECTED = 3
+    MATCHING_STARTED = 4
+    MATCHED = 5
+    UNMATCHED = 6
+    SIGNED_OFF = 7
+    NOTICE_FILED = 8
+    TRANSFERRED = 9
+    BLOCKED_NOTICE = 10
+    BLOCKED_INJUNCTION = 11
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An end state of a record."""
+
+    name: str                 # its column in summary.csv and daily.csv
+    event: Event | None       # the event that settles records in it; None: what is left
+    label: str                # in charts, tables and the terminal
+    description: str          # what it means, for the README and data dictionaries
+    colour: str               # Okabe-Ito, with a hatch that survives greyscale
+    hatch: str
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("rejected", Event.REJECTED, "rejected by IRS review",
+            "IRS legal review found the request insufficient", "#999999", "//"),
+    Outcome("unmatched", Event.UNMATCHED, "not matched",
+            "neither the TIN path nor the name-and-address path matched it", "#56B4E9", ".."),
+    Outcome("transferred", Event.TRANSFERRED, "disclosed to ICE",
+            "disclosed to ICE", "#D55E00", ""),
+    Outcome("blocked_notice", Event.BLOCKED_NOTICE, "blocked during a notice window",
+            "the court granted relief while the file waited out a notice window",
+            "#009E73", "xx"),
+    Outcome("blocked_injunction", Event.BLOCKED_INJUNCTION, "blocked by the injunction",
+            "stopped by the injunction, at the gate, in a notice window, or upstream when "
+            "the injunction halts upstream work", "#0072B2", "\\\\"),
+    Outcome("pending", None, "still in the pipeline at the horizon",
+            "still in the pipeline at the end of the horizon", "#F0E442", "--"),
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A count a replication keeps beside the end states."""
+
+    name: str
+    label: str
+    part_of: str = ""         # the state it counts a part of, shown under it
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("transferred_tin_path", "…of them matched on SSN/ITIN alone (found deficient)",
+            "transferred"),
+    Measure("transferred_incomplete_address", "…of them with an incomplete address",
+            "transferred"),
+    Measure("transfers", "files disclosed"),
+    Measure("people_at_disclosed_addresses", "people living at disclosed addresses"),
+    Measure("people_in_mixed_status_households", "…of them in mixed-status households"),
+)
+
+REQUESTED_LABEL = "records requested"
+STATES = tuple(o.name for o in OUTCOMES)
+# The state of records no event settled: still in the pipeline at the horizon.
+LEFT_IN_PIPELINE = next(o.name for o in OUTCOMES if o.event is None)
+TERMINAL_EVENTS = {o.event: o.name for o in OUTCOMES if o.event is not None}
+# Per-replication counts in summary.csv, in column order.
+COUNTS = ("requested", *STATES, *(m.name for m in MEASURES))
+LABELS = {"requested": REQUESTED_LABEL, **{o.name: o.label for o in OUTCOMES},
+          **{m.name: m.label for m in MEASURES}}
+
+
+def outcome(name: str) -> Outcome:
+    return next(o for o in OUTCOMES if o.name == name)
+
+
+def display_order(skip: tuple[str, ...] = ("transfers",)) -> tuple[str, ...]:
+    """The counts as a table shows them: requested, each state with its parts under it,
+    then the other measures."""
+    order = ["requested"]
+    for state in STATES:
+        order.append(state)
+        order += [m.name for m in MEASURES if m.part_of == state]
+    order += [m.name for m in MEASURES if not m.part_of]
+    return tuple(name for name in order if name not in skip)

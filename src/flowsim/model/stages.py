@@ -1,0 +1,178 @@
+"""The stages of the pipeline, each a small object: review, matching, sign-off and the
+transfer gate.
+
+Each stage declares its scenario table (and so its parameters and random quantities),
+the stream it draws from, and the end states it can send records to; its `step` moves
+one block of records through it, written against the "draws" interface (`seeding`) and
+the replication's context (`flow.Replication`). A step returns True when records go on
+to the next stage, False when the block is finished.
+
+Records move in blocks: a request is one block, and the outcome of a stage for the
+whole block is one draw, so the cost of a replication does not depend on how many
+records a request holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generator
+
+import simpy
+
+from ..scenario import TableSpec
+from ..scenario.distributions import Distribution
+from ..scenario.parameters import APPROVAL, IMPACT, MATCHING, REVIEW, Param
+from .outcomes import Event
+from .rules import GATE_RULES, GateRule
+from .seeding import Stream
+
+if TYPE_CHECKING:
+    from .flow import Replication
+
+Step = Generator[simpy.Event, object, bool]
+
+
+@dataclass
+class Block:
+    """A request's records on their way through the pipeline."""
+
+    request: str
+    key: int                    # the request's entity key: its random streams
+    records: float              # whole records in a simulation; expected ones in `explain`
+    accept: Distribution
+    file: int = 0               # the file number once matching made one
+    tin_path: float = 0
+    incomplete: float = 0
+
+
+class Stage:
+    """A step of the pipeline: its table, its stream and the states it can settle."""
+
+    spec: TableSpec | None = None
+    stream: Stream
+    outcomes: tuple[str, ...] = ()
+
+    @classmethod
+    def quantities(cls) -> tuple[Param, ...]:
+        """The parameters of its table that can be drawn."""
+        return tuple(p for p in cls.spec.params if p.random) if cls.spec else ()
+
+    def __init__(self, rep: "Replication") -> None:
+        self.values = rep.plan[self.spec.key] if self.spec else None
+
+    def step(self, rep: "Replication", block: Block) -> Step:
+        raise NotImplementedError
+
+
+class Review(Stage):
+    """IRS legal review: a queue for `capacity` reviewers; accepts or rejects the request."""
+
+    spec = REVIEW
+    stream = Stream.REVIEW
+    outcomes = ("rejected",)
+
+    def __init__(self, rep: "Replication") -> None:
+        super().__init__(rep)
+        self.reviewers = simpy.Resource(rep.env, self.values.capacity)
+
+    def step(self, rep: "Replication", block: Block) -> Step:
+        with self.reviewers.request() as slot:
+            if (yield from rep.wait(slot)):
+                return rep.halt(block)
+            rep.log(block, Event.REVIEW_STARTED)
+            draws = rep.draws(self.stream, block.key)
+            if (yield from rep.wait(rep.env.timeout(draws.value(self.values.days, "duration")))):
+                return rep.halt(block)
+        accepted = draws.portion(block.records, draws.value(block.accept, "rate"))
+        if block.records > accepted:
+            rep.settle(block, Event.REJECTED, block.records - accepted)
+        if not accepted:
+            return False
+        block.records = accepted
+        rep.log(block, Event.ACCEPTED)
+        return True
+
+
+class Matching(Stage):
+    """The IRS matching run: `capacity` runs at once, each taking setup plus records /
+    throughput; the TIN path first, then name and address; the rest end unmatched."""
+
+    spec = MATCHING
+    stream = Stream.MATCHING
+    outcomes = ("unmatched",)
+
+    def __init__(self, rep: "Replication") -> None:
+        super().__init__(rep)
+        self.matchers = simpy.Resource(rep.env, self.values.capacity)
+
+    def step(self, rep: "Replication", block: Block) -> Step:
+        v, records = self.values, block.records
+        with self.matchers.request() as run:
+            if (yield from rep.wait(run)):
+                return rep.halt(block)
+            rep.log(block, Event.MATCHING_STARTED)
+            draws = rep.draws(self.stream, block.key)
+            run_days = draws.value(v.setup_days, "duration") + records / draws.value(
+                v.records_per_day, "positive")
+            if (yield from rep.wait(rep.env.timeout(run_days))):
+                return rep.halt(block)
+        tin_path = draws.binomial(records, draws.value(v.tin_rate, "rate"))
+        name_address = draws.binomial(records - tin_path, draws.value(v.name_address_rate, "rate"))
+        matched = tin_path + name_address
+        incomplete = draws.binomial(matched, draws.value(v.incomplete_address_rate, "rate"))
+        if records > matched:
+            rep.settle(block, Event.UNMATCHED, records - matched)
+        if matched == 0:
+            return False
+        block.records, block.tin_path, block.incomplete = matched, tin_path, incomplete
+        block.file = rep.new_file()
+        rep.log(block, Event.MATCHED)
+        return True
+
+
+class SignOff(Stage):
+    """The delay between matching results and a file ready to disclose."""
+
+    spec = APPROVAL
+    stream = Stream.APPROVAL
+
+    def step(self, rep: "Replication", block: Block) -> Step:
+        days = rep.draws(self.stream, block.key).value(self.values.days, "duration")
+        if (yield from rep.wait(rep.env.timeout(days))):
+            return rep.halt(block)
+        rep.log(block, Event.SIGNED_OFF)
+        return True
+
+
+class Gate(Stage):
+    """The court's rules, applied in order when a file is ready; what passes them all is
+    disclosed, with the people living at its addresses counted where the scenario says."""
+
+    spec = IMPACT
+    stream = Stream.IMPACT
+    outcomes = ("transferred",)
+
+    def __init__(self, rep: "Replication") -> None:
+        super().__init__(rep)
+        self.rules: tuple[GateRule, ...] = tuple(rule(rep) for rule in GATE_RULES)
+
+    def step(self, rep: "Replication", block: Block) -> Step:
+        for rule in self.rules:
+            if not (yield from rule.at_gate(rep, block)):
+                return False
+        people, mixed = self.impact(rep, block)
+        rep.transfer(block, people, mixed)
+        return False
+
+    def impact(self, rep: "Replication", block: Block) -> tuple[float, float]:
+        """People living at a disclosed file's addresses, and of them in mixed-status homes."""
+        v = self.values
+        if v is None:
+            return 0, 0
+        draws = rep.draws(self.stream, block.key)
+        people = draws.scaled(block.records, draws.value(v.persons_per_address, "amount"))
+        return people, draws.binomial(people, draws.value(v.mixed_status_share, "rate"))
+
+
+# The pipeline, in order: every request's records pass through these.
+PIPELINE: tuple[type[Stage], ...] = (Review, Matching, SignOff, Gate)
