@@ -10,7 +10,6 @@ import flowsim
 from flowsim.scenario import distributions as D
 from flowsim.model import compile_plan, simulate
 from flowsim.model.ledger import Event
-from flowsim.scenario import hold_uncertain
 from helpers import request, scenario
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
@@ -60,7 +59,7 @@ def test_per_must_be_entity_or_replication():
 
 def test_holding_uncertain_inputs_at_their_means_narrows_the_spread():
     loaded = flowsim.load(BASELINE)
-    held = hold_uncertain(loaded.scenario)
+    held = loaded.held_at_means().scenario
     assert held.requests[2].records == D.Fixed(1_283_333)
     assert held.matching.incomplete_address_rate == D.Fixed(0.025)
     uncertain = flowsim.run(loaded, replications=60).summary
@@ -70,5 +69,25 @@ def test_holding_uncertain_inputs_at_their_means_narrows_the_spread():
 
 
 def test_hold_uncertain_leaves_a_scenario_without_uncertainty_alone():
-    s = scenario()
-    assert hold_uncertain(s) == s
+    loaded = flowsim.load(BASELINE, ["requests.2.records=1280000",
+                                     "matching.incomplete_address_rate=0.02",
+                                     "impact.persons_per_address=3",
+                                     "impact.mixed_status_share=0.4"])
+    assert loaded.held_at_means().scenario == loaded.scenario
+
+
+def test_held_values_say_where_they_came_from(tmp_path, capsys):
+    """The manifest's parameters agree with its resolved scenario."""
+    import json
+
+    from flowsim import cli
+
+    assert cli.main(["run", str(BASELINE), "-n", "2", "--no-charts", "--hold-uncertain",
+                     "--out", str(tmp_path / "r")]) == 0
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    rows = {row["key"]: row for row in manifest["parameters"]}
+    assert manifest["resolved_scenario"]["requests"][2]["records"] == 1_283_333
+    assert rows["requests.2.records"]["value"] == "1,283,333"
+    assert rows["requests.2.records"]["source"] == "--hold-uncertain"
+    assert "held at its mean" in rows["requests.2.records"]["note"]
+    assert manifest["overrides"] == ["--hold-uncertain"]

@@ -12,17 +12,14 @@ import threading
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from . import __version__
 from .errors import InputError
 from .experiments.executors import EXECUTORS, Executor, make_executor, usable_cores
 from .outputs.folders import OutputFolder
-from .scenario import MAX_REPLICATIONS, LoadedScenario, hold_uncertain, load
+from .scenario import MAX_REPLICATIONS, LoadedScenario, load
 
-if TYPE_CHECKING:
-    from .experiments.compare import Comparison
-    from .experiments.run import RunResult
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -255,36 +252,30 @@ def _save_traceback() -> str:
         return "the lines above"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _validate(args: argparse.Namespace) -> int:
+    from .outputs.text import validation_line
+
     for name in args.scenarios:
-        s = load(name, args.overrides).scenario
-        injunction = f"on {s.injunction.at:%Y-%m-%d}" if s.injunction.enabled else "off"
-        print(f"{name}: ok ({s.name}: {_plural(len(s.requests), 'request')}, "
-              f"{_plural(len(s.request_streams), 'stream')}, "
-              f"{_plural(len(s.notice), 'notice rule')}, injunction {injunction})")
+        print(validation_line(name, load(name, args.overrides).scenario))
     return EXIT_OK
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .experiments.calibrate import calibrate, parse_free, scenario_text
+    from .experiments.calibrate import DEFAULT_REPLICATIONS, calibrate, parse_free, scenario_text
+    from .outputs.text import calibration_text
     from .outputs.writers import check_scenario_file, write_calibration, write_scenario_file
     from .experiments.targets import load_targets
 
     loaded = load(args.scenario, args.overrides)
     targets = load_targets(args.targets)
     free = [parse_free(text, loaded) for text in args.free]
-    replications = args.replications or 100
-    _check_work(args, [loaded], replications * args.max_evaluations)
+    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * args.max_evaluations)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-calibration",
                          "calibrate", [*loaded.files, args.targets])
     if args.write_scenario:
         check_scenario_file(args.write_scenario, force=args.force)
     with _executor(args) as executor, out:
-        fit = calibrate(loaded, targets, free, replications=replications,
+        fit = calibrate(loaded, targets, free, replications=args.replications,
                         seed=args.seed, max_evaluations=args.max_evaluations,
                         executor=executor, progress=_progress(args, "evaluations"))
         command = "flowsim calibrate " + " ".join(
@@ -297,49 +288,32 @@ def _calibrate(args: argparse.Namespace) -> int:
                             scenario_text(fit, command, args.targets, args.write_scenario),
                             force=args.force)
     if not args.quiet:
-        print(f"{loaded.scenario.name}: {fit.evaluations} evaluations of {fit.replications} "
-              f"replications, seed {fit.seed} -> {out.path}/")
-        print(f"  objective {fit.objective_before:.4g} -> {fit.objective_after:.4g}")
-        for _, row in fit.parameters.iterrows():
-            print(f"  {row['parameter']:<34} {row['start']:>12.6g} -> {row['fitted']:<12.6g}"
-                  f" (bounds {row['low']:g} to {row['high']:g})")
-        for _, row in fit.residuals.iterrows():
-            mark = "met" if row["met"] else "NOT MET"
-            print(f"  {row['target']:<44} model {row['model']:<22} goal {row['goal']:<26}"
-                  f" residual {row['residual']:+.3f} {mark}")
-        if args.write_scenario:
-            print(f"  calibrated scenario: {args.write_scenario}")
+        print(calibration_text(fit, out.path, args.write_scenario))
     return EXIT_OK
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
     from .outputs.writers import write_sensitivity
-    from .experiments.sensitivity import DEFAULT_METRICS, parse_param, sensitivity
+    from .experiments.sensitivity import (DEFAULT_METRICS, DEFAULT_REPLICATIONS, parse_param,
+                                          sensitivity)
+    from .outputs.text import sensitivity_text
 
     loaded = load(args.scenario, args.overrides)
     ranges = [parse_param(text, loaded) for text in args.param]
     metrics = args.metric or list(DEFAULT_METRICS)
-    replications = args.replications or 20
     points = args.samples * (len(ranges) + 1 if args.method == "morris" else 2 * len(ranges) + 2)
-    _check_work(args, [loaded], replications * points)
+    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * points)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity",
                          "sensitivity", loaded.files)
     with _executor(args) as executor, out:
         result = sensitivity(loaded, ranges, method=args.method, samples=args.samples,
-                             replications=replications, seed=args.seed, metrics=metrics,
+                             replications=args.replications, seed=args.seed, metrics=metrics,
                              executor=executor, progress=_progress(args, "points"))
-        seed = loaded.scenario.scenario.seed if args.seed is None else args.seed
         write_sensitivity(result, out, loaded=loaded, samples=args.samples,
-                          replications=replications, seed=seed, metrics=metrics,
+                          replications=result.replications, seed=result.seed, metrics=metrics,
                           charts=not args.no_charts)
     if not args.quiet:
-        print(f"{loaded.scenario.name}: {args.method}, {len(result.samples)} points of "
-              f"{replications} replications, seed {seed} -> {out.path}/")
-        for metric in metrics:
-            if metric in result.skipped:
-                print(f"  {metric}: not analysed: {result.skipped[metric]}")
-                continue
-            print(f"  {metric}, most influential first: " + ", ".join(result.ranking(metric)))
+        print(sensitivity_text(loaded.scenario.name, result, metrics, out.path))
     return EXIT_OK
 
 
@@ -426,31 +400,30 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor]:
 def _progress(args: argparse.Namespace, unit: str):
     if args.quiet or not sys.stderr.isatty():
         return None
-    return lambda done, total: _progress_bar(done, total, unit)
+    from .outputs.text import progress_bar
+
+    return lambda done, total: progress_bar(done, total, unit)
 
 
-def _held(args: argparse.Namespace, loaded: "LoadedScenario"):
+def _held(args: argparse.Namespace, loaded: LoadedScenario) -> LoadedScenario:
     """The scenario to run: as loaded, or with its uncertain inputs at their means."""
-    return hold_uncertain(loaded.scenario) if args.hold_uncertain else loaded
-
-
-def _run_overrides(args: argparse.Namespace) -> list[str]:
-    return [*args.overrides, *(["--hold-uncertain"] if args.hold_uncertain else [])]
+    return loaded.held_at_means() if args.hold_uncertain else loaded
 
 
 def _run(args: argparse.Namespace) -> int:
     from .experiments.run import run
     from .outputs.writers import write_results
 
-    loaded = load(args.scenario, args.overrides)
+    loaded = _held(args, load(args.scenario, args.overrides))
     _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
     out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files)
     with _executor(args) as executor, out:
-        result = run(_held(args, loaded), replications=args.replications, seed=args.seed,
+        result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
-        write_results(result, out, loaded=loaded, overrides=_run_overrides(args),
-                      charts=not args.no_charts)
+        write_results(result, out, loaded=loaded, charts=not args.no_charts)
     if not args.quiet:
+        from .outputs.text import headline
+
         print(headline(result, out.path))
     return EXIT_OK
 
@@ -459,19 +432,19 @@ def _compare(args: argparse.Namespace) -> int:
     from .experiments.compare import compare
     from .outputs.writers import write_comparison
 
-    loaded = [load(path, args.overrides) for path in [args.baseline, *args.others]]
+    loaded = [_held(args, load(path, args.overrides)) for path in [args.baseline, *args.others]]
     reps = args.replications or loaded[0].scenario.scenario.replications
     _check_work(args, loaded, reps * len(loaded))
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
                          "compare", [p for one in loaded for p in one.files])
     with _executor(args) as executor, out:
-        held = [_held(args, one) for one in loaded]
-        comparison = compare(held[0], held[1:], replications=args.replications,
+        comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=_progress(args, "replications"))
-        write_comparison(comparison, out, loaded=loaded, overrides=_run_overrides(args),
-                         charts=not args.no_charts)
+        write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts)
     if not args.quiet:
+        from .outputs.text import comparison_text
+
         print(comparison_text(comparison, out.path))
     return EXIT_OK
 
@@ -481,6 +454,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .outputs.sweeps import sweep
 
     from .experiments.sweep import check_keys, grid
+    from .outputs.text import sweep_text
 
     loaded = load(args.scenario, args.overrides)
     varies = [parse_vary(text) for text in args.vary]
@@ -493,12 +467,7 @@ def _sweep(args: argparse.Namespace) -> int:
         result = sweep(loaded, varies, out, replications=args.replications, seed=args.seed,
                        executor=executor, progress=_progress(args, "points"), resume=args.resume)
     if not args.quiet:
-        print(f"{loaded.scenario.name}: {_plural(len(result.points), 'point')} -> {out.path}/")
-        for _, row in result.failed.iterrows():
-            print(f"  point {row['point']} failed: {row['error']}")
-        if len(result.failed):
-            print(f"  {len(result.failed)} of {len(result.points)} points failed; "
-                  "see points.csv")
+        print(sweep_text(loaded.scenario.name, result, out.path))
     return EXIT_OK
 
 
@@ -506,66 +475,3 @@ COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "calibrate": _cal
             "sensitivity": _sensitivity,
             "explain": _explain,
             "report": _report, "charts": _charts, "validate": _validate}
-
-
-def _progress_bar(done: int, total: int, unit: str) -> None:
-    step = max(1, total // 100)
-    if done % step and done != total:
-        return
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
-    if done == total:
-        sys.stderr.write("\r" + " " * (width + 40) + "\r")
-    sys.stderr.flush()
-
-
-def _interval(low: float, high: float, signed: bool = False) -> str:
-    from .experiments.stats import interval_text
-
-    return interval_text(low, high, signed=signed, missing="-")  # a terminal may lack "–"
-
-
-def headline(result: "RunResult", out: Path) -> str:
-    """A short table of the run for the terminal."""
-    stats = result.stats.set_index("metric")
-    lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
-             f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
-    from .model.outcomes import display_order
-
-    for metric in display_order(skip=("transfers", "transferred_incomplete_address")):
-        row = stats.loc[metric]
-        if row["replications"] == 0:
-            continue
-        lines.append(
-            f"  {metric:<34}{row['mean']:>14,.0f}  "
-            f"{_interval(row['ci95_low'], row['ci95_high']):>24}  {_interval(row['p05'], row['p95']):>24}"
-        )
-    from .experiments.run import iso_times
-
-    first = stats.loc["first_transfer_days"]
-    if first["replications"] > 0:
-        start = result.scenario.scenario.start
-        lo, mid, hi = iso_times(start, [first["p05"], first["p50"], first["p95"]])
-        lines.append(f"  first transfer: median {mid[:10]} (5-95%: {lo[:10]} to {hi[:10]}), "
-                     f"in {int(first['replications'])} of {result.replications} replications")
-    else:
-        lines.append("  first transfer: none in any replication")
-    return "\n".join(lines)
-
-
-def comparison_text(comparison: "Comparison", out: Path) -> str:
-    """Records transferred per scenario and the paired difference from the baseline."""
-    base = comparison.baseline
-    lines = [f"compare: {_plural(len(comparison.results), 'scenario')}, {base.replications} "
-             f"replications each, seed {base.seed} -> {out}/",
-             f"  {'records transferred':<26}{'mean':>12}  {'95% CI':>22}  "
-             f"{'difference from ' + base.name + ' (paired 95% CI)':>44}"]
-    for result in comparison.results:
-        row = comparison.row(result.name)
-        diff = ("" if result is base else
-                f"{row['diff_mean']:+,.0f} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
-        lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
-                     f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
-    lines.append("  every metric, with its paired difference: comparison.csv")
-    return "\n".join(lines)

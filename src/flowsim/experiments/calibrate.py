@@ -20,11 +20,14 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from .executors import Executor
-from .run import run_many
+from .run import run_many, settings
 from ..scenario import LoadedScenario, is_whole, lookup, parse_bounds, split_assignment
 from .targets import Target, evaluate, objective
 
 FREE_SOURCE = "--free"
+# Every evaluation of a calibration runs this many replications unless told otherwise:
+# enough for the targets' tolerances, few enough for a hundred evaluations.
+DEFAULT_REPLICATIONS = 100
 # The first words of a scenario file that `calibrate --write-scenario` wrote, which it
 # may therefore replace.
 SCENARIO_MARK = "# Written by flowsim calibrate"
@@ -92,7 +95,7 @@ def calibrate(
     targets: Sequence[Target],
     free: Sequence[FreeParameter],
     *,
-    replications: int = 100,
+    replications: int | None = None,
     seed: int | None = None,
     max_evaluations: int = 200,
     executor: Executor | None = None,
@@ -102,7 +105,8 @@ def calibrate(
 
     if not free:
         raise ScenarioError("name at least one parameter to fit with --free", source=FREE_SOURCE)
-    seed = loaded.scenario.scenario.seed if seed is None else seed
+    replications = DEFAULT_REPLICATIONS if replications is None else replications
+    _, seed = settings(loaded, replications, seed)
     start_day = loaded.scenario.scenario.start
     cache: dict[tuple[float, ...], tuple[float, pd.DataFrame]] = {}
 

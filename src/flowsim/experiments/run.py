@@ -32,6 +32,14 @@ METRICS = (*COUNTS, *TIME_METRICS)
 EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
 
 
+def settings(scenario: Scenario | LoadedScenario, replications: int | None = None,
+             seed: int | None = None) -> tuple[int, int]:
+    """The replications and seed of a run: those given, else the scenario's own."""
+    meta = (scenario.scenario if isinstance(scenario, LoadedScenario) else scenario).scenario
+    return (meta.replications if replications is None else replications,
+            meta.seed if seed is None else seed)
+
+
 def unknown_metrics(scenario: Scenario) -> tuple[str, ...]:
     """Metrics the scenario cannot say anything about: without [impact], the people
     figures are unknown, not zero."""
@@ -198,9 +206,7 @@ def run_many(
     plain = [s.scenario if isinstance(s, LoadedScenario) else s for s in scenarios]
     if not plain:
         return []
-    first = plain[0].scenario
-    reps = first.replications if replications is None else replications
-    seed = first.seed if seed is None else seed
+    reps, seed = settings(plain[0], replications, seed)
     if reps < 1:
         raise ValueError("replications must be at least 1")
     executor = executor or SerialExecutor()

@@ -18,11 +18,14 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .run import METRICS, metric_rows
+from .run import METRICS, metric_rows, settings
 from ..scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds, split_assignment
 
 PARAM_SOURCE = "--param"
 METHODS = ("morris", "sobol")
+# Each sampled point runs this many replications unless told otherwise: the screening
+# ranks assumptions by their effect on means, which 20 replications pin down well.
+DEFAULT_REPLICATIONS = 20
 DEFAULT_METRICS = ("transferred", "blocked_notice", "blocked_injunction", "first_transfer_days")
 MORRIS_LEVELS = 4
 
@@ -73,6 +76,8 @@ class Sensitivity:
     samples: pd.DataFrame   # one row per sampled point: its values and metric means
     indices: pd.DataFrame   # one row per metric and parameter
     skipped: dict[str, str]  # metrics that could not be analysed, and why
+    replications: int = DEFAULT_REPLICATIONS
+    seed: int = 0
 
     def ranking(self, metric: str = "transferred") -> list[str]:
         """Parameters from most to least influential on `metric`."""
@@ -102,7 +107,7 @@ def sensitivity(
     *,
     method: str = "morris",
     samples: int = 16,
-    replications: int = 20,
+    replications: int | None = None,
     seed: int | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
     executor: Executor | None = None,
@@ -120,7 +125,8 @@ def sensitivity(
     if method == "sobol" and samples & (samples - 1):
         raise ScenarioError(f"Sobol' sampling needs a power of two (got {samples})",
                             source="--samples")
-    seed = loaded.scenario.scenario.seed if seed is None else seed
+    replications = DEFAULT_REPLICATIONS if replications is None else replications
+    _, seed = settings(loaded, replications, seed)
     ranges = list(ranges)
     X = sample(ranges, method, samples, seed)
     tasks = []
@@ -144,7 +150,7 @@ def sensitivity(
     for j, metric in enumerate(METRICS):
         samples_table[metric] = Y[:, j]
     indices, skipped = _analyse(ranges, method, X, Y, metrics, seed)
-    return Sensitivity(method, ranges, samples_table, indices, skipped)
+    return Sensitivity(method, ranges, samples_table, indices, skipped, replications, seed)
 
 
 def _analyse(ranges: list[ParamRange], method: str, X: np.ndarray, Y: np.ndarray,

@@ -26,7 +26,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .run import METRICS, metric_rows
+from .run import METRICS, metric_rows, settings
 from ..scenario import SET_SOURCE, LoadedScenario, Scenario, jsonable, lookup
 from ..scenario.keys import NumberRange, parse_range, split_assignment
 from ..spreadsheet import spreadsheet_safe
@@ -192,13 +192,13 @@ class SweepResult:
 def sweep_spec(loaded: LoadedScenario, varies: Sequence[Vary], *, replications: int | None,
                seed: int | None) -> dict[str, Any]:
     """What makes two sweeps the same sweep: only such a sweep may resume another."""
-    base = loaded.scenario
+    reps, seed = settings(loaded, replications, seed)
     return {
         "flowsim": __version__,
-        "scenario": jsonable(base.to_toml_dict()),
+        "scenario": jsonable(loaded.scenario.to_toml_dict()),
         "vary": [[v.key, list(v.values)] for v in varies],
-        "seed": base.scenario.seed if seed is None else seed,
-        "replications": base.scenario.replications if replications is None else replications,
+        "seed": seed,
+        "replications": reps,
     }
 
 

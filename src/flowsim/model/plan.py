@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from types import SimpleNamespace
+from typing import Any
 
 from ..scenario import TABLES, Scenario, TableSpec
 from ..scenario.distributions import Fixed, PerReplication, draw
@@ -29,41 +30,13 @@ def horizon_of(scenario: Scenario) -> dt.datetime:
     return end + DAY if end.time() == dt.time() else end
 
 
-class Values:
+class Values(SimpleNamespace):
     """One table's values for the model: numbers and distributions as they are, dates as
-    days since clock zero (None where the scenario gives none)."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        object.__setattr__(self, "_values", values)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Values are read-only")
-
-    def __getstate__(self) -> dict[str, Any]:
-        return self._values
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        object.__setattr__(self, "_values", state)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Values) and self._values == other._values
-
-    def __repr__(self) -> str:
-        return f"Values({self._values!r})"
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        return iter(self._values.items())
+    days since clock zero (None where the scenario gives none). Attribute access is a
+    plain attribute lookup: stages read these in every replication."""
 
     def changed(self, **values: Any) -> "Values":
-        return Values({**self._values, **values})
+        return Values(**{**vars(self), **values})
 
 
 @dataclass(frozen=True)
@@ -126,7 +99,7 @@ def _compiled(spec: TableSpec, table: Any, start: dt.datetime) -> tuple[Values, 
             value = days_between(start, value)
         uncertain |= isinstance(value, PerReplication)
         values[param.name] = value
-    return Values(values), uncertain
+    return Values(**values), uncertain
 
 
 def compile_plan(s: Scenario) -> Plan:

@@ -8,24 +8,22 @@ so the charts survive a greyscale printer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")  # no screen: charts are files
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from ..model.outcomes import LABELS, OUTCOMES, STATES  # noqa: E402
-from ..scenario import Scenario  # noqa: E402
+from ..model.outcomes import LABELS, OUTCOMES, STATES
+from ..scenario import Scenario
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
              "#F0E442", "#999999"]
@@ -33,12 +31,30 @@ DASHES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)
           (0, (5, 3, 1, 3)), (0, (8, 2))]
 CHART_FILES = ("disclosures", "outcomes", "comparison")
 
-plt.rcParams.update({
+# Applied inside each chart function and while saving, never to the process: a notebook
+# user's backend and style stay as they were. Figures are made without pyplot, so no
+# backend is chosen or needed.
+STYLE = {
     "svg.hashsalt": "flowsim",  # stable element ids: the same run gives the same SVG
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
-})
+}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots()
 
 
 @dataclass(frozen=True)
@@ -75,10 +91,11 @@ def _band(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return dates, low, mid, high
 
 
+@styled
 def disclosure_figure(runs: Sequence[tuple[str, pd.DataFrame]], markers: Sequence[Marker],
                       title: str) -> Figure:
     """Cumulative records disclosed per day: median line and 5-95% band per scenario."""
-    fig, ax = plt.subplots(figsize=(10 if len(runs) > 1 else 9, 4.8), layout="constrained")
+    fig, ax = _axes((10 if len(runs) > 1 else 9, 4.8))
     replications = 0
     for i, (name, daily) in enumerate(runs):
         dates, low, mid, high = _band(daily)
@@ -114,10 +131,11 @@ def disclosure_figure(runs: Sequence[tuple[str, pd.DataFrame]], markers: Sequenc
     return fig
 
 
+@styled
 def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
     """Where the requested records ended, per scenario: stacked shares, with counts."""
     height = 1.8 + 0.55 * len(rows)
-    fig, ax = plt.subplots(figsize=(9, height), layout="constrained")
+    fig, ax = _axes((9, height))
     names = [name for name, _ in rows]
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
@@ -140,11 +158,12 @@ def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
     return fig
 
 
+@styled
 def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figure:
     """Each what-if's difference from the baseline, with its paired 95% interval."""
     rows = table[(table["metric"] == metric) & (table["scenario"] != table["baseline"])]
     baseline = table["baseline"].iloc[0] if len(table) else "baseline"
-    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.5 * max(1, len(rows))), layout="constrained")
+    fig, ax = _axes((9, 1.4 + 0.5 * max(1, len(rows))))
     y = np.arange(len(rows))[::-1]
     diff = rows["diff_mean"].to_numpy(dtype=float)
     err = np.vstack([diff - rows["diff_ci95_low"].to_numpy(dtype=float),
@@ -170,19 +189,19 @@ def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figur
     return fig
 
 
+@styled
 def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
     """Write `stem`.png and `stem`.svg into `folder`."""
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
     fig.savefig(paths[0], dpi=150, metadata={"Software": None})
     fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
-    plt.close(fig)
     return paths
 
 
+@styled
 def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -200,6 +219,7 @@ def run_figures(name: str, scenario: Scenario, daily: pd.DataFrame,
     }
 
 
+@styled
 def comparison_figures(runs: Sequence[tuple[str, Scenario, pd.DataFrame, pd.DataFrame]],
                        table: pd.DataFrame) -> dict[str, Figure]:
     base_name, base_scenario = runs[0][0], runs[0][1]
@@ -212,11 +232,12 @@ def comparison_figures(runs: Sequence[tuple[str, Scenario, pd.DataFrame, pd.Data
     }
 
 
+@styled
 def tornado_figure(indices: pd.DataFrame, method: str, metric: str = "transferred") -> Figure:
     """Parameters ranked by their influence on `metric`, largest at the top."""
     column, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
     rows = indices[indices["metric"] == metric].sort_values(column, kind="stable")
-    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * max(1, len(rows))), layout="constrained")
+    fig, ax = _axes((9, 1.4 + 0.45 * max(1, len(rows))))
     y = np.arange(len(rows))
     ax.barh(y, rows[column], color="#0072B2", edgecolor="#333333", linewidth=0.5,
             label="μ* (mean absolute effect)" if method == "morris" else "total index ST")

@@ -22,7 +22,8 @@ from ..experiments.sweep import SweepResult, Vary, check_keys, sweep_spec
 from ..experiments.sweep import sweep as run_sweep
 from ..scenario import LoadedScenario
 from .folders import OutputFolder
-from .writers import package_versions, sha256_of, write_csv, write_json
+from .manifest import build_manifest, sha256_of, write_json
+from .writers import write_csv
 
 
 class FilePointStore:
@@ -73,7 +74,8 @@ class FilePointStore:
         shutil.rmtree(self.folder)
 
 
-def write_sweep(result: SweepResult, out: OutputFolder) -> Path:
+def write_sweep(result: SweepResult, out: OutputFolder,
+                inputs: Sequence[Path] = ()) -> Path:
     """sweep.csv (as its points wrote it), sweep_stats.csv, points.csv and the manifest."""
 
     def fill(folder: Path) -> None:
@@ -81,9 +83,9 @@ def write_sweep(result: SweepResult, out: OutputFolder) -> Path:
         checksums = {"sweep.csv": sha256_of(folder / "sweep.csv"),
                      "sweep_stats.csv": write_csv(result.stats, folder / "sweep_stats.csv"),
                      "points.csv": write_csv(result.points, folder / "points.csv")}
-        write_json({"command": "sweep", **result.spec, "points": len(result.points),
-                    "packages": package_versions(), "files": checksums},
-                   folder / "manifest.json")
+        fields = {k: v for k, v in result.spec.items() if k != "flowsim"}
+        write_json(build_manifest("sweep", {**fields, "points": len(result.points)},
+                                  inputs=inputs, files=checksums), folder / "manifest.json")
 
     out.write(fill)
     return out.path
@@ -102,6 +104,6 @@ def sweep(loaded: LoadedScenario, varies: Sequence[Vary], out: Path | OutputFold
         store = FilePointStore(folder, spec, resume)
         result = run_sweep(loaded, varies, store=store, replications=replications, seed=seed,
                            executor=executor, progress=progress)
-        write_sweep(result, folder)
+        write_sweep(result, folder, loaded.files)
         store.discard()
     return result

@@ -6,26 +6,22 @@ command line; either way the folder is checked and replaced whole (see `folders`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import platform
 import shutil
 import tempfile
-from importlib import metadata
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
 
-from .. import __version__
 from ..experiments.compare import Comparison
 from ..errors import InputError
 from ..experiments.run import RunResult
 from .explain import parameter_rows
 from ..spreadsheet import spreadsheet_safe
 from .folders import OutputFolder, check_file, starts_with, write_file
+from .manifest import build_manifest, sha256_of, write_json
 from ..scenario import LoadedScenario, jsonable
 
 if TYPE_CHECKING:
@@ -33,40 +29,17 @@ if TYPE_CHECKING:
     from ..experiments.sensitivity import Sensitivity
 
 TABLES = ("summary", "stats", "daily", "events")
-PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy")
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def manifest(result: RunResult, loaded: LoadedScenario | None,
-             overrides: list[str], checksums: dict[str, str]) -> dict[str, Any]:
-    inputs = input_hashes(loaded.files) if loaded else []
-    parameters = [asdict(row) for row in parameter_rows(loaded)] if loaded else []
-    return {
-        "command": "run",
-        "scenario": result.name,
-        "seed": result.seed,
-        "replications": result.replications,
-        "flowsim": __version__,
-        "packages": package_versions(),
-        "inputs": inputs,
-        "overrides": list(overrides),
-        "resolved_scenario": jsonable(result.scenario.to_toml_dict()),
-        "parameters": parameters,
-        "files": checksums,
-    }
+def run_manifest(result: RunResult, loaded: LoadedScenario | None,
+                 checksums: dict[str, str]) -> dict[str, Any]:
+    return build_manifest(
+        "run", {"scenario": result.name, "seed": result.seed,
+                "replications": result.replications},
+        inputs=loaded.files if loaded else (), files=checksums,
+        after={"overrides": list(loaded.overrides) if loaded else [],
+               "resolved_scenario": jsonable(result.scenario.to_toml_dict()),
+               "parameters": [asdict(row) for row in parameter_rows(loaded)] if loaded else []})
 
 
 Out = Path | str | OutputFolder
@@ -83,10 +56,6 @@ def write_csv(table: pd.DataFrame, path: Path) -> str:
     """Write `table` as UTF-8 CSV with a header row; return its SHA-256."""
     spreadsheet_safe(table).to_csv(path, index=False, lineterminator="\n")
     return sha256_of(path)
-
-
-def write_json(doc: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -121,8 +90,8 @@ def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None,
-                    overrides: Sequence[str], *, charts: bool = True) -> None:
+def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None, *,
+                    charts: bool = True) -> None:
     folder.mkdir(exist_ok=True)
     checksums = {f"{t}.csv": write_csv(getattr(result, t), folder / f"{t}.csv") for t in TABLES}
     if charts:
@@ -130,20 +99,20 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
 
         checksums.update(write_figures(
             run_figures(result.name, result.scenario, result.daily, result.stats), folder))
-    write_json(manifest(result, loaded, list(overrides), checksums), folder / "manifest.json")
+    write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
-                  overrides: Sequence[str] = (), charts: bool = False) -> Path:
+                  charts: bool = False) -> Path:
     """Write the run's tables, charts if asked, and manifest into `out`, replacing it
     only when complete."""
-    return _fill(out, "run",
-                 lambda staging: write_run_files(result, staging, loaded, overrides, charts=charts))
+    return _fill(out, "run", lambda staging: write_run_files(result, staging, loaded,
+                                                             charts=charts))
 
 
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
-                     overrides: Sequence[str] = (), charts: bool = False) -> Path:
+                     charts: bool = False) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
@@ -151,32 +120,21 @@ def write_comparison(comparison: Comparison, out: Out, *,
     def fill(staging: Path) -> None:
         checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
         for result, source in zip(comparison.results, loaded):
-            write_run_files(result, staging / result.name, source, overrides, charts=False)
+            write_run_files(result, staging / result.name, source, charts=False)
         if charts:
             from .charts import comparison_figures
 
             runs = [(r.name, r.scenario, r.daily, r.stats) for r in comparison.results]
             checksums.update(write_figures(comparison_figures(runs, comparison.table), staging))
         base = comparison.baseline
-        write_json({
-            "command": "compare",
-            "baseline": base.name,
-            "scenarios": [r.name for r in comparison.results],
-            "seed": base.seed,
-            "replications": base.replications,
-            "flowsim": __version__,
-            "packages": package_versions(),
-            "inputs": input_hashes([p for s in loaded if s for p in s.files]),
-            "overrides": list(overrides),
-            "files": checksums,
-        }, staging / "manifest.json")
+        write_json(build_manifest(
+            "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
+                        "seed": base.seed, "replications": base.replications},
+            inputs=[p for s in loaded if s for p in s.files], files=checksums,
+            after={"overrides": list(loaded[0].overrides) if loaded[0] else []}),
+            staging / "manifest.json")
 
     return _fill(out, "compare", fill)
-
-
-def input_hashes(paths: Sequence[Path]) -> list[dict[str, str]]:
-    unique = list(dict.fromkeys(paths))
-    return [{"path": str(p), "sha256": sha256_of(p)} for p in unique]
 
 
 REPORT_MARK = '<meta name="generator" content="flowsim'
@@ -214,14 +172,14 @@ def write_calibration(fit: "Calibration", out: Out, *, command: str, targets_pat
     def fill(staging: Path) -> None:
         files = {"fitted.csv": write_csv(fit.parameters, staging / "fitted.csv"),
                  "residuals.csv": write_csv(fit.residuals, staging / "residuals.csv")}
-        write_json({"command": "calibrate", "command_line": command,
-                    "scenario": fit.loaded.scenario.name, "seed": fit.seed,
-                    "replications": fit.replications, "evaluations": fit.evaluations,
-                    "objective_before": fit.objective_before,
-                    "objective_after": fit.objective_after, "fitted": fit.fitted,
-                    "flowsim": __version__, "packages": package_versions(),
-                    "inputs": input_hashes([*fit.loaded.files, Path(targets_path)]),
-                    "files": files}, staging / "manifest.json")
+        write_json(build_manifest(
+            "calibrate", {"command_line": command, "scenario": fit.loaded.scenario.name,
+                          "seed": fit.seed, "replications": fit.replications,
+                          "evaluations": fit.evaluations,
+                          "objective_before": fit.objective_before,
+                          "objective_after": fit.objective_after, "fitted": fit.fitted},
+            inputs=[*fit.loaded.files, Path(targets_path)], files=files),
+            staging / "manifest.json")
 
     return _fill(out, "calibrate", fill)
 
@@ -239,14 +197,12 @@ def write_sensitivity(result: "Sensitivity", out: Out, *, loaded: LoadedScenario
 
             files.update(write_figures(
                 {"tornado": tornado_figure(result.indices, result.method, metrics[0])}, staging))
-        write_json({"command": "sensitivity", "scenario": loaded.scenario.name,
-                    "method": result.method,
-                    "samples": samples, "points": len(result.samples),
-                    "replications": replications, "seed": seed,
-                    "params": [[r.key, r.low, r.high] for r in result.ranges],
-                    "metrics": list(metrics), "skipped": result.skipped,
-                    "flowsim": __version__, "packages": package_versions(),
-                    "inputs": input_hashes(list(loaded.files)), "files": files},
-                   staging / "manifest.json")
+        write_json(build_manifest(
+            "sensitivity", {"scenario": loaded.scenario.name, "method": result.method,
+                            "samples": samples, "points": len(result.samples),
+                            "replications": replications, "seed": seed,
+                            "params": [[r.key, r.low, r.high] for r in result.ranges],
+                            "metrics": list(metrics), "skipped": result.skipped},
+            inputs=loaded.files, files=files), staging / "manifest.json")
 
     return _fill(out, "sensitivity", fill)

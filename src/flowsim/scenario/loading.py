@@ -30,11 +30,15 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ScenarioError
 from . import distributions as D
 from .keys import split_assignment
+from .parameters import is_whole
 from .schema import (MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, Scenario, check_consistency)
 
 # -- loading -------------------------------------------------------------------------
 
 SET_SOURCE = "--set"
+HOLD_SOURCE = "--hold-uncertain"
+SOURCE_NOTES = {SET_SOURCE: "set on the command line",
+                HOLD_SOURCE: "an uncertain input held at its mean by --hold-uncertain"}
 KeyPath = tuple[Union[str, int], ...]
 
 
@@ -44,7 +48,8 @@ class LoadedScenario:
 
     `sources` maps each dotted key to the file (or `--set`) that gave its value;
     `notes` maps keys to the comment beside them in that file (its citation);
-    `files` lists the scenario file and every file it extends, the named one first.
+    `files` lists the scenario file and every file it extends, the named one first;
+    `overrides` the `--set` items (and `--hold-uncertain`) applied after them.
     """
 
     scenario: Scenario
@@ -53,6 +58,7 @@ class LoadedScenario:
     raw: dict[str, Any] = field(repr=False)
     sources: dict[str, str] = field(repr=False)
     notes: dict[str, str] = field(default_factory=dict, repr=False)
+    overrides: tuple[str, ...] = ()
 
     @cached_property
     def _table_sources(self) -> dict[str, str]:
@@ -72,8 +78,8 @@ class LoadedScenario:
 
     def note_of(self, key: str) -> str:
         """The citation of `key`: its own comment, or that of the nearest enclosing table."""
-        if self.source_of(key) == SET_SOURCE:
-            return "set on the command line"
+        if self.source_of(key) in SOURCE_NOTES:
+            return SOURCE_NOTES[self.source_of(key)]
         parts = key.split(".")
         for n in range(len(parts), 0, -1):
             note = self.notes.get(".".join(parts[:n]))
@@ -83,10 +89,36 @@ class LoadedScenario:
 
     def with_overrides(self, overrides: Iterable[str]) -> "LoadedScenario":
         """A new scenario with `key.path=value` overrides applied; this one is unchanged."""
+        overrides = tuple(overrides)
         raw = copy.deepcopy(self.raw)
         sources = dict(self.sources)
         for item in overrides:
             apply_set(raw, sources, item)
+        return self._with(raw, sources, overrides)
+
+    def held_at_means(self) -> "LoadedScenario":
+        """This scenario with every input marked `per = "replication"` at its mean, so that
+        the spread across replications shows chance alone; each held value's source is
+        `--hold-uncertain`."""
+        raw = copy.deepcopy(self.raw)
+        sources = dict(self.sources)
+        stack: list[tuple[Any, KeyPath]] = [(raw, ())]
+        while stack:
+            node, path = stack.pop()
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for k, value in list(items):
+                here = path + (k,)
+                if isinstance(value, dict) and value.get("per") == "replication":
+                    mean = D.parse(value).mean
+                    node[k] = round(mean) if is_whole(_dotted(here)) else mean
+                    _forget(sources, here)
+                    sources[_dotted(here)] = HOLD_SOURCE
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, here))
+        return self._with(raw, sources, (HOLD_SOURCE,))
+
+    def _with(self, raw: dict[str, Any], sources: dict[str, str],
+              applied: tuple[str, ...]) -> "LoadedScenario":
         return LoadedScenario(
             scenario=validate(raw, sources, default_source=str(self.path)),
             path=self.path,
@@ -94,16 +126,18 @@ class LoadedScenario:
             raw=raw,
             sources=sources,
             notes=self.notes,
+            overrides=self.overrides + applied,
         )
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
     """Read, merge, override and validate a scenario file."""
     path = Path(path)
-    raw, sources, files = _read_chain(path, ())
+    texts: list[str] = []
+    raw, sources, files = _read_chain(path, (), texts=texts)
     notes: dict[str, str] = {}
-    for file in reversed(files):  # the extending file's comments win
-        notes.update(comment_notes(file.read_text(encoding="utf-8")))
+    for text in reversed(texts):  # the extending file's comments win
+        notes.update(comment_notes(text))
     return LoadedScenario(
         scenario=validate(raw, sources, default_source=str(path)),
         path=path,
@@ -197,7 +231,9 @@ def _read_text(path: Path, key: str, where: str) -> str:
                             key=key, source=str(path)) from None
 
 
-def read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
+def read_toml(path: Path, *, key: str = "", via: str = "",
+              texts: list[str] | None = None) -> dict[str, Any]:
+    """A TOML file as a table; its text is appended to `texts` when given."""
     where = via or str(path)
     if not path.exists():
         if via:
@@ -206,6 +242,8 @@ def read_toml(path: Path, *, key: str = "", via: str = "") -> dict[str, Any]:
     if path.is_dir():
         raise ScenarioError("is a folder, not a scenario file", key=key, source=str(path))
     text = _read_text(path, key if via else "", where)
+    if texts is not None:
+        texts.append(text)
     try:
         table = tomllib.loads(text)
     except RecursionError:
@@ -242,9 +280,9 @@ def _too_deep(table: dict[str, Any]) -> str:
 
 
 def _read_chain(
-    path: Path, seen: tuple[Path, ...], via: str = ""
+    path: Path, seen: tuple[Path, ...], via: str = "", *, texts: list[str]
 ) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
-    table = read_toml(path, key="extends", via=via)
+    table = read_toml(path, key="extends", via=via, texts=texts)
     here = str(path)
     parent = table.pop("extends", None)
     if parent is None:
@@ -262,7 +300,7 @@ def _read_chain(
         if len(chain) >= MAX_EXTENDS:
             raise ScenarioError(f"the extends chain is longer than {MAX_EXTENDS} files",
                                 key="extends", source=here)
-        base, sources, files = _read_chain(path.parent / parent, chain, via=here)
+        base, sources, files = _read_chain(path.parent / parent, chain, via=here, texts=texts)
     _merge(base, table, sources, here, ())
     return base, sources, [path, *files]
 

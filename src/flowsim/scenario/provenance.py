@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .distributions import parse
-from .loading import SET_SOURCE, LoadedScenario
+from .loading import SOURCE_NOTES, LoadedScenario
 
 @dataclass(frozen=True)
 class ParameterRow:
@@ -53,7 +53,7 @@ def parameter_rows(loaded: LoadedScenario) -> list[ParameterRow]:
     rows = []
     for key, value in flatten(loaded.scenario.to_toml_dict()):
         source = loaded.source_of(key)
-        if source not in (named, SET_SOURCE, "default"):
+        if source not in (named, *SOURCE_NOTES, "default"):
             source = f"{Path(source).name} (inherited)"
         elif source == named:
             source = Path(source).name

@@ -136,24 +136,6 @@ Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
                         **{spec.key: _table_field(spec) for spec in TABLES})
 
 
-def hold_uncertain(scenario: Scenario) -> Scenario:
-    """The scenario with every input marked `per = "replication"` held at its mean, so that
-    the spread across replications shows chance alone."""
-
-    def walk(value: Any, key: str) -> Any:
-        if isinstance(value, dict):
-            if value.get("per") == "replication":
-                mean = D.parse(value).mean
-                return round(mean) if key.endswith("records") else mean
-            return {k: walk(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, key) for v in value]
-        return value
-
-    return Scenario.model_validate(walk(scenario.to_toml_dict(), ""))
-
-
-
 def check_consistency(s: Scenario) -> None:
     """Checks across keys that the schema cannot express field by field."""
     meta = s.scenario

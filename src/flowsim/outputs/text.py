@@ -1,0 +1,127 @@
+"""Text for the terminal: the headline of a run, a comparison, a calibration, a
+sensitivity ranking, a sweep, a validation line and the progress bar."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..experiments.stats import interval_text
+from ..model.outcomes import display_order
+
+if TYPE_CHECKING:
+    from ..experiments.calibrate import Calibration
+    from ..experiments.compare import Comparison
+    from ..experiments.run import RunResult
+    from ..experiments.sensitivity import Sensitivity
+    from ..experiments.sweep import SweepResult
+    from ..scenario import Scenario
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def progress_bar(done: int, total: int, unit: str) -> None:
+    """A bar on standard error, redrawn in place; cleared when done."""
+    step = max(1, total // 100)
+    if done % step and done != total:
+        return
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
+    if done == total:
+        sys.stderr.write("\r" + " " * (width + 40) + "\r")
+    sys.stderr.flush()
+
+
+def _interval(low: float, high: float, signed: bool = False) -> str:
+    return interval_text(low, high, signed=signed, missing="-")  # a terminal may lack "–"
+
+
+def headline(result: "RunResult", out: Path) -> str:
+    """A short table of the run for the terminal."""
+    stats = result.stats.set_index("metric")
+    lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
+             f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
+    for metric in display_order(skip=("transfers", "transferred_incomplete_address")):
+        row = stats.loc[metric]
+        if row["replications"] == 0:
+            continue
+        lines.append(
+            f"  {metric:<34}{row['mean']:>14,.0f}  "
+            f"{_interval(row['ci95_low'], row['ci95_high']):>24}  {_interval(row['p05'], row['p95']):>24}"
+        )
+    from ..experiments.run import iso_times
+
+    first = stats.loc["first_transfer_days"]
+    if first["replications"] > 0:
+        start = result.scenario.scenario.start
+        lo, mid, hi = iso_times(start, [first["p05"], first["p50"], first["p95"]])
+        lines.append(f"  first transfer: median {mid[:10]} (5-95%: {lo[:10]} to {hi[:10]}), "
+                     f"in {int(first['replications'])} of {result.replications} replications")
+    else:
+        lines.append("  first transfer: none in any replication")
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: "Comparison", out: Path) -> str:
+    """Records transferred per scenario and the paired difference from the baseline."""
+    base = comparison.baseline
+    lines = [f"compare: {plural(len(comparison.results), 'scenario')}, {base.replications} "
+             f"replications each, seed {base.seed} -> {out}/",
+             f"  {'records transferred':<26}{'mean':>12}  {'95% CI':>22}  "
+             f"{'difference from ' + base.name + ' (paired 95% CI)':>44}"]
+    for result in comparison.results:
+        row = comparison.row(result.name)
+        diff = ("" if result is base else
+                f"{row['diff_mean']:+,.0f} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
+        lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
+                     f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
+    lines.append("  every metric, with its paired difference: comparison.csv")
+    return "\n".join(lines)
+
+
+def validation_line(name: str, s: "Scenario") -> str:
+    injunction = f"on {s.injunction.at:%Y-%m-%d}" if s.injunction.enabled else "off"
+    return (f"{name}: ok ({s.name}: {plural(len(s.requests), 'request')}, "
+            f"{plural(len(s.request_streams), 'stream')}, "
+            f"{plural(len(s.notice), 'notice rule')}, injunction {injunction})")
+
+
+def calibration_text(fit: "Calibration", out: Path, scenario_file: Path | None) -> str:
+    lines = [f"{fit.loaded.scenario.name}: {fit.evaluations} evaluations of {fit.replications} "
+             f"replications, seed {fit.seed} -> {out}/",
+             f"  objective {fit.objective_before:.4g} -> {fit.objective_after:.4g}"]
+    for _, row in fit.parameters.iterrows():
+        lines.append(f"  {row['parameter']:<34} {row['start']:>12.6g} -> {row['fitted']:<12.6g}"
+                     f" (bounds {row['low']:g} to {row['high']:g})")
+    for _, row in fit.residuals.iterrows():
+        mark = "met" if row["met"] else "NOT MET"
+        lines.append(f"  {row['target']:<44} model {row['model']:<22} goal {row['goal']:<26}"
+                     f" residual {row['residual']:+.3f} {mark}")
+    if scenario_file:
+        lines.append(f"  calibrated scenario: {scenario_file}")
+    return "\n".join(lines)
+
+
+def sensitivity_text(name: str, result: "Sensitivity", metrics: list[str], out: Path) -> str:
+    lines = [f"{name}: {result.method}, {len(result.samples)} points of "
+             f"{result.replications} replications, seed {result.seed} -> {out}/"]
+    for metric in metrics:
+        if metric in result.skipped:
+            lines.append(f"  {metric}: not analysed: {result.skipped[metric]}")
+            continue
+        lines.append(f"  {metric}, most influential first: " + ", ".join(result.ranking(metric)))
+    return "\n".join(lines)
+
+
+def sweep_text(name: str, result: "SweepResult", out: Path) -> str:
+    lines = [f"{name}: {plural(len(result.points), 'point')} -> {out}/"]
+    for _, row in result.failed.iterrows():
+        lines.append(f"  point {row['point']} failed: {row['error']}")
+    if len(result.failed):
+        lines.append(f"  {len(result.failed)} of {len(result.points)} points failed; "
+                     "see points.csv")
+    return "\n".join(lines)
