@@ -95,8 +95,8 @@ def _model(spec: TableSpec) -> type[Table]:
 
 
 MODELS: dict[str, type[Table]] = {spec.key: _model(spec) for spec in TABLES}
-Meta, Request, RequestStream, Review, Matching, Approval, Notice, Injunction, Impact = (
-    MODELS[spec.key] for spec in TABLES)
+# Each table's class under its own name here, where pickle looks for it.
+globals().update({spec.model: MODELS[spec.key] for spec in TABLES})
 
 
 def _table_field(spec: TableSpec) -> tuple[Any, Any]:
