@@ -18,14 +18,7 @@ SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
 
 def totals(flows):
-    return {
-        "rejected": sum(e.rejected for e in flows),
-        "unmatched": sum(e.unmatched for e in flows),
-        "transferred": sum(e.transferred for e in flows),
-        "blocked_notice": sum(e.blocked_notice for e in flows),
-        "blocked_injunction": sum(e.blocked_injunction for e in flows),
-        "pending": sum(e.pending for e in flows),
-    }
+    return {state: sum(e.settled[state] for e in flows) for state in STATES}
 
 
 def test_expected_flow_of_the_hand_scenario():
