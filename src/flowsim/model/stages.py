@@ -15,7 +15,7 @@ records a request holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
@@ -64,25 +64,46 @@ class Stage:
         raise NotImplementedError
 
 
-class Review(Stage):
+class Queued(Stage):
+    """A stage of `capacity` servers: a block queues for one, holds it for its time, and
+    the injunction may halt it while it waits or works."""
+
+    started: Event
+
+    def __init__(self, rep: "Replication") -> None:
+        super().__init__(rep)
+        self.servers = simpy.Resource(rep.env, self.values.capacity)
+
+    def duration_days(self, draws: Any, block: Block) -> float:
+        raise NotImplementedError
+
+    def served(self, rep: "Replication", block: Block) -> Generator[simpy.Event, object, Any]:
+        """The block's draws once it has been served; None if upstream work was halted."""
+        with self.servers.request() as slot:
+            if (yield from rep.wait(slot)):
+                return None
+            rep.log(block, self.started)
+            draws = rep.draws(self.stream, block.key)
+            if (yield from rep.wait(rep.env.timeout(self.duration_days(draws, block)))):
+                return None
+        return draws
+
+
+class Review(Queued):
     """IRS legal review: a queue for `capacity` reviewers; accepts or rejects the request."""
 
     spec = REVIEW
     stream = Stream.REVIEW
     outcomes = ("rejected",)
+    started = Event.REVIEW_STARTED
 
-    def __init__(self, rep: "Replication") -> None:
-        super().__init__(rep)
-        self.reviewers = simpy.Resource(rep.env, self.values.capacity)
+    def duration_days(self, draws: Any, block: Block) -> float:
+        return draws.value(self.values.days, "duration")
 
     def step(self, rep: "Replication", block: Block) -> Step:
-        with self.reviewers.request() as slot:
-            if (yield from rep.wait(slot)):
-                return rep.halt(block)
-            rep.log(block, Event.REVIEW_STARTED)
-            draws = rep.draws(self.stream, block.key)
-            if (yield from rep.wait(rep.env.timeout(draws.value(self.values.days, "duration")))):
-                return rep.halt(block)
+        draws = yield from self.served(rep, block)
+        if draws is None:
+            return rep.halt(block)
         accepted = draws.portion(block.records, draws.value(block.accept, "rate"))
         if block.records > accepted:
             rep.settle(block, Event.REJECTED, block.records - accepted)
@@ -93,29 +114,25 @@ class Review(Stage):
         return True
 
 
-class Matching(Stage):
+class Matching(Queued):
     """The IRS matching run: `capacity` runs at once, each taking setup plus records /
     throughput; the TIN path first, then name and address; the rest end unmatched."""
 
     spec = MATCHING
     stream = Stream.MATCHING
     outcomes = ("unmatched",)
+    started = Event.MATCHING_STARTED
 
-    def __init__(self, rep: "Replication") -> None:
-        super().__init__(rep)
-        self.matchers = simpy.Resource(rep.env, self.values.capacity)
+    def duration_days(self, draws: Any, block: Block) -> float:
+        v = self.values
+        return draws.value(v.setup_days, "duration") + block.records / draws.value(
+            v.records_per_day, "positive")
 
     def step(self, rep: "Replication", block: Block) -> Step:
+        draws = yield from self.served(rep, block)
+        if draws is None:
+            return rep.halt(block)
         v, records = self.values, block.records
-        with self.matchers.request() as run:
-            if (yield from rep.wait(run)):
-                return rep.halt(block)
-            rep.log(block, Event.MATCHING_STARTED)
-            draws = rep.draws(self.stream, block.key)
-            run_days = draws.value(v.setup_days, "duration") + records / draws.value(
-                v.records_per_day, "positive")
-            if (yield from rep.wait(rep.env.timeout(run_days))):
-                return rep.halt(block)
         tin_path = draws.binomial(records, draws.value(v.tin_rate, "rate"))
         name_address = draws.binomial(records - tin_path, draws.value(v.name_address_rate, "rate"))
         matched = tin_path + name_address

@@ -79,8 +79,10 @@ META = TableSpec("scenario", "Meta", "the scenario", (
     Param("seed", "whole", "", "seed", default=0, low=0, high=2**63 - 1),
 ))
 
+NAME = Param("name", "name", "", "name")
+
 REQUESTS = TableSpec("requests", "Request", "a request", (
-    Param("name", "name", "", "name"),
+    NAME,
     Param("at", "date", "", "arrives"),
     Param("records", "count", "records", "records requested"),
     Param("accept", "rate", "probability", "chance that review accepts it",
@@ -88,7 +90,7 @@ REQUESTS = TableSpec("requests", "Request", "a request", (
 ), many=True, item_key="name")
 
 REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
-    Param("name", "name", "", "name"),
+    NAME,
     Param("from", "date", "", "first request", field="start"),
     Param("until", "date", "", "no request after", default=None),
     Param("interval_days", "positive", "days", "days between requests"),
