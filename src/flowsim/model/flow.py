@@ -17,6 +17,7 @@ import simpy
 from ..errors import WorkLimitError
 from ..scenario import MAX_REQUESTS
 from ..scenario.distributions import Distribution
+from ..scenario.parameters import REQUEST_STREAMS, REQUESTS
 from .ledger import Ledger, ReplicationResult
 from .outcomes import Event
 from .plan import Plan
@@ -128,9 +129,9 @@ def simulate(plan: Plan, seed: int, replication: int,
     drawn = plan if draws is MeanDraws else plan.for_replication(seed, replication)
     rep = Replication(drawn, seed, replication, draws)
     # Requests draw their own records on their own streams, keyed by their names.
-    for r in plan["requests"]:
+    for r in plan[REQUESTS.key]:
         rep.env.process(rep.request(r.name, r.at, r.records, r.accept))
-    for s in plan["request_streams"]:
+    for s in plan[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)
     return rep.ledger.close(replication)
