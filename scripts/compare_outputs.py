@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def scenario_files(tree: Path) -> list[str]:
     names = sorted(p.name for p in (tree / "scenarios").glob("*.toml") if p.name != "targets.toml")
+    # (scenarios/targets.toml is where targets lived before calibration/)
     names.remove("baseline.toml")
     return ["scenarios/baseline.toml", *(f"scenarios/{n}" for n in names)]
 

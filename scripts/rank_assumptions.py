@@ -42,8 +42,6 @@ def main() -> None:
         print("| scenario | assumptions, most influential first (Morris mu*, records disclosed) |")
         print("|---|---|")
         for path in sorted((ROOT / "scenarios").glob("*.toml")):
-            if path.name == "targets.toml":
-                continue
             loaded = flowsim.load(path)
             texts = [t for t in RANGES + (STREAM_RANGES if loaded.scenario.request_streams else [])
                      if len(loaded.files) == 1

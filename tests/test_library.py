@@ -14,8 +14,7 @@ from flowsim.experiments.compare import headline_markdown
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
-WHAT_IFS = sorted(p for p in SCENARIOS.glob("*.toml") if p.name not in ("baseline.toml",
-                                                                         "targets.toml"))
+WHAT_IFS = sorted(p for p in SCENARIOS.glob("*.toml") if p.name != "baseline.toml")
 TEXT_KEYS = {"name", "title", "question", "extends", "dist"}
 
 
@@ -69,3 +68,27 @@ def test_readme_library_table_is_the_one_the_code_produces():
                       readme, re.S)
     assert block, "README.md lacks the library-table markers"
     assert block.group(1) == headline_markdown(comparison)
+
+
+CITED_FILES = [SCENARIOS / "baseline.toml", *WHAT_IFS, ROOT / "calibration" / "targets.toml"]
+
+
+@pytest.mark.parametrize("path", CITED_FILES, ids=[p.stem for p in CITED_FILES])
+def test_every_citation_names_a_row_of_the_record(path):
+    from flowsim.outputs.record import cited_ids, read_record
+
+    rows = read_record()
+    text = path.read_text(encoding="utf-8")
+    cited = cited_ids(text)
+    assert cited or "FACTS" not in text
+    assert [c for c in cited if c not in rows] == []
+    # Every FACTS mention carries at least one id.
+    assert text.count("FACTS:") <= len(cited) + text.count("FACTS: <")
+
+
+def test_the_record_has_a_source_for_every_row():
+    from flowsim.outputs.record import read_record
+
+    rows = read_record()
+    assert len(rows) >= 30
+    assert all(row.sources and row.date and row.what for row in rows.values())

@@ -96,18 +96,29 @@ def test_injunction_before_the_gate_blocks_later_files_and_keeps_earlier_ones():
 
 
 def test_halting_injunction_stops_work_upstream_at_its_date():
-    """With halts_upstream, records still in matching end blocked at the injunction."""
+    """With halts_upstream, records still in matching end halted upstream at the injunction:
+    they never reached the gate, so they are not counted as blocked there."""
     s = scenario(injunction={"at": day(20), "halts_upstream": True})
     r = one(s)
-    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(20)]
-    assert r.counts["blocked_injunction"] == 1000
+    assert times(r, Event.HALTED_UPSTREAM) == [pytest.approx(20)]
+    assert r.counts["halted_upstream"] == 1000 and r.counts["blocked_injunction"] == 0
     assert times(r, Event.MATCHED) == []
+
+
+def test_a_file_ready_at_the_gate_is_blocked_not_halted():
+    """Matching ends on day 25, sign-off on 26: an injunction on day 25.5 finds the file in
+    sign-off (halted upstream); without halts_upstream it meets the file at the gate."""
+    halting = one(scenario(injunction={"at": day(25.5), "halts_upstream": True}))
+    assert halting.counts["halted_upstream"] == 1000
+    gate_only = one(scenario(injunction={"at": day(25.5), "halts_upstream": False}))
+    assert times(gate_only, Event.BLOCKED_INJUNCTION) == [pytest.approx(GATE_DAY)]
+    assert gate_only.counts["blocked_injunction"] == 1000
 
 
 def test_halting_injunction_blocks_requests_that_arrive_after_it():
     s = scenario(requests=[request("after", 30, 1000)], injunction={"at": day(20)})
     r = one(s)
-    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(30)]
+    assert times(r, Event.HALTED_UPSTREAM) == [pytest.approx(30)]
     assert times(r, Event.REVIEW_STARTED) == []
 
 

@@ -238,7 +238,14 @@ def test_sigterm_while_running_leaves_no_results_and_no_staging(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = tmp_path / ".r.lock"
     deadline = time.monotonic() + 60
-    while not lock.exists() and time.monotonic() < deadline:
+
+    def held() -> bool:  # the lock file holds the pid once the lock is taken
+        try:
+            return bool(lock.read_text().strip())
+        except OSError:
+            return False
+
+    while not held() and time.monotonic() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)

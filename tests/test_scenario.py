@@ -44,7 +44,19 @@ def test_extends_is_relative_to_the_extending_file(tmp_path):
     (tmp_path / "sub").mkdir()
     write(tmp_path, "base.toml", BASELINE.read_text())
     child = write(tmp_path / "sub", "c.toml", 'extends = "../base.toml"\n')
-    assert flowsim.load(child).scenario.name == "baseline"
+    s = flowsim.load(child).scenario
+    assert s.matching == flowsim.load(BASELINE).scenario.matching
+
+
+def test_a_file_that_extends_another_is_a_scenario_of_its_own(tmp_path):
+    """Its name is its file's stem when it gives none; its parent's title and question
+    are not silently its own, so its results never land in the parent's folder."""
+    child = write(tmp_path, "My What-if.toml", f'extends = "{BASELINE}"\n[review]\ncapacity = 2\n')
+    meta = flowsim.load(child).scenario.scenario
+    assert (meta.name, meta.title, meta.question) == ("my_what-if", "", "")
+    named = write(tmp_path, "n.toml", f'extends = "{BASELINE}"\n[scenario]\nname = "mine"\n'
+                  'title = "Mine"\n')
+    assert flowsim.load(named).scenario.scenario.title == "Mine"
 
 
 def test_lists_replace_the_inherited_list(tmp_path):
@@ -83,9 +95,9 @@ def test_set_takes_a_distribution_as_an_inline_table():
 def test_with_overrides_leaves_the_original_alone():
     loaded = flowsim.load(BASELINE)
     changed = loaded.with_overrides(["matching.tin_rate=0.05"])
-    assert loaded.scenario.matching.tin_rate == D.Fixed(0.0332665)
+    assert loaded.scenario.matching.tin_rate == D.Fixed(0.0332769)
     assert changed.scenario.matching.tin_rate == D.Fixed(0.05)
-    assert loaded.raw["matching"]["tin_rate"] == 0.0332665
+    assert loaded.raw["matching"]["tin_rate"] == 0.0332769
 
 
 def test_sources_say_where_each_value_came_from(tmp_path):
@@ -99,7 +111,7 @@ def test_sources_say_where_each_value_came_from(tmp_path):
 
 def test_error_in_an_inherited_value_names_the_file_that_set_it(tmp_path):
     bad_base = write(tmp_path, "base.toml",
-                     BASELINE.read_text().replace("tin_rate = 0.0332665", "tin_rate = 3"))
+                     BASELINE.read_text().replace("tin_rate = 0.0332769", "tin_rate = 3"))
     child = write(tmp_path, "c.toml", 'extends = "base.toml"\n[approval]\ndays = 1\n')
     with pytest.raises(ScenarioError) as err:
         flowsim.load(child)
@@ -130,11 +142,19 @@ def test_comments_become_notes_by_key():
     assert (notes["notice.0.hours"], notes["notice.1.hours"]) == ("first", "second")
 
 
+def test_a_value_set_without_a_comment_never_shows_the_comment_it_replaced(tmp_path):
+    child = write(tmp_path, "w.toml", f'extends = "{SCENARIOS / "notice_72h.toml"}"\n'
+                  '[[notice]]\nfrom = 2025-04-07\nhours = 48\n')
+    loaded = flowsim.load(child)
+    assert loaded.note_of("notice.0.hours") == "no note: an assumption of w.toml"
+    assert loaded.note_of("review.days").startswith("ASSUMPTION")  # inherited, its own note
+
+
 def test_notes_follow_the_file_that_set_the_value():
     loaded = flowsim.load(SCENARIOS / "notice_72h.toml", ["approval.days=3"])
     assert loaded.note_of("notice.0.hours").startswith("ASSUMPTION: three times")
-    assert loaded.note_of("matching.tin_rate").startswith("FACTS: matching")
-    assert loaded.note_of("approval.days") == "set on the command line"
+    assert loaded.note_of("matching.tin_rate").startswith("FACTS: matching-tin-path")
+    assert loaded.note_of("approval.days") == "no note: set on the command line (--set)"
     assert loaded.source_of("notice.0.hours") == str(SCENARIOS / "notice_72h.toml")
     assert loaded.source_of("review.capacity") == str(BASELINE)
     assert loaded.source_of("matching.incomplete_address_rate") == str(BASELINE)

@@ -15,12 +15,14 @@ from flowsim.experiments.sensitivity import parse_param, sensitivity
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 NOTICE = SCENARIOS / "notice_from_mou.toml"
-PARAMS = ["matching.tin_rate=0.02:0.05", "approval.days=1:14", "notice.0.relief=0:1"]
+IN_TIME = ["notice.0.ruling_days=0"]
+PARAMS = ["matching.tin_rate=0.02:0.05", "approval.days=1:14", "notice.0.grant=0:1"]
 
 
 @pytest.fixture(scope="module")
 def loaded():
-    return flowsim.load(NOTICE)
+    # A ruling always in time: the grant alone decides a noticed file.
+    return flowsim.load(NOTICE, IN_TIME)
 
 
 def run(loaded, method, samples, **kw):
@@ -28,10 +30,10 @@ def run(loaded, method, samples, **kw):
     return sensitivity(loaded, ranges, method=method, samples=samples, replications=10, **kw)
 
 
-def test_morris_ranks_relief_first_and_a_timing_parameter_last(loaded):
+def test_morris_ranks_grant_first_and_a_timing_parameter_last(loaded):
     """Relief decides whether the one file goes; sign-off time changes no record count."""
     result = run(loaded, "morris", 6)
-    assert result.ranking("transferred")[0] == "notice.0.relief"
+    assert result.ranking("transferred")[0] == "notice.0.grant"
     row = result.indices.set_index(["metric", "parameter"]).loc[("transferred", "approval.days")]
     assert row["mu_star"] == 0
     assert len(result.samples) == 6 * (len(PARAMS) + 1)
@@ -40,7 +42,7 @@ def test_morris_ranks_relief_first_and_a_timing_parameter_last(loaded):
 def test_sobol_indices_have_confidence_intervals(loaded):
     result = run(loaded, "sobol", 16)
     rows = result.indices[result.indices["metric"] == "transferred"].set_index("parameter")
-    assert rows.loc["notice.0.relief", "ST"] > rows.loc["matching.tin_rate", "ST"]
+    assert rows.loc["notice.0.grant", "ST"] > rows.loc["matching.tin_rate", "ST"]
     assert (rows["ST_conf"] >= 0).all()
     assert len(result.samples) == 16 * (len(PARAMS) + 2)
 
@@ -82,9 +84,10 @@ def test_sobol_needs_a_power_of_two(loaded):
 
 def test_sensitivity_command(tmp_path, capsys):
     out = tmp_path / "s"
-    args = ["sensitivity", str(NOTICE), *(a for p in PARAMS for a in ("--param", p)),
+    args = ["sensitivity", str(NOTICE), "--set", IN_TIME[0],
+            *(a for p in PARAMS for a in ("--param", p)),
             "--samples", "4", "-n", "5", "--out", str(out)]
     assert cli.main(args) == 0
-    assert "most influential first: notice.0.relief" in capsys.readouterr().out
+    assert "most influential first: notice.0.grant" in capsys.readouterr().out
     for name in ("indices.csv", "samples.csv", "tornado.png", "tornado.svg", "manifest.json"):
         assert (out / name).exists()

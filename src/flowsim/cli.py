@@ -355,10 +355,10 @@ def _charts(args: argparse.Namespace) -> int:
 
 
 def _output_folder(args: argparse.Namespace, default: Path, command: str,
-                   inputs: Iterable[Path]) -> OutputFolder:
+                   inputs: Iterable[Path], identity: dict | None = None) -> OutputFolder:
     """The command's output folder, checked now: a refusal comes before any work."""
     out = OutputFolder(args.out if args.out is not None else default, command,
-                       inputs=inputs, force=args.force)
+                       inputs=inputs, force=args.force, identity=identity)
     out.check()
     return out
 
@@ -416,7 +416,8 @@ def _run(args: argparse.Namespace) -> int:
 
     loaded = _held(args, load(args.scenario, args.overrides))
     _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
-    out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files)
+    out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files,
+                         {"scenario": loaded.scenario.name})
     with _executor(args) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
@@ -436,7 +437,8 @@ def _compare(args: argparse.Namespace) -> int:
     reps = args.replications or loaded[0].scenario.scenario.replications
     _check_work(args, loaded, reps * len(loaded))
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
-                         "compare", [p for one in loaded for p in one.files])
+                         "compare", [p for one in loaded for p in one.files],
+                         {"scenarios": [one.scenario.name for one in loaded]})
     with _executor(args) as executor, out:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,

@@ -19,7 +19,7 @@ from ..errors import ScenarioError
 from .executors import Executor
 from .run import METRICS, Progress, RunResult, run_many
 from ..scenario import LoadedScenario, Scenario
-from .stats import describe, interval_text
+from .stats import describe, interval_text, number_text
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
                       "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications")
@@ -116,8 +116,8 @@ def headline_markdown(comparison: Comparison, metric: str = "transferred") -> st
     ]
     for result in comparison.results:
         row = comparison.row(result.name, metric)
-        mean = f"{row['mean']:,.0f} ({interval_text(row['ci95_low'], row['ci95_high'])})"
-        diff = ("—" if result is base else f"{row['diff_mean']:+,.0f} "
+        mean = f"{number_text(row['mean'])} ({interval_text(row['ci95_low'], row['ci95_high'])})"
+        diff = ("—" if result is base else f"{number_text(row['diff_mean'], signed=True)} "
                 f"({interval_text(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         question = result.scenario.scenario.question.replace("|", "\\|")
         when = median_first_disclosure(result.stats, result.scenario.scenario.start)

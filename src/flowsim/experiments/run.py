@@ -92,6 +92,7 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
     each = replications / max(1, len(scenarios))
     for scenario in scenarios:
         plan = compile_plan(scenario)
+        simulate(plan, scenario.scenario.seed, ESTIMATE_REPLICATIONS)  # imports, caches
         began = time.perf_counter()
         events = sum(len(simulate(plan, scenario.scenario.seed, r).events)
                      for r in range(ESTIMATE_REPLICATIONS))

@@ -10,12 +10,19 @@ import pandas as pd
 STAT_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95", "replications")
 
 
+def number_text(x: float, *, signed: bool = False) -> str:
+    """A whole number with thousands separators; never "-0" for a value that rounds to 0."""
+    value = round(x)
+    if value == 0:
+        return "+0" if signed else "0"
+    return f"{value:+,}" if signed else f"{value:,}"
+
+
 def interval_text(low: float, high: float, *, signed: bool = False, missing: str = "–") -> str:
     """`low to high` in whole numbers with thousands separators; `missing` for NaN."""
     if math.isnan(low) or math.isnan(high):
         return missing
-    fmt = "{:+,.0f}" if signed else "{:,.0f}"
-    return f"{fmt.format(low)} to {fmt.format(high)}"
+    return f"{number_text(low, signed=signed)} to {number_text(high, signed=signed)}"
 
 
 def t_quantile(p: float, df: int) -> float:

@@ -61,12 +61,19 @@ class Replication:
         yield event | self.halt_event
         return self.halted()
 
-    def halt(self, block: Block) -> bool:
-        """Settle every record of the request still in the pipeline as blocked by the
+    def halt_upstream(self, block: Block) -> bool:
+        """Settle every record of the request still in the pipeline as halted upstream of
+        the gate by the injunction; the block goes no further."""
+        return self._stop(block, Event.HALTED_UPSTREAM)
+
+    def block_at_gate(self, block: Block) -> bool:
+        """Settle a ready file (at the gate or in a notice window) as blocked by the
         injunction; the block goes no further."""
+        return self._stop(block, Event.BLOCKED_INJUNCTION)
+
+    def _stop(self, block: Block, event: Event) -> bool:
         records = self.ledger.in_flight[block.request]
-        self.ledger.settle(self.env.now, block.request, block.file, Event.BLOCKED_INJUNCTION,
-                           records)
+        self.ledger.settle(self.env.now, block.request, block.file, event, records)
         return False
 
     def log(self, block: Block, event: Event) -> None:
@@ -92,11 +99,11 @@ class Replication:
         if at_days > 0:
             yield env.timeout(at_days)
         key = entity_key(name)
-        count = self.draws(Stream.RECORDS, key).value(records, "count")
+        count = self.draws(Stream.RECORDS, key).value("records", records, "count")
         block = Block(name, key, int(count) if self.ledger.exact else count, accept)
         self.ledger.arrive(env.now, name, block.records)
         if self.halted():
-            self.halt(block)
+            self.halt_upstream(block)
             return
         for stage in self.stages:
             if not (yield from stage.step(self, block)):
@@ -119,7 +126,7 @@ class Replication:
                                      key=f"request_streams {stream.name!r}")
             env.process(self.request(f"{stream.name} #{number}", 0.0, stream.records,
                                      stream.accept))
-            yield env.timeout(arrivals.value(stream.interval_days, "positive"))
+            yield env.timeout(arrivals.value("interval_days", stream.interval_days, "positive"))
 
 
 def simulate(plan: Plan, seed: int, replication: int,

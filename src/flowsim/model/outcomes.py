@@ -28,6 +28,7 @@ class Event(IntEnum):
     TRANSFERRED = 9
     BLOCKED_NOTICE = 10
     BLOCKED_INJUNCTION = 11
+    HALTED_UPSTREAM = 12
 
     @property
     def label(self) -> str:
@@ -57,8 +58,11 @@ OUTCOMES: tuple[Outcome, ...] = (
             "the court granted relief while the file waited out a notice window",
             "#009E73", "xx"),
     Outcome("blocked_injunction", Event.BLOCKED_INJUNCTION, "blocked by the injunction",
-            "stopped by the injunction, at the gate, in a notice window, or upstream when "
-            "the injunction halts upstream work", "#0072B2", "\\\\"),
+            "a file that was ready (at the gate or in a notice window) when the injunction "
+            "came", "#0072B2", "\\\\"),
+    Outcome("halted_upstream", Event.HALTED_UPSTREAM, "halted upstream by the injunction",
+            "records still waiting for or in review, matching or sign-off when an injunction "
+            "that halts upstream work came (or arriving after it)", "#CC79A7", "++"),
     Outcome("pending", None, "still in the pipeline at the horizon",
             "still in the pipeline at the end of the horizon", "#F0E442", "--"),
 )

@@ -63,15 +63,18 @@ class Injunction(GateRule):
     def at_gate(self, rep: "Replication", block: "Block") -> Step:
         closes = self.closes_days()
         if closes is not None and rep.env.now >= closes:
-            return rep.halt(block)
+            return rep.block_at_gate(block)
         return True
         yield  # a generator, like every rule
 
 
 class Notices(GateRule):
     """While a notice rule is in force (`from` <= t < `until`), a file of `min_records` or
-    more waits `hours` after notice, and the court blocks it with probability `relief`
-    at the end of the window. The first rule in force applies."""
+    more waits `hours` after notice, and the court rules on relief `ruling_days` after
+    notice. A ruling that comes within the window grants relief with probability `grant`,
+    and the file ends blocked at the ruling; otherwise it is sent when the window ends. So
+    a longer window gives the court more time. The older `relief = p` is `grant = p` with
+    a ruling always in time. The first rule in force applies."""
 
     spec = NOTICE
     stream = Stream.NOTICE
@@ -91,17 +94,31 @@ class Notices(GateRule):
         if rule is None:
             return True
         draws = rep.draws(self.stream, block.key)
-        window_days = draws.value(rule.hours, "duration") / 24
-        blocked = draws.portion(block.records, draws.value(rule.relief, "rate"))
+        window_days = draws.value("hours", rule.hours, "duration") / 24
+        grant = rule.relief if rule.grant is None else rule.grant
+        ruling_days = (0.0 if rule.grant is None
+                       else draws.value("ruling_days", rule.ruling_days, "duration"))
+        granted = draws.portion("granted", block.records, draws.value("grant", grant, "rate"))
+        in_time = ruling_days < window_days if rule.grant is not None else window_days > 0
         rep.log(block, Event.NOTICE_FILED)
+        # Relief comes at the ruling (the older form: at the end of the window).
+        relief_days = ruling_days if rule.grant is not None else window_days
         closes = rep.closes_days
-        if closes is not None and closes <= env.now + window_days:
+        if in_time and granted:
+            if closes is not None and closes <= env.now + relief_days:
+                yield env.timeout(closes - env.now)
+                return rep.block_at_gate(block)
+            yield env.timeout(relief_days)
+            rep.settle(block, Event.BLOCKED_NOTICE, granted)
+            block.records -= granted
+            if block.records <= 0:
+                return False
+            yield env.timeout(window_days - relief_days)
+        elif closes is not None and closes <= env.now + window_days:
             yield env.timeout(closes - env.now)
-            return rep.halt(block)
-        yield env.timeout(window_days)
-        if blocked:
-            rep.settle(block, Event.BLOCKED_NOTICE, blocked)
-            block.records -= blocked
+            return rep.block_at_gate(block)
+        else:
+            yield env.timeout(window_days)
         return block.records > 0
 
 

@@ -2,8 +2,9 @@
 stages are written against.
 
 Every draw comes from a Generator seeded with (scenario seed, replication, stream,
-entity). Entities are keyed by their names, so two scenarios that share a request
-draw the same numbers for it whatever else differs: common random numbers.
+entity, quantity). Entities and quantities are keyed by their names, so two scenarios
+that share a request draw the same numbers for each of its quantities whatever else
+differs: common random numbers.
 
 A stage asks its draws for a value of a parameter, a portion of a block (a decision
 about the whole block: all of it or none), a binomial split or a scaled count.
@@ -15,6 +16,7 @@ the very same stages without chance.
 from __future__ import annotations
 
 import hashlib
+import math
 from enum import IntEnum
 from functools import lru_cache
 
@@ -47,43 +49,64 @@ def generator(seed: int, replication: int, stream: Stream, entity: int) -> np.ra
 
 
 class Draws:
-    """The random stream of one (stream, entity), created only if something is random.
+    """The random streams of one (stream, entity): one Generator per quantity drawn,
+    keyed by the quantity's name and created only when something is random.
 
-    Creating a Generator costs more than the draws it makes here, and many stages draw
-    nothing but fixed values; a stage's results do not depend on whether it was created.
+    A quantity's draws therefore depend on nothing but its key: making another
+    parameter random, or changing its value, leaves them as they were (common random
+    numbers hold parameter by parameter). Each decision compares one uniform with its
+    probability, and each binomial split is the quantile of one uniform, so a larger
+    probability or rate never gives fewer records in the same replication.
     """
 
-    __slots__ = ("_key", "_rng")
+    __slots__ = ("_key", "_rngs")
 
     def __init__(self, seed: int, replication: int, stream: Stream, entity: int) -> None:
-        self._key = (seed, replication, stream, entity)
-        self._rng: np.random.Generator | None = None
+        self._key = (seed, replication, int(stream), entity)
+        self._rngs: dict[str, np.random.Generator] = {}
 
-    @property
-    def rng(self) -> np.random.Generator:
-        if self._rng is None:
-            self._rng = generator(*self._key)
-        return self._rng
+    def rng(self, quantity: str) -> np.random.Generator:
+        rng = self._rngs.get(quantity)
+        if rng is None:
+            rng = self._rngs[quantity] = np.random.default_rng([*self._key, entity_key(quantity)])
+        return rng
 
-    def value(self, dist: "Distribution", kind: "Kind") -> float:
-        return draw(dist, kind, None if isinstance(dist, Fixed) else self.rng)  # type: ignore[arg-type]
+    def value(self, quantity: str, dist: "Distribution", kind: "Kind") -> float:
+        if isinstance(dist, Fixed):
+            return draw(dist, kind, None)  # type: ignore[arg-type]
+        return draw(dist, kind, self.rng(quantity))
 
-    def chance(self, p: float) -> bool:
-        """True with probability p."""
-        return p >= 1 or (p > 0 and self.rng.random() < p)
-
-    def portion(self, n: int, p: float) -> int:
+    def portion(self, quantity: str, n: int, p: float) -> int:
         """All of a block with probability p, else none of it: one decision."""
-        return n if self.chance(p) else 0
+        if p >= 1:
+            return n
+        return n if p > 0 and self.rng(quantity).random() < p else 0
 
-    def binomial(self, n: int, p: float) -> int:
+    def binomial(self, quantity: str, n: int, p: float) -> int:
+        """Binomial(n, p) as the quantile of one uniform: monotone in p."""
         if n <= 0 or p <= 0:
             return 0
-        return n if p >= 1 else int(self.rng.binomial(n, p))
+        if p >= 1:
+            return n
+        return binomial_quantile(self.rng(quantity).random(), n, p)
 
     def scaled(self, n: int, factor: float) -> int:
         """A count `factor` times `n`, to a whole number."""
         return round(n * factor)
+
+
+def binomial_quantile(u: float, n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, p) <= k) >= u."""
+    # scipy.special loads on the first binomial: validate and explain never draw one.
+    from scipy.special import bdtr, bdtrik
+
+    k = bdtrik(u, n, p)
+    k = 0 if not math.isfinite(k) else min(max(math.ceil(k), 0), n)
+    while k > 0 and bdtr(k - 1, n, p) >= u:
+        k -= 1
+    while k < n and bdtr(k, n, p) < u:
+        k += 1
+    return int(k)
 
 
 class MeanDraws:
@@ -94,7 +117,7 @@ class MeanDraws:
     def __init__(self, *key: object) -> None:
         pass
 
-    def value(self, dist: "Distribution", kind: "Kind") -> float:
+    def value(self, quantity: str, dist: "Distribution", kind: "Kind") -> float:
         mean = dist.mean
         if kind == "count":
             return float(max(0, round(mean)))
@@ -102,10 +125,10 @@ class MeanDraws:
             return max(0.0, mean)
         return mean
 
-    def portion(self, n: float, p: float) -> float:
+    def portion(self, quantity: str, n: float, p: float) -> float:
         return n * min(max(p, 0.0), 1.0)
 
-    def binomial(self, n: float, p: float) -> float:
+    def binomial(self, quantity: str, n: float, p: float) -> float:
         return n * min(max(p, 0.0), 1.0) if n > 0 else 0.0
 
     def scaled(self, n: float, factor: float) -> float:

@@ -94,17 +94,18 @@ class Review(Queued):
 
     spec = REVIEW
     stream = Stream.REVIEW
-    outcomes = ("rejected",)
+    outcomes = ("rejected", "halted_upstream")
     started = Event.REVIEW_STARTED
 
     def duration_days(self, draws: Any, block: Block) -> float:
-        return draws.value(self.values.days, "duration")
+        return draws.value("days", self.values.days, "duration")
 
     def step(self, rep: "Replication", block: Block) -> Step:
         draws = yield from self.served(rep, block)
         if draws is None:
-            return rep.halt(block)
-        accepted = draws.portion(block.records, draws.value(block.accept, "rate"))
+            return rep.halt_upstream(block)
+        accepted = draws.portion("accepted", block.records,
+                                 draws.value("accept", block.accept, "rate"))
         if block.records > accepted:
             rep.settle(block, Event.REJECTED, block.records - accepted)
         if not accepted:
@@ -120,23 +121,26 @@ class Matching(Queued):
 
     spec = MATCHING
     stream = Stream.MATCHING
-    outcomes = ("unmatched",)
+    outcomes = ("unmatched", "halted_upstream")
     started = Event.MATCHING_STARTED
 
     def duration_days(self, draws: Any, block: Block) -> float:
         v = self.values
-        return draws.value(v.setup_days, "duration") + block.records / draws.value(
-            v.records_per_day, "positive")
+        return draws.value("setup_days", v.setup_days, "duration") + block.records / draws.value(
+            "records_per_day", v.records_per_day, "positive")
 
     def step(self, rep: "Replication", block: Block) -> Step:
         draws = yield from self.served(rep, block)
         if draws is None:
-            return rep.halt(block)
+            return rep.halt_upstream(block)
         v, records = self.values, block.records
-        tin_path = draws.binomial(records, draws.value(v.tin_rate, "rate"))
-        name_address = draws.binomial(records - tin_path, draws.value(v.name_address_rate, "rate"))
+        tin_path = draws.binomial("tin_path", records,
+                                  draws.value("tin_rate", v.tin_rate, "rate"))
+        name_address = draws.binomial("name_address", records - tin_path,
+                                      draws.value("name_address_rate", v.name_address_rate, "rate"))
         matched = tin_path + name_address
-        incomplete = draws.binomial(matched, draws.value(v.incomplete_address_rate, "rate"))
+        incomplete = draws.binomial("incomplete", matched, draws.value(
+            "incomplete_address_rate", v.incomplete_address_rate, "rate"))
         if records > matched:
             rep.settle(block, Event.UNMATCHED, records - matched)
         if matched == 0:
@@ -152,11 +156,12 @@ class SignOff(Stage):
 
     spec = APPROVAL
     stream = Stream.APPROVAL
+    outcomes = ("halted_upstream",)
 
     def step(self, rep: "Replication", block: Block) -> Step:
-        days = rep.draws(self.stream, block.key).value(self.values.days, "duration")
+        days = rep.draws(self.stream, block.key).value("days", self.values.days, "duration")
         if (yield from rep.wait(rep.env.timeout(days))):
-            return rep.halt(block)
+            return rep.halt_upstream(block)
         rep.log(block, Event.SIGNED_OFF)
         return True
 
@@ -187,8 +192,10 @@ class Gate(Stage):
         if v is None:
             return 0, 0
         draws = rep.draws(self.stream, block.key)
-        people = draws.scaled(block.records, draws.value(v.persons_per_address, "amount"))
-        return people, draws.binomial(people, draws.value(v.mixed_status_share, "rate"))
+        people = draws.scaled(block.records, draws.value("persons_per_address",
+                                                         v.persons_per_address, "amount"))
+        return people, draws.binomial("mixed_status", people, draws.value(
+            "mixed_status_share", v.mixed_status_share, "rate"))
 
 
 # The pipeline, in order: every request's records pass through these.

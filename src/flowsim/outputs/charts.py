@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..model.outcomes import LABELS, OUTCOMES, STATES
+from ..experiments.stats import number_text
 from ..scenario import Scenario
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
@@ -147,7 +148,7 @@ def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
                 linewidth=0.5, label=state.label)
         left += share
     for yi, (_, means) in zip(y, rows):
-        ax.annotate(f"{means['transferred']:,.0f} disclosed", (100, yi), xytext=(4, 0),
+        ax.annotate(f"{number_text(means['transferred'])} disclosed", (100, yi), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)
     ax.set_yticks(y, names)
     ax.set_xlim(0, 100)
@@ -175,7 +176,7 @@ def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figur
         bar.set_hatch(hatch)
     ax.errorbar(diff, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#000000", capsize=4)
     for yi, d in zip(y, diff):
-        ax.annotate(f"{d:+,.0f}", (d, yi), xytext=(6 if d >= 0 else -6, 0),
+        ax.annotate(number_text(d, signed=True), (d, yi), xytext=(6 if d >= 0 else -6, 0),
                     textcoords="offset points", va="center", ha="left" if d >= 0 else "right",
                     fontsize=8)
     ax.axvline(0, color="#000000", linewidth=1)

@@ -11,6 +11,7 @@ import math
 from ..model.expected import expected_flow
 from ..model.outcomes import STATES
 from ..model.plan import DAY
+from ..experiments.stats import number_text
 from ..scenario import LoadedScenario, Scenario
 from ..scenario.distributions import Distribution, Fixed
 from ..scenario.provenance import parameter_rows
@@ -66,9 +67,15 @@ def explain_text(loaded: LoadedScenario) -> str:
         lines.append(f"  question: {meta.question}")
     lines.append(f"  horizon {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}; "
                  f"{meta.replications} replications, seed {meta.seed}")
-    lines += ["", "Parameters (value, where it came from, its note):"]
     rows = parameter_rows(loaded)
     width = max(len(r.key) for r in rows)
+    if len(loaded.files) > 1:
+        own = [r for r in rows if not r.source.endswith("(inherited)") and r.source != "default"
+               and not r.key.startswith("scenario.")]
+        lines += ["", f"What this scenario changes from {loaded.files[1].name}:"]
+        lines += [f"  {r.key:<{width}}  {r.value}  [{r.source}]" + (f"  # {r.note}" if r.note else "")
+                  for r in own] or ["  nothing: it sets no value of its own"]
+    lines += ["", "Parameters (value, where it came from, its note):"]
     for r in rows:
         note = f"  # {r.note}" if r.note else ""
         lines.append(f"  {r.key:<{width}}  {r.value}  [{r.source}]{note}")
@@ -87,6 +94,6 @@ def explain_text(loaded: LoadedScenario) -> str:
         )
     totals = {"requested": sum(e.records for e in flows),
               **{state: sum(e.settled[state] for e in flows) for state in STATES}}
-    lines.append("  expected records: " + ", ".join(f"{k} {v:,.0f}" for k, v in totals.items()))
+    lines.append("  expected records: " + ", ".join(f"{k} {number_text(v)}" for k, v in totals.items()))
     lines.append("  (run `flowsim run` for the distribution and intervals)")
     return "\n".join(lines)

@@ -113,7 +113,8 @@ class OutputFolder:
     """
 
     def __init__(self, path: Path | str, command: str, *, inputs: Iterable[Path] = (),
-                 force: bool = False, option: str = "--out") -> None:
+                 force: bool = False, option: str = "--out",
+                 identity: dict[str, Any] | None = None) -> None:
         if command not in MANIFEST_MARKS:
             raise ValueError(f"unknown command {command!r}")
         self.path = Path(os.path.abspath(path))
@@ -121,6 +122,8 @@ class OutputFolder:
         self.inputs = tuple(Path(p) for p in inputs)
         self.force = force
         self.option = option
+        # Manifest fields (the scenario's name, say) that results it may replace must share.
+        self.identity = identity or {}
         self._lock_fd: int | None = None
         self._claimed_here: list[bool] = []
 
@@ -176,7 +179,10 @@ class OutputFolder:
             return
         doc = read_manifest(target)
         found = manifest_command(doc) if doc is not None else None
-        if found == self.command or self.force:
+        if self.force:
+            return
+        if found == self.command:
+            self._check_identity(target, doc or {})
             return
         if found is None:
             raise _refuse(target, "holds files flowsim did not write; give another folder, "
@@ -184,6 +190,23 @@ class OutputFolder:
         raise _refuse(target, f"holds the results of `flowsim {found}`, not of `flowsim "
                       f"{self.command}`; give another folder, or pass --force (which keeps "
                       "files flowsim did not write)", option)
+
+    def _check_identity(self, target: Path, doc: dict[str, Any]) -> None:
+        """Results of the same command for another scenario, or from other files, are
+        not this command's to replace."""
+        for field, value in self.identity.items():
+            if doc.get(field) != value:
+                raise _refuse(target, f"holds the results of {field} {doc.get(field)!r}, not "
+                              f"{value!r}; give another folder, or pass --force to replace "
+                              "them", self.option)
+        theirs = [entry.get("path") for entry in doc.get("inputs", [])
+                  if isinstance(entry, dict)]
+        ours = list(dict.fromkeys(str(p) for p in self.inputs))
+        same = [str(Path(p).resolve()) for p in theirs] == [str(Path(p).resolve()) for p in ours]
+        if self.inputs and theirs and not same:
+            raise _refuse(target, f"holds results made from {', '.join(theirs)}, not from "
+                          f"{', '.join(ours)}; give another folder, or pass --force to "
+                          "replace them", self.option)
 
     def claim(self) -> None:
         """Check the folder, take its lock and clear what a killed command left."""
@@ -194,10 +217,15 @@ class OutputFolder:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _refuse(self.path, f"cannot be made ({exc.strerror})", self.option) from None
-        self._lock_fd = self._lock()
-        self._clear_stale()
+        try:
+            self._lock()
+            self._clear_stale()
+        except BaseException:  # a signal may come at any moment: leave no lock behind
+            self.release()
+            raise
 
-    def _lock(self) -> int:
+    def _lock(self) -> None:
+        """Open and flock the lock file; `_lock_fd` is set only once the lock is ours."""
         path = self.lock_path
         for _ in range(10):
             try:
@@ -209,12 +237,16 @@ class OutputFolder:
                               self.option) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "another"
+            except BaseException as exc:
+                holder = (os.read(fd, 32).decode("ascii", "replace").strip()
+                          if isinstance(exc, BlockingIOError) else "")
                 os.close(fd)
+                if not isinstance(exc, BlockingIOError):
+                    raise
                 raise _refuse(self.path, f"is being written by another flowsim command "
-                              f"(process {holder}); wait for it to finish or give another "
-                              "folder", self.option) from None
+                              f"(process {holder or 'unknown'}); wait for it to finish or give "
+                              "another folder", self.option) from None
+            self._lock_fd = fd
             # The lock file may have been removed and made anew since we opened it.
             try:
                 same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
@@ -223,11 +255,13 @@ class OutputFolder:
             if same:
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-                return fd
+                return
+            self._lock_fd = None
             os.close(fd)
         raise _refuse(self.path, "its lock file keeps changing; try again", self.option)
 
     def release(self) -> None:
+        """Remove the lock file, if the lock is ours, and close it."""
         if self._lock_fd is None:
             return
         fd, self._lock_fd = self._lock_fd, None

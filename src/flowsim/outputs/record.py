@@ -1,15 +1,18 @@
-"""The public record (../shared/FACTS.md) set beside a run of the model."""
+"""The public record (record/record.md) set beside a run of the model, and the rows of
+the record that citations name."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..experiments.run import RunResult
 from ..model.plan import days_between
-from ..experiments.stats import describe
+from ..experiments.stats import describe, interval_text, number_text
 
 NOTICE_ORDER = dt.datetime(2025, 9, 5)
 
@@ -25,8 +28,8 @@ class RecordRow:
 
 def _count(x: np.ndarray) -> tuple[str, str]:
     d = describe(x)
-    return (f"{d['mean']:,.0f} (95% CI {d['ci95_low']:,.0f} to {d['ci95_high']:,.0f})",
-            f"{d['p05']:,.0f} to {d['p95']:,.0f}")
+    return (f"{number_text(d['mean'])} (95% CI {interval_text(d['ci95_low'], d['ci95_high'])})",
+            interval_text(d['p05'], d['p95']))
 
 
 def _date(start: dt.datetime, days: np.ndarray) -> tuple[str, str]:
@@ -44,17 +47,17 @@ def record_rows(metrics: dict[str, np.ndarray], start: dt.datetime) -> list[Reco
     after_notice = np.nan_to_num(m["last_transfer_days"], nan=-1) >= days_between(start, NOTICE_ORDER)
     return [
         RecordRow("Records rejected by IRS review", "14,900,000 (7.6 M + 7.3 M)",
-                  *_count(m["rejected"]), "FACTS: timeline, 2025-06-05 and 2025-06-24"),
+                  *_count(m["rejected"]), "FACTS: 2025-06-05; 2025-06-24"),
         RecordRow("Addresses disclosed to ICE", "47,289 (also 47,489)",
-                  *_count(m["transferred"]), "FACTS: timeline, 2025-08-07"),
+                  *_count(m["transferred"]), "FACTS: 2025-08-07"),
         RecordRow("…of them through the TIN path", "42,695",
-                  *_count(m["transferred_tin_path"]), "FACTS: timeline, 2026-02-26"),
+                  *_count(m["transferred_tin_path"]), "FACTS: 2026-02-26"),
         RecordRow("Date of the disclosure", "2025-08-07",
-                  *_date(start, m["first_transfer_days"]), "FACTS: timeline, 2025-08-07"),
-        RecordRow("Files disclosed", "1", *_count(m["transfers"]), "FACTS: matching, no further disclosure"),
+                  *_date(start, m["first_transfer_days"]), "FACTS: 2025-08-07"),
+        RecordRow("Files disclosed", "1", *_count(m["transfers"]), "FACTS: no-further-disclosure"),
         RecordRow("Replications with a transfer on or after 2025-09-05", "0",
                   f"{int(after_notice.sum())} of {replications}", "",
-                  "FACTS: timeline, 2025-09-05; no further disclosure found"),
+                  "FACTS: 2025-09-05; no-further-disclosure"),
     ]
 
 
@@ -67,3 +70,40 @@ def record_table_markdown(result: RunResult) -> str:
     lines += [f"| {r.figure} | {r.record} | {r.model} | {r.spread} | {r.source} |"
               for r in record_rows(result.metrics, result.scenario.scenario.start)]
     return "\n".join(lines)
+
+
+# The record ships beside the package in a checkout: record/record.md.
+RECORD_FILE = Path(__file__).resolve().parents[3] / "record" / "record.md"
+CITATION = re.compile(r"FACTS:\s*([^,)\"]*)")
+ROW_ID = re.compile(r"[0-9a-z][0-9a-z-]*")
+
+
+@dataclass(frozen=True)
+class FactRow:
+    id: str
+    date: str
+    what: str
+    figure: str
+    solid: str
+    sources: str
+
+
+def read_record(path: Path = RECORD_FILE) -> dict[str, FactRow]:
+    """The rows of the record by id: each table row whose first cell is a `code` id."""
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows[cells[0].strip("`")] = FactRow(cells[0].strip("`"), *cells[1:])
+    return rows
+
+
+def cited_ids(text: str) -> list[str]:
+    """The record rows a comment cites: `FACTS: <id>, ...` (ids separated by ; or and)."""
+    ids = []
+    for cited in CITATION.findall(text):
+        for part in re.split(r";|\band\b", cited):
+            token = part.strip().split(" ")[0] if part.strip() else ""
+            if ROW_ID.fullmatch(token):
+                ids.append(token)
+    return ids

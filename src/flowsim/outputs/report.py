@@ -18,7 +18,7 @@ from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import record_rows
 from .readers import Results, RunFolder
-from ..experiments.stats import interval_text
+from ..experiments.stats import interval_text, number_text
 
 HEADLINE_METRICS = tuple((name, LABELS[name]) for name in display_order())
 
@@ -53,7 +53,7 @@ def _e(value: object) -> str:
 def _num(x: float, signed: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    return number_text(x, signed=signed)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..experiments.stats import interval_text
+from ..experiments.stats import interval_text, number_text
 from ..model.outcomes import display_order
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def comparison_text(comparison: "Comparison", out: Path) -> str:
     for result in comparison.results:
         row = comparison.row(result.name)
         diff = ("" if result is base else
-                f"{row['diff_mean']:+,.0f} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
+                f"{number_text(row['diff_mean'], signed=True)} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
                      f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
     lines.append("  every metric, with its paired difference: comparison.csv")

@@ -395,6 +395,18 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
     return checked
 
 
+def check_reciprocal(dist: Distribution) -> Distribution:
+    """Raise ParamError when 1/X has no finite mean: a run time of records / throughput
+    would then have none either, and averages of it would never settle."""
+    inner = dist.inner if isinstance(dist, PerReplication) else dist
+    if isinstance(inner, Exponential) or (isinstance(inner, Beta) and inner.alpha <= 1):
+        raise ParamError(f"{inner.name} can come so close to 0 that records / throughput has no "
+                         "finite mean (the run time would average to infinity); use lognormal, "
+                         "or uniform/triangular with low > 0"
+                         + (", or beta with alpha > 1" if isinstance(inner, Beta) else ""))
+    return dist
+
+
 def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:
     """One value of `kind` from `dist`."""
     value = dist.sample(rng)

@@ -37,8 +37,11 @@ from .schema import (MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, Scenario, check_con
 
 SET_SOURCE = "--set"
 HOLD_SOURCE = "--hold-uncertain"
-SOURCE_NOTES = {SET_SOURCE: "set on the command line",
+DEFAULT_SOURCE = "default"
+SOURCE_NOTES = {SET_SOURCE: "no note: set on the command line (--set)",
                 HOLD_SOURCE: "an uncertain input held at its mean by --hold-uncertain"}
+# Keys that say which scenario a file is: taken from the named file only, never inherited.
+IDENTITY_KEYS = ("scenario.name", "scenario.title", "scenario.question")
 KeyPath = tuple[Union[str, int], ...]
 
 
@@ -47,7 +50,7 @@ class LoadedScenario:
     """A validated scenario with where it came from.
 
     `sources` maps each dotted key to the file (or `--set`) that gave its value;
-    `notes` maps keys to the comment beside them in that file (its citation);
+    `notes` maps each file to its comments by key (the citations);
     `files` lists the scenario file and every file it extends, the named one first;
     `overrides` the `--set` items (and `--hold-uncertain`) applied after them.
     """
@@ -57,7 +60,7 @@ class LoadedScenario:
     files: tuple[Path, ...]
     raw: dict[str, Any] = field(repr=False)
     sources: dict[str, str] = field(repr=False)
-    notes: dict[str, str] = field(default_factory=dict, repr=False)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     overrides: tuple[str, ...] = ()
 
     @cached_property
@@ -74,18 +77,23 @@ class LoadedScenario:
         """The file or `--set` that gave `key` (or a part of it), or `default`."""
         if key in self.sources:
             return self.sources[key]
-        return self._table_sources.get(key, "default")
+        return self._table_sources.get(key, DEFAULT_SOURCE)
 
     def note_of(self, key: str) -> str:
-        """The citation of `key`: its own comment, or that of the nearest enclosing table."""
-        if self.source_of(key) in SOURCE_NOTES:
-            return SOURCE_NOTES[self.source_of(key)]
+        """The citation of `key` in the file that set it: its own comment, or that of the
+        nearest enclosing table in that file; never the comment of a value it replaced."""
+        source = self.source_of(key)
+        if source in SOURCE_NOTES:
+            return SOURCE_NOTES[source]
+        if source == DEFAULT_SOURCE or key.startswith("scenario."):
+            return ""  # a default, or the scenario's name and title: nothing to cite
+        notes = self.notes.get(source, {})
         parts = key.split(".")
         for n in range(len(parts), 0, -1):
-            note = self.notes.get(".".join(parts[:n]))
+            note = notes.get(".".join(parts[:n]))
             if note:
                 return note
-        return ""
+        return f"no note: an assumption of {Path(source).name}"
 
     def with_overrides(self, overrides: Iterable[str]) -> "LoadedScenario":
         """A new scenario with `key.path=value` overrides applied; this one is unchanged."""
@@ -135,9 +143,9 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
     path = Path(path)
     texts: list[str] = []
     raw, sources, files = _read_chain(path, (), texts=texts)
-    notes: dict[str, str] = {}
-    for text in reversed(texts):  # the extending file's comments win
-        notes.update(comment_notes(text))
+    notes = {str(file): comment_notes(text) for file, text in zip(files, texts)}
+    if len(files) > 1:
+        _own_identity(raw, sources, path)
     return LoadedScenario(
         scenario=validate(raw, sources, default_source=str(path)),
         path=path,
@@ -146,6 +154,22 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
         sources=sources,
         notes=notes,
     ).with_overrides(overrides)
+
+
+def _own_identity(raw: dict[str, Any], sources: dict[str, str], path: Path) -> None:
+    """A file that extends another is its own scenario: its name is its own (or its file
+    name's), and a title or question it does not give is not its parent's."""
+    meta = raw.setdefault("scenario", {})
+    here = str(path)
+    for key in IDENTITY_KEYS:
+        if sources.get(key) == here:
+            continue
+        leaf = key.split(".")[1]
+        sources.pop(key, None)
+        meta.pop(leaf, None)
+        if leaf == "name":
+            meta["name"] = re.sub(r"[^a-z0-9_-]", "_", path.stem.lower()) or "scenario"
+            sources[key] = here
 
 
 def _split_comment(line: str) -> tuple[str, str]:

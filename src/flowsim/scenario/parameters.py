@@ -35,6 +35,7 @@ class Param:
     low: float | None = None      # bounds of a whole number
     high: float | None = None
     field: str = ""               # the attribute name, where the key is a Python keyword
+    divides: bool = False         # the model divides by it: its reciprocal needs a mean
 
     @property
     def name(self) -> str:
@@ -108,7 +109,7 @@ MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
     Param("capacity", "whole", "runs at once", "matching runs at once", default=1, low=1,
           high=10**6),
     Param("setup_days", "duration", "days", "set-up time of a run", default=D.Fixed(0.0)),
-    Param("records_per_day", "positive", "records a day", "throughput"),
+    Param("records_per_day", "positive", "records a day", "throughput", divides=True),
     Param("tin_rate", "rate", "share", "share matched through an SSN/ITIN"),
     Param("name_address_rate", "rate", "share", "share of the rest matched by name and address"),
     Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
@@ -125,8 +126,12 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
     Param("hours", "duration", "hours", "notice window"),
     Param("min_records", "whole", "records", "smallest file that needs notice", default=1,
           low=0, high=D.MAX_RECORDS),
-    Param("relief", "rate", "probability", "chance that the court blocks the file",
+    Param("relief", "rate", "probability", "chance that the court blocks the file (the older "
+          "form of grant, with a ruling always in time)", default=D.Fixed(0.0)),
+    Param("ruling_days", "duration", "days", "notice to the court's ruling on relief",
           default=D.Fixed(0.0)),
+    Param("grant", "rate", "probability", "chance that a ruling in time blocks the file",
+          default=None),
 ), many=True)
 
 INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, create_model
@@ -20,9 +21,10 @@ from .parameters import META, REQUIRED, TABLES, Param, TableSpec
 # -- value types ---------------------------------------------------------------------
 
 
-def _param_type(kind: D.Kind) -> Any:
+def _param_type(kind: D.Kind, divides: bool = False) -> Any:
     def validate(value: Any) -> D.Distribution:
-        return D.check_kind(D.parse(value), kind)
+        checked = D.check_kind(D.parse(value), kind)
+        return D.check_reciprocal(checked) if divides else checked
 
     return Annotated[
         D.Distribution,
@@ -70,7 +72,8 @@ class Table(BaseModel):
 
 def _value_type(param: Param) -> Any:
     if param.random:
-        return _param_type(param.kind)  # type: ignore[arg-type]
+        kind = _param_type(param.kind, param.divides)  # type: ignore[arg-type]
+        return kind if param.default is not None else kind | None
     if param.kind == "date":
         return Moment if param.required or param.default is not None else Moment | None
     if param.kind == "whole":
@@ -144,6 +147,13 @@ def check_consistency(s: Scenario) -> None:
     if (meta.end - meta.start).days > MAX_HORIZON_DAYS:
         raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
                             f"after scenario.start ({meta.start.date()})", key="scenario.end")
+    for i, st in enumerate(s.request_streams):
+        made = re.compile(rf"{re.escape(st.name)} #[0-9]+")
+        for j, r in enumerate(s.requests):
+            if made.fullmatch(r.name):
+                raise ScenarioError(
+                    f"name {r.name!r} is one that request_streams.{i} ({st.name!r}) gives its "
+                    "requests; rename one of them", key=f"requests.{j}.name")
     names: dict[str, str] = {}
     for group, items in (("requests", s.requests), ("request_streams", s.request_streams)):
         for i, item in enumerate(items):
@@ -170,6 +180,13 @@ def check_consistency(s: Scenario) -> None:
     for i, rule in enumerate(s.notice):
         if rule.until is not None and rule.until <= rule.start:
             raise ScenarioError("must be after from", key=f"notice.{i}.until")
+        given = rule.model_fields_set
+        if "relief" in given and "grant" in given:
+            raise ScenarioError("give relief (the older form: a ruling always in time) or "
+                                "grant with ruling_days, not both", key=f"notice.{i}.grant")
+        if "ruling_days" in given and "grant" not in given:
+            raise ScenarioError("ruling_days needs grant (relief assumes a ruling always in "
+                                "time)", key=f"notice.{i}.ruling_days")
     if s.injunction.enabled and s.injunction.at is None:
         raise ScenarioError("is required while the injunction is enabled "
                             "(or set injunction.enabled = false)", key="injunction.at")
