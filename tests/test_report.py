@@ -36,8 +36,11 @@ def stats_of(report: Path, scenario: str) -> pd.DataFrame:
 
 def test_report_loads_nothing_from_outside(report):
     page = (report / "report.html").read_text(encoding="utf-8")
-    assert not re.search(r"""(src|href)\s*=\s*["'](https?:|//)""", page)
+    assert not re.search(r"""src\s*=\s*["'](https?:|//)""", page)
     assert "<link" not in page and "<script" not in page
+    # The only outside addresses are the record's sources, as links a reader may follow.
+    outside = re.findall(r"""<(\w+)[^>]*href\s*=\s*["'](?:https?:|//)""", page)
+    assert set(outside) <= {"a"}
     assert page.count("data:image/png;base64,") >= 3 + 2 * 3
 
 
@@ -139,3 +142,19 @@ def test_report_in_a_real_browser(report):
         assert shot.stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+def test_the_report_links_every_row_it_cites(tmp_path):
+    import re
+
+    from flowsim import cli
+
+    out = tmp_path / "r"
+    assert cli.main(["run", str(SCENARIOS / "notice_72h.toml"), "-n", "3", "--no-charts",
+                     "--out", str(out), "-q"]) == 0
+    assert cli.main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="#fact-([^"]+)"', page))
+    rows = set(re.findall(r'id="fact-([^"]+)"', page))
+    assert {"2025-09-05", "2025-06-27", "not-found-threshold"} <= links
+    assert links == rows

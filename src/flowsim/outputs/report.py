@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from typing import Iterable, Sequence
 
 from .. import __version__
 from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
-from .record import record_rows
+from .record import cited_ids, read_record, record_rows
 from .readers import Results, RunFolder
 from ..experiments.stats import interval_text, number_text
 
@@ -56,6 +57,48 @@ def _num(x: float, signed: bool = False) -> str:
     return number_text(x, signed=signed)
 
 
+HTML = "html"  # the css class of a cell whose text is HTML already made safe
+
+
+def _cited(note: str) -> tuple[str, str]:
+    """A note as a cell, each record row it cites a link to that row below."""
+    text = _e(note or "no note: treat as an assumption")
+    for row in dict.fromkeys(cited_ids(note or "")):
+        text = re.sub(rf"(?<![\w-]){re.escape(row)}(?![\w-])",
+                      f"<a href=\"#fact-{_e(row)}\">{_e(row)}</a>", text, count=1)
+    return text, HTML
+
+
+def _facts(results: Results) -> str:
+    """The rows of the record that the scenarios cite, with their sources."""
+    notes = [p.get("note", "") for run in results.runs for p in run.parameters]
+    ids = list(dict.fromkeys(i for note in notes for i in cited_ids(note)))
+    if not ids:
+        return ""
+    try:
+        record = read_record()
+    except OSError:
+        return ("<section id=\"facts\"><h2>The record cited</h2><p class=\"muted\">"
+                "record/record.md, which holds the cited rows, is not beside this flowsim."
+                "</p></section>")
+    rows = []
+    for i in ids:
+        row = record.get(i)
+        if row is None:
+            continue
+        links = " ; ".join(f"<a href=\"{_e(u)}\">{_e(u)}</a>" if u.startswith("http") else _e(u)
+                           for u in (part.strip() for part in row.sources.split(" ; ")))
+        rows.append(f"<tr id=\"fact-{_e(i)}\"><td><code>{_e(i)}</code></td><td>{_e(row.date)}</td>"
+                    f"<td>{_e(row.what)}</td><td>{_e(row.figure)}</td><td>{_e(row.solid)}</td>"
+                    f"<td>{links}</td></tr>")
+    return ("<section id=\"facts\"><h2>The record cited</h2><p>Each row of the public record "
+            "that a citation above names, from <code>record/record.md</code>.</p><table><thead>"
+            "<tr><th scope=\"col\">id</th><th scope=\"col\">date</th><th scope=\"col\">what"
+            "</th><th scope=\"col\">figure</th><th scope=\"col\">how solid</th>"
+            "<th scope=\"col\">sources</th></tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table></section>")
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],
            caption: str = "", row_attrs: Sequence[str] | None = None) -> str:
     """`rows` holds (text, css class) cells; text is escaped here."""
@@ -66,7 +109,8 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],
                + "</tr></thead><tbody>")
     for i, row in enumerate(rows):
         attrs = f" {row_attrs[i]}" if row_attrs else ""
-        cells = "".join(f"<td class=\"{cls}\">{_e(text)}</td>" if cls else f"<td>{_e(text)}</td>"
+        cells = "".join(f"<td>{text}</td>" if cls == HTML else
+                        f"<td class=\"{cls}\">{_e(text)}</td>" if cls else f"<td>{_e(text)}</td>"
                         for text, cls in row)
         out.append(f"<tr{attrs}>{cells}</tr>")
     out.append("</tbody></table>")
@@ -146,8 +190,8 @@ def _assumptions(run: RunFolder, base: RunFolder) -> str:
         shown = [p for p in run.parameters if not p["key"].startswith("scenario.")]
         heading = "Assumptions and sources of every value"
         headers = ["parameter", "value", "set in", "citation or assumption"]
-        rows = [[(p["key"], ""), (p["value"], ""), (p["source"], ""),
-                 (p["note"] or "no note: treat as an assumption", "")] for p in shown]
+        rows = [[(p["key"], ""), (p["value"], ""), (p["source"], ""), _cited(p["note"])]
+                for p in shown]
     else:
         theirs = {p["key"]: p for p in base.parameters}
         keys = [k for k in dict.fromkeys([*mine, *theirs])
@@ -157,7 +201,7 @@ def _assumptions(run: RunFolder, base: RunFolder) -> str:
         headers = ["parameter", "this scenario", base.name, "citation or assumption"]
         rows = [[(k, ""), (mine.get(k, {}).get("value", "(not set)"), ""),
                  (theirs.get(k, {}).get("value", "(not set)"), ""),
-                 (mine.get(k, {}).get("note") or "no note: treat as an assumption", "")]
+                 _cited(mine.get(k, {}).get("note", ""))]
                 for k in keys]
         if not rows:
             return f"<h3>{_e(heading)}</h3><p>No parameter differs.</p>"
@@ -240,10 +284,12 @@ def render(results: Results) -> str:
         f"{base.replications} replications, seed {base.seed}.</p></header>",
         f"<nav><h2>Contents</h2><ul><li><a href=\"#overview\">The scenarios at a glance</a>"
         f"</li><li><a href=\"#record\">The record</a></li>{nav}"
+        "<li><a href=\"#facts\">The record cited</a></li>"
         "<li><a href=\"#reading\">How to read this report</a></li></ul></nav>",
         _overview(results),
         _record(base),
         *(_scenario(run, base) for run in results.runs),
+        _facts(results),
         READING,
         "</main></body></html>",
     ]
