@@ -54,6 +54,22 @@ SCENARIO_CASES = {
     "replications past the bound": (EXT + "[scenario]\nreplications = 10_000_000\n",
                                     "scenario.replications", "less than or equal to 1000000"),
     "bytes that are not UTF-8": (EXT + "[scenario]\ntitle = '\udcff'\n", "", "not UTF-8"),
+    "relief and grant together": (
+        EXT + "[[notice]]\nfrom = 2025-09-05\nhours = 24\nrelief = 0.5\ngrant = 0.5\n",
+        "notice.0.grant", "not both"),
+    "ruling_days without grant": (
+        EXT + "[[notice]]\nfrom = 2025-09-05\nhours = 24\nruling_days = 1\n",
+        "notice.0.ruling_days", "needs grant"),
+    "a throughput whose reciprocal has no mean": (
+        EXT + "[matching]\nrecords_per_day = { dist = 'exponential', mean = 100000 }\n",
+        "matching.records_per_day", "no finite mean"),
+    "a beta throughput near zero": (
+        EXT + "[matching]\nrecords_per_day = { dist = 'beta', alpha = 1, beta = 2 }\n",
+        "matching.records_per_day", "alpha > 1"),
+    "a request named like a stream's": (
+        EXT + "[[request_streams]]\nname = 'ICE resubmission'\nfrom = 2025-09-01\n"
+        "interval_days = 30\nrecords = 5\n[[requests]]\nname = 'ICE resubmission #1'\n"
+        "at = 2025-06-01\nrecords = 5\n", "requests.0.name", "request_streams.0"),
 }
 
 

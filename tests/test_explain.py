@@ -108,3 +108,19 @@ def test_expected_flow_queues_behind_a_busy_server():
     a, b = expected_flow(scenario(requests=[request("A", 10, 1000), request("B", 11, 1000)]))
     assert (a.matching_start_days, b.matching_start_days) == (pytest.approx(12), pytest.approx(25))
     assert b.outcome_days == pytest.approx(12 + 13 + 13 + 1)
+
+
+def test_explain_says_what_a_scenario_changes_from_its_parent(capsys):
+    assert cli.main(["explain", str(SCENARIOS / "notice_72h.toml")]) == 0
+    out = capsys.readouterr().out
+    section = out.split("What this scenario changes from baseline.toml:")[1].split("\n\n")[0]
+    assert "notice.0.hours" in section and "72" in section
+    assert "matching.tin_rate" not in section
+
+
+def test_no_figure_prints_as_minus_zero():
+    from flowsim.experiments.stats import interval_text, number_text
+
+    assert number_text(-0.4) == "0" and number_text(-0.4, signed=True) == "+0"
+    assert interval_text(-0.2, 0.3, signed=True) == "+0 to +0"
+    assert number_text(-1234.6) == "-1,235"

@@ -252,3 +252,22 @@ def test_sigterm_while_running_leaves_no_results_and_no_staging(tmp_path):
     assert proc.returncode == 143, err
     assert "terminated" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_of_another_scenario_is_not_replaced(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert quick_run(capsys, out)[0] == 0
+    other = SCENARIOS / "notice_72h.toml"
+    code, _, err = run_cli(capsys, "run", other, "-n", "2", "--no-charts", "--out", out)
+    assert code == 2 and "'baseline'" in err and "'notice_72h'" in err and "--force" in err
+    assert run_cli(capsys, "run", other, "-n", "2", "--no-charts", "--out", out,
+                   "--force")[0] == 0
+
+
+def test_a_smaller_compare_does_not_replace_a_larger_one(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert run_cli(capsys, "compare", BASELINE, SCENARIOS / "notice_72h.toml",
+                   SCENARIOS / "notice_from_mou.toml", "-n", "2", "--no-charts",
+                   "--out", out)[0] == 0
+    code, _, err = run_cli(capsys, *COMMANDS["compare"], "--out", out)
+    assert code == 2 and "scenarios" in err
