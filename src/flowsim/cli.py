@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default results/compare-<baseline name>/). --set applies to every scenario.")
     c.add_argument("baseline", metavar="BASELINE.toml")
     c.add_argument("others", nargs="+", metavar="OTHER.toml")
+    c.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
+                   help="also run every scenario at every member of an ensemble (from "
+                   "flowsim calibrate --ensemble) and write robustness.csv: whether each "
+                   "answer keeps its sign whatever the record leaves unsettled")
 
     w = commands.add_parser(
         "sweep", parents=[common], help="run a scenario over a grid of values",
@@ -149,9 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
         "results/<scenario name>-calibration/).")
     k.add_argument("scenario", metavar="SCENARIO.toml")
     k.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml")
-    k.add_argument("--free", action="append", default=[], required=True, metavar="KEY[=LOW:HIGH]",
+    k.add_argument("--free", action="append", default=[], metavar="KEY[=LOW:HIGH]",
                    help="a parameter to fit, within bounds (default: half to twice its value); "
-                   "repeatable")
+                   "repeatable. With --ensemble, a range to sample (adds to --unknowns)")
+    k.add_argument("--ensemble", type=_positive_int, metavar="N",
+                   help="instead of one best fit, sample N candidate sets of the unknowns "
+                   "(Latin hypercube) and keep those that meet every target: writes "
+                   "ensemble.csv, candidates.csv and constraints.csv")
+    k.add_argument("--unknowns", type=Path, metavar="UNKNOWNS.toml",
+                   help="with --ensemble: the unknowns and their ranges (e.g. "
+                   "calibration/unknowns.toml)")
+    k.add_argument("--cutoff", type=float, default=1.0, metavar="X",
+                   help="with --ensemble: keep a candidate whose largest |model - goal| / "
+                   "tolerance is at most X (default 1: every target met)")
     k.add_argument("--max-evaluations", type=_positive_int, default=200, metavar="N",
                    help="at most N evaluations of the objective (default 200)")
     k.add_argument("--write-scenario", type=Path, metavar="FILE",
@@ -261,11 +275,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    if args.ensemble:
+        return _ensemble(args)
     from .experiments.calibrate import DEFAULT_REPLICATIONS, calibrate, parse_free, scenario_text
     from .outputs.text import calibration_text
     from .outputs.writers import check_scenario_file, write_calibration, write_scenario_file
     from .experiments.targets import load_targets
 
+    if not args.free:
+        raise InputError("name at least one parameter to fit", source="--free")
     loaded = load(args.scenario, args.overrides)
     targets = load_targets(args.targets)
     free = [parse_free(text, loaded) for text in args.free]
@@ -289,6 +307,39 @@ def _calibrate(args: argparse.Namespace) -> int:
                             force=args.force)
     if not args.quiet:
         print(calibration_text(fit, out.path, args.write_scenario))
+    return EXIT_OK
+
+
+def _ensemble(args: argparse.Namespace) -> int:
+    from .experiments.calibrate import DEFAULT_REPLICATIONS
+    from .experiments.ensemble import Unknown, check_unknowns, history_match, load_unknowns
+    from .experiments.targets import load_targets
+    from .outputs.text import ensemble_text
+    from .outputs.writers import write_ensemble
+    from .scenario import parse_bounds, split_assignment
+
+    loaded = load(args.scenario, args.overrides)
+    targets = load_targets(args.targets)
+    unknowns = load_unknowns(args.unknowns) if args.unknowns else []
+    for text in args.free:
+        key, bounds = split_assignment(text, source="--free", form="key=low:high")
+        low, high = parse_bounds(bounds, key, source="--free")
+        unknowns = [u for u in unknowns if u.key != key]
+        unknowns.append(Unknown(key=key, low=low, high=high, reason="--free"))
+    check_unknowns(loaded, unknowns, str(args.unknowns or "--free"))
+    reps = args.replications or DEFAULT_REPLICATIONS
+    _check_work(args, [loaded], reps * args.ensemble)
+    out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-ensemble",
+                         "calibrate", [*loaded.files, args.targets,
+                                       *([args.unknowns] if args.unknowns else [])])
+    with _executor(args) as executor, out:
+        ensemble = history_match(loaded, targets, unknowns, candidates=args.ensemble,
+                                 replications=reps, seed=args.seed, cutoff=args.cutoff,
+                                 executor=executor, progress=_progress(args, "candidates"))
+        write_ensemble(ensemble, out, loaded=loaded, targets_path=args.targets,
+                       unknowns_path=args.unknowns)
+    if not args.quiet:
+        print(ensemble_text(loaded.scenario.name, ensemble, out.path))
     return EXIT_OK
 
 
@@ -439,15 +490,29 @@ def _compare(args: argparse.Namespace) -> int:
     out = _output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
                          "compare", [p for one in loaded for p in one.files],
                          {"scenarios": [one.scenario.name for one in loaded]})
+    members = None
+    if args.ensemble:
+        from .experiments.ensemble import read_members
+
+        members = read_members(args.ensemble)
+        _check_work(args, loaded, reps * len(loaded) * len(members))
     with _executor(args) as executor, out:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=_progress(args, "replications"))
-        write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts)
+        robust = None
+        if members is not None:
+            from .experiments.ensemble import robustness
+
+            robust = robustness(loaded[0], loaded[1:], members, headline=comparison.table,
+                                replications=args.replications, seed=args.seed,
+                                executor=executor, progress=_progress(args, "runs"))
+        write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
+                         robustness=robust)
     if not args.quiet:
         from .outputs.text import comparison_text
 
-        print(comparison_text(comparison, out.path))
+        print(comparison_text(comparison, out.path, robust))
     return EXIT_OK
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..experiments.stats import interval_text, number_text
 from ..model.outcomes import display_order
@@ -66,7 +66,7 @@ def headline(result: "RunResult", out: Path) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(comparison: "Comparison", out: Path) -> str:
+def comparison_text(comparison: "Comparison", out: Path, robust: Any = None) -> str:
     """Records transferred per scenario and the paired difference from the baseline."""
     base = comparison.baseline
     lines = [f"compare: {plural(len(comparison.results), 'scenario')}, {base.replications} "
@@ -80,6 +80,37 @@ def comparison_text(comparison: "Comparison", out: Path) -> str:
         lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
                      f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
     lines.append("  every metric, with its paired difference: comparison.csv")
+    if robust is not None:
+        lines.append(f"  across the {int(robust['members'].iloc[0])} record-consistent sets of "
+                     "robustness.csv (records transferred):")
+        for _, row in robust[robust["metric"] == "transferred"].iterrows():
+            lines.append(f"    {row['scenario']:<24} {robust_words(row)}")
+    return "\n".join(lines)
+
+
+def robust_words(row: Any) -> str:
+    """A robustness row in words: robust, or what it depends on and over what range."""
+    span = (f"from {number_text(row['diff_low'], signed=True)} to "
+            f"{number_text(row['diff_high'], signed=True)}")
+    if row["robust"]:
+        return f"robust: {span} across the fitted sets"
+    depends = f"{row['depends_on']}; " if isinstance(row["depends_on"], str) and row["depends_on"] else ""
+    return f"not robust: depends on what the record cannot settle: {depends}{span} across the fitted sets"
+
+
+def ensemble_text(name: str, ensemble: Any, out: Path) -> str:
+    lines = [f"{name}: {len(ensemble.members)} of {len(ensemble.candidates)} candidate sets "
+             f"meet every target (implausibility <= {ensemble.cutoff:g}; {ensemble.replications} "
+             f"replications each, seed {ensemble.seed}) -> {out}/"]
+    lines.append(f"  {'unknown':<30}{'prior range':>28}{'kept range':>28}{'kept share':>12}")
+    for _, row in ensemble.constraints.iterrows():
+        lines.append(f"  {row['parameter']:<30}{row['prior_low']:>13.6g} to {row['prior_high']:<11.6g}"
+                     f"{row['kept_low']:>13.6g} to {row['kept_high']:<11.6g}"
+                     f"{row['kept_share_of_range']:>11.0%}")
+    if ensemble.few:
+        lines.append(f"  only {len(ensemble.members)} sets fit: under {20} the ensemble says little. "
+                     "Ask for more candidates (--ensemble), narrow the ranges that the fit "
+                     "constrains, or raise --cutoff.")
     return "\n".join(lines)
 
 

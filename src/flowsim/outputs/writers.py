@@ -26,6 +26,7 @@ from ..scenario import LoadedScenario, jsonable
 
 if TYPE_CHECKING:
     from ..experiments.calibrate import Calibration
+    from ..experiments.ensemble import Ensemble
     from ..experiments.sensitivity import Sensitivity
 
 TABLES = ("summary", "stats", "daily", "events")
@@ -112,13 +113,15 @@ def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None 
 
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
-                     charts: bool = False) -> Path:
+                     charts: bool = False, robustness: pd.DataFrame | None = None) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
 
     def fill(staging: Path) -> None:
         checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
+        if robustness is not None:
+            checksums["robustness.csv"] = write_csv(robustness, staging / "robustness.csv")
         for result, source in zip(comparison.results, loaded):
             write_run_files(result, staging / result.name, source, charts=False)
         if charts:
@@ -180,6 +183,27 @@ def write_calibration(fit: "Calibration", out: Out, *, command: str, targets_pat
                           "objective_after": fit.objective_after, "fitted": fit.fitted},
             inputs=[*fit.loaded.files, Path(targets_path)], files=files),
             staging / "manifest.json")
+
+    return _fill(out, "calibrate", fill)
+
+
+def write_ensemble(ensemble: "Ensemble", out: Out, *, loaded: LoadedScenario,
+                   targets_path: Path, unknowns_path: Path | None) -> Path:
+    """ensemble.csv (the kept sets), candidates.csv (every one), constraints.csv and a
+    manifest."""
+
+    def fill(staging: Path) -> None:
+        files = {name: write_csv(table, staging / name) for name, table in (
+            ("ensemble.csv", ensemble.members), ("candidates.csv", ensemble.candidates),
+            ("constraints.csv", ensemble.constraints))}
+        write_json(build_manifest(
+            "calibrate", {"scenario": loaded.scenario.name, "ensemble": True,
+                          "candidates": len(ensemble.candidates),
+                          "members": len(ensemble.members), "cutoff": ensemble.cutoff,
+                          "seed": ensemble.seed, "replications": ensemble.replications,
+                          "unknowns": [u.model_dump() for u in ensemble.unknowns]},
+            inputs=[*loaded.files, Path(targets_path), *([unknowns_path] if unknowns_path else [])],
+            files=files), staging / "manifest.json")
 
     return _fill(out, "calibrate", fill)
 
