@@ -14,7 +14,13 @@ from pathlib import Path
 
 import flowsim
 from flowsim.experiments.compare import compare, headline_markdown
+from flowsim.experiments.ensemble import read_members, robustness
 from flowsim.outputs.record import record_table_markdown
+from flowsim.outputs.text import robust_words
+
+# The robustness table runs every what-if at every member of calibration/ensemble.csv:
+# this many replications each keep it to seconds (the headline answers use 200).
+ROBUSTNESS_REPLICATIONS = 20
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,12 +40,36 @@ def library_comparison():
     return compare(flowsim.load(scenarios / "baseline.toml"), others)
 
 
+def robustness_markdown(comparison) -> str:
+    """Each what-if's records disclosed across the shipped ensemble, in words."""
+    scenarios = ROOT / "scenarios"
+    loaded = [flowsim.load(scenarios / "baseline.toml"),
+              *(flowsim.load(p) for p in sorted(scenarios.glob("*.toml"))
+                if p.name != "baseline.toml")]
+    members = read_members(ROOT / "calibration" / "ensemble.csv")
+    table = robustness(loaded[0], loaded[1:], members, headline=comparison.table,
+                       replications=ROBUSTNESS_REPLICATIONS)
+    lines = ["| scenario | records disclosed, difference from baseline | across the record-consistent sets |",
+             "|---|---|---|"]
+    for _, row in table[table["metric"] == "transferred"].iterrows():
+        lines.append(f"| `{row['scenario']}` | {row['headline']:+,.0f} | {robust_words(row)} |")
+    lines.append("")
+    lines.append(f"{len(members)} sets of calibration/ensemble.csv, {ROBUSTNESS_REPLICATIONS} "
+                 "replications at each; robust: every set gives the difference the headline's "
+                 "sign, within half its size.")
+    return "\n".join(lines)
+
+
 def main() -> int:
     readme = ROOT / "README.md"
     comparison = library_comparison()
-    text = replace_block(readme.read_text(encoding="utf-8"), "record-table",
-                         record_table_markdown(comparison.baseline))
+    before = readme.read_text(encoding="utf-8")
+    text = replace_block(before, "record-table", record_table_markdown(comparison.baseline))
     text = replace_block(text, "library-table", headline_markdown(comparison))
+    text = replace_block(text, "robustness-table", robustness_markdown(comparison))
+    if text == before:
+        print(f"{readme}: already up to date")
+        return 0
     readme.write_text(text, encoding="utf-8")
     print(f"updated {readme}")
     return 0

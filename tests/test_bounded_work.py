@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flowsim import cli
@@ -214,3 +215,40 @@ def test_a_run_whose_scheduler_dies_ends_with_one_line(dask_processes):
     took, message = _run_until_lost(address, procs["scheduler"].kill)
     assert "scheduler" in message
     assert took < 60
+
+
+def test_a_killed_worker_does_not_change_the_result():
+    """Dask reruns the chunks of a worker that dies; the answer is the serial one."""
+    pytest.importorskip("distributed")
+    import flowsim
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                               "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              **quiet)]
+    procs += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                                "--no-dashboard"], **quiet) for _ in range(2)]
+    try:
+        loaded = flowsim.load(BASELINE)
+        serial = flowsim.run(loaded, replications=3000).summary
+        executor = DaskExecutor(address)
+        deadline = time.monotonic() + 30
+        while executor._worker_count() < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        killer = threading.Timer(1.0, procs[1].kill)
+        killer.start()
+        try:
+            spread = flowsim.run(loaded, replications=3000, executor=executor).summary
+        finally:
+            killer.cancel()
+            executor.close()
+        assert procs[1].poll() is not None  # the worker was killed during the run
+        pd.testing.assert_frame_equal(spread, serial)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)

@@ -92,3 +92,14 @@ def test_the_record_has_a_source_for_every_row():
     rows = read_record()
     assert len(rows) >= 30
     assert all(row.sources and row.date and row.what for row in rows.values())
+
+
+def test_readme_robustness_table_is_the_one_the_code_produces():
+    script = load_script("update_readme")
+    body = script.robustness_markdown(script.library_comparison())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- robustness-table:start -->\n(.*?)\n<!-- robustness-table:end -->",
+                      readme, re.S)
+    assert block, "README.md lacks the robustness-table markers"
+    assert block.group(1) == body
+    assert "`june24_accepted` | +269,009 | not robust" in body
