@@ -287,7 +287,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     loaded = load(args.scenario, args.overrides)
     targets = load_targets(args.targets)
     free = [parse_free(text, loaded) for text in args.free]
-    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * args.max_evaluations)
+    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * args.max_evaluations,
+                writes=False)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-calibration",
                          "calibrate", [*loaded.files, args.targets])
     if args.write_scenario:
@@ -328,7 +329,7 @@ def _ensemble(args: argparse.Namespace) -> int:
         unknowns.append(Unknown(key=key, low=low, high=high, reason="--free"))
     check_unknowns(loaded, unknowns, str(args.unknowns or "--free"))
     reps = args.replications or DEFAULT_REPLICATIONS
-    _check_work(args, [loaded], reps * args.ensemble)
+    _check_work(args, [loaded], reps * args.ensemble, writes=False)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-ensemble",
                          "calibrate", [*loaded.files, args.targets,
                                        *([args.unknowns] if args.unknowns else [])])
@@ -353,7 +354,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
     ranges = [parse_param(text, loaded) for text in args.param]
     metrics = args.metric or list(DEFAULT_METRICS)
     points = args.samples * (len(ranges) + 1 if args.method == "morris" else 2 * len(ranges) + 2)
-    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * points)
+    _check_work(args, [loaded], (args.replications or DEFAULT_REPLICATIONS) * points,
+                writes=False)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sensitivity",
                          "sensitivity", loaded.files)
     with _executor(args) as executor, out:
@@ -415,14 +417,15 @@ def _output_folder(args: argparse.Namespace, default: Path, command: str,
 
 
 def _check_work(args: argparse.Namespace, scenarios: Sequence[LoadedScenario],
-                replications: int) -> None:
+                replications: int, *, writes: bool = True) -> None:
     """Estimate a large run before starting it; ask for --force past the bounds."""
     if replications < ESTIMATE_FROM_REPLICATIONS:
         return
     from .experiments.run import estimate_work
 
     workers = min(args.jobs, usable_cores())
-    estimate = estimate_work([s.scenario for s in scenarios], replications, workers=workers)
+    estimate = estimate_work([s.scenario for s in scenarios], replications, workers=workers,
+                             writes=writes)
     if (estimate.seconds > CONFIRM_SECONDS or estimate.output_bytes > CONFIRM_BYTES) \
             and not args.force:
         raise InputError(f"{replications:,} replications would take about {estimate.text}; "
@@ -495,7 +498,7 @@ def _compare(args: argparse.Namespace) -> int:
         from .experiments.ensemble import read_members
 
         members = read_members(args.ensemble)
-        _check_work(args, loaded, reps * len(loaded) * len(members))
+        _check_work(args, loaded, reps * len(loaded) * len(members), writes=False)
     with _executor(args) as executor, out:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
@@ -527,7 +530,7 @@ def _sweep(args: argparse.Namespace) -> int:
     varies = [parse_vary(text) for text in args.vary]
     check_keys(loaded.scenario, varies)
     reps = args.replications or loaded.scenario.scenario.replications
-    _check_work(args, [loaded], reps * len(grid(varies)))
+    _check_work(args, [loaded], reps * len(grid(varies)), writes=False)
     out = _output_folder(args, Path("results") / f"{loaded.scenario.name}-sweep", "sweep",
                          loaded.files)
     with _executor(args) as executor, out:

@@ -15,7 +15,8 @@ answer is robust when every member gives the paired difference the sign of the h
 answer (the what-if at its own values; a difference under 1 % of the baseline's value,
 or under an hour, counts as none), and the spread across members stays within
 `ROBUST_SPREAD` times the median's size (or within twice that "none"). Which unknown the spread depends on most is the
-one whose member values have the largest Spearman rank correlation with the difference.
+one whose member values have the largest Spearman rank correlation with the difference
+(or, where some members flip its sign, with agreeing in sign).
 """
 
 from __future__ import annotations
@@ -262,13 +263,15 @@ def _summary(name: str, base: str, metric: str, diffs: np.ndarray, sign: int,
     spread_ok = len(known) > 0 and (high - low) <= max(ROBUST_SPREAD * abs(mid), 2 * zero)
     robust = bool(len(known) == len(diffs) and same == 1.0 and spread_ok)
     depends, rho = "", math.nan
-    if len(known) > 2 and np.ptp(known) > 0:
+    # What a flip of sign goes with, where some members flip; else what the size goes with.
+    target = (signs == sign).astype(float) if 0 < same < 1 else known
+    if len(known) > 2 and np.ptp(target) > 0:
         best = (0.0, "")
         for key in keys:
             column = members[key].to_numpy(dtype=float)[~np.isnan(diffs)]
             if np.ptp(column) == 0:
                 continue
-            r = float(spearmanr(column, known).statistic)
+            r = float(spearmanr(column, target).statistic)
             if not math.isnan(r) and abs(r) > abs(best[0]):
                 best = (r, key)
         rho, depends = best

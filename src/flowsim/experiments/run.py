@@ -85,7 +85,7 @@ class WorkEstimate:
 
 
 def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
-                  workers: int = 1) -> WorkEstimate:
+                  workers: int = 1, writes: bool = True) -> WorkEstimate:
     """Time `ESTIMATE_REPLICATIONS` replications of each scenario and scale up to
     `replications` in all (shared evenly between the scenarios)."""
     seconds = size = 0.0
@@ -98,8 +98,9 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
                      for r in range(ESTIMATE_REPLICATIONS))
         per = (time.perf_counter() - began) / ESTIMATE_REPLICATIONS
         seconds += per * each / max(1, workers)
-        size += each * (plan.days * DAILY_ROW_BYTES
-                        + events / ESTIMATE_REPLICATIONS * EVENT_ROW_BYTES)
+        if writes:  # sweeps' points and ensembles' members keep only their metrics
+            size += each * (plan.days * DAILY_ROW_BYTES
+                            + events / ESTIMATE_REPLICATIONS * EVENT_ROW_BYTES)
     return WorkEstimate(replications, seconds, size)
 
 

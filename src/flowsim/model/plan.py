@@ -15,7 +15,7 @@ from typing import Any
 
 from ..scenario import TABLES, Scenario, TableSpec
 from ..scenario.distributions import Fixed, PerReplication, draw
-from .seeding import Stream, entity_key, generator
+from .seeding import Stream, entity_key, uniform
 
 DAY = dt.timedelta(days=1)
 
@@ -85,9 +85,9 @@ def _drawn(spec: TableSpec, values: Values, prefix: str, seed: int, replication:
     for param in spec.params:
         dist = getattr(values, param.name)
         if param.random and isinstance(dist, PerReplication):
-            rng = generator(seed, replication, Stream.UNCERTAIN,
-                            entity_key(f"{prefix}.{param.key}"))
-            fixed[param.name] = Fixed(draw(dist.inner, param.kind, rng))  # type: ignore[arg-type]
+            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(f"{prefix}.{param.key}"),
+                        0)
+            fixed[param.name] = Fixed(draw(dist.inner, param.kind, u))  # type: ignore[arg-type]
     return values.changed(**fixed) if fixed else values
 
 

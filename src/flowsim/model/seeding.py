@@ -1,8 +1,8 @@
 """Random streams keyed by what is drawn, not by when, and the "draws" interface that
 stages are written against.
 
-Every draw comes from a Generator seeded with (scenario seed, replication, stream,
-entity, quantity). Entities and quantities are keyed by their names, so two scenarios
+Every draw is a uniform keyed by (scenario seed, replication, stream, entity, quantity,
+draw index), turned into a value by its distribution's quantile function. Entities and quantities are keyed by their names, so two scenarios
 that share a request draw the same numbers for each of its quantities whatever else
 differs: common random numbers.
 
@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 from enum import IntEnum
 from functools import lru_cache
-
-import numpy as np
 
 from ..scenario.distributions import Distribution, Fixed, Kind, draw
 
@@ -44,43 +43,56 @@ def entity_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def generator(seed: int, replication: int, stream: Stream, entity: int) -> np.random.Generator:
-    return np.random.default_rng([seed, replication, int(stream), entity])
+_KEY = struct.Struct("<6Q")
+_SCALE = 2.0 ** -53
+
+
+def uniform(seed: int, replication: int, stream: int, entity: int, quantity: int,
+            index: int = 0) -> float:
+    """The `index`-th uniform of a quantity's stream, strictly between 0 and 1.
+
+    A keyed hash (BLAKE2b) of the stream's key and the draw's index: a counter-based
+    generator, which costs a hash per draw instead of building a generator per stream.
+    """
+    digest = hashlib.blake2b(_KEY.pack(seed, replication, stream, entity, quantity, index),
+                             digest_size=8).digest()
+    return ((int.from_bytes(digest, "little") >> 11) + 0.5) * _SCALE
 
 
 class Draws:
-    """The random streams of one (stream, entity): one Generator per quantity drawn,
-    keyed by the quantity's name and created only when something is random.
+    """The random streams of one (stream, entity): one stream per quantity drawn, keyed
+    by the quantity's name.
 
-    A quantity's draws therefore depend on nothing but its key: making another
-    parameter random, or changing its value, leaves them as they were (common random
-    numbers hold parameter by parameter). Each decision compares one uniform with its
-    probability, and each binomial split is the quantile of one uniform, so a larger
-    probability or rate never gives fewer records in the same replication.
+    A quantity's draws depend on nothing but its key: making another parameter random,
+    or changing its value, leaves them as they were (common random numbers hold
+    parameter by parameter). A value is its distribution's quantile at one uniform, a
+    decision compares one uniform with its probability, and a binomial split is the
+    quantile of one uniform, so a larger probability or rate never gives fewer records in
+    the same replication.
     """
 
-    __slots__ = ("_key", "_rngs")
+    __slots__ = ("_key", "_counts")
 
     def __init__(self, seed: int, replication: int, stream: Stream, entity: int) -> None:
         self._key = (seed, replication, int(stream), entity)
-        self._rngs: dict[str, np.random.Generator] = {}
+        self._counts: dict[str, int] = {}
 
-    def rng(self, quantity: str) -> np.random.Generator:
-        rng = self._rngs.get(quantity)
-        if rng is None:
-            rng = self._rngs[quantity] = np.random.default_rng([*self._key, entity_key(quantity)])
-        return rng
+    def uniform(self, quantity: str) -> float:
+        """The quantity's next uniform (most quantities draw one)."""
+        index = self._counts.get(quantity, 0)
+        self._counts[quantity] = index + 1
+        return uniform(*self._key, entity_key(quantity), index)
 
     def value(self, quantity: str, dist: "Distribution", kind: "Kind") -> float:
         if isinstance(dist, Fixed):
-            return draw(dist, kind, None)  # type: ignore[arg-type]
-        return draw(dist, kind, self.rng(quantity))
+            return draw(dist, kind, 0.5)
+        return draw(dist, kind, self.uniform(quantity))
 
     def portion(self, quantity: str, n: int, p: float) -> int:
         """All of a block with probability p, else none of it: one decision."""
         if p >= 1:
             return n
-        return n if p > 0 and self.rng(quantity).random() < p else 0
+        return n if p > 0 and self.uniform(quantity) < p else 0
 
     def binomial(self, quantity: str, n: int, p: float) -> int:
         """Binomial(n, p) as the quantile of one uniform: monotone in p."""
@@ -88,7 +100,7 @@ class Draws:
             return 0
         if p >= 1:
             return n
-        return binomial_quantile(self.rng(quantity).random(), n, p)
+        return binomial_quantile(self.uniform(quantity), n, p)
 
     def scaled(self, n: int, factor: float) -> int:
         """A count `factor` times `n`, to a whole number."""

@@ -18,6 +18,7 @@ from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
+from .text import robust_words
 from .readers import Results, RunFolder
 from ..experiments.stats import interval_text, number_text
 
@@ -140,12 +141,18 @@ def _overview(results: Results) -> str:
                 cells += [(_num(r["diff_mean"], True), "num"),
                           (interval_text(r["diff_ci95_low"], r["diff_ci95_high"], signed=True), "num")]
         cells.append((median_first_disclosure(run.stats, run.scenario.scenario.start), "num"))
+        if results.robustness is not None:
+            robust = results.robustness
+            match = robust[(robust["scenario"] == run.name) & (robust["metric"] == "transferred")]
+            cells.append(("—" if match.empty else robust_words(match.iloc[0]), ""))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
     headers = ["scenario", "question", "records disclosed (mean)", "95% CI"]
     if table is not None:
         headers += [f"difference from {base.name}", "paired 95% CI"]
     headers.append("first disclosure (median)")
+    if results.robustness is not None:
+        headers.append("across the record-consistent parameter sets")
     parts = ["<section id=\"overview\"><h2>The scenarios at a glance</h2>",
              _table(headers, rows, row_attrs=attrs)]
     if table is not None and len(results.runs) > 1:

@@ -2,7 +2,8 @@
 
 A scenario value such as `review.days` is either a plain number (fixed) or a table
 `{ dist = "triangular", low = 1, mode = 2, high = 5 }`. Each is parsed into a small
-frozen object with a readable repr, a mean and a `sample(rng)`; parsing checks the
+frozen object with a readable repr, a mean and a `quantile(u)` (the inverse of its
+distribution function: a draw is the quantile of one uniform); parsing checks the
 parameters by name and never evaluates text.
 
 What a value may be depends on its kind:
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 import difflib
 import math
+from statistics import NormalDist
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
 
-import numpy as np
 
 Kind = Literal["duration", "amount", "positive", "count", "rate"]
+_STANDARD_NORMAL = NormalDist()
 
 # Records in one request: far above any population, far below what int64 sums overflow at
 # (10^12 records x 10^5 requests x 10^6 replications stays under 2^63 when summed per run).
@@ -63,7 +65,8 @@ class Distribution:
         """Smallest and largest value a draw can take."""
         raise NotImplementedError
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def quantile(self, u: float) -> float:
+        """The value below which a share `u` of draws falls (0 < u < 1)."""
         raise NotImplementedError
 
     def check(self) -> None:
@@ -92,7 +95,7 @@ class Fixed(Distribution):
     def support(self) -> tuple[float, float]:
         return (self.value, self.value)
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def quantile(self, u: float) -> float:
         return self.value
 
     def as_toml(self) -> float:
@@ -123,8 +126,12 @@ class Triangular(Distribution):
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.triangular(self.low, self.mode, self.high))
+    def quantile(self, u: float) -> float:
+        low, mode, high = self.low, self.mode, self.high
+        cut = (mode - low) / (high - low)
+        if u < cut:
+            return low + math.sqrt(u * (high - low) * (mode - low))
+        return high - math.sqrt((1 - u) * (high - low) * (high - mode))
 
 
 @dataclass(frozen=True, repr=False)
@@ -145,8 +152,8 @@ class Uniform(Distribution):
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.uniform(self.low, self.high))
+    def quantile(self, u: float) -> float:
+        return self.low + u * (self.high - self.low)
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,8 +174,8 @@ class Normal(Distribution):
     def support(self) -> tuple[float, float]:
         return (-math.inf, math.inf)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.normal(self.mean_value, self.sd))
+    def quantile(self, u: float) -> float:
+        return self.mean_value + self.sd * _STANDARD_NORMAL.inv_cdf(u)
 
     def as_toml(self) -> dict[str, Any]:
         return {"dist": self.name, "mean": self.mean_value, "sd": self.sd}
@@ -197,8 +204,8 @@ class Lognormal(Distribution):
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.lognormal(self.mu, self.sigma))
+    def quantile(self, u: float) -> float:
+        return math.exp(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(u))
 
 
 @dataclass(frozen=True, repr=False)
@@ -218,8 +225,8 @@ class Exponential(Distribution):
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.exponential(self.mean_value))
+    def quantile(self, u: float) -> float:
+        return -self.mean_value * math.log1p(-u)
 
     def as_toml(self) -> dict[str, Any]:
         return {"dist": self.name, "mean": self.mean_value}
@@ -247,8 +254,10 @@ class Beta(Distribution):
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.beta(self.alpha, self.beta))
+    def quantile(self, u: float) -> float:
+        from scipy.special import betaincinv  # loaded on a first beta draw only
+
+        return float(betaincinv(self.alpha, self.beta, u))
 
 
 @dataclass(frozen=True, repr=False)
@@ -271,8 +280,8 @@ class PerReplication(Distribution):
     def support(self) -> tuple[float, float]:
         return self.inner.support
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.inner.sample(rng)
+    def quantile(self, u: float) -> float:
+        return self.inner.quantile(u)
 
     def as_toml(self) -> dict[str, Any]:
         return {**self.inner.as_toml(), "per": "replication"}  # type: ignore[dict-item]
@@ -407,9 +416,9 @@ def check_reciprocal(dist: Distribution) -> Distribution:
     return dist
 
 
-def draw(dist: Distribution, kind: Kind, rng: np.random.Generator) -> float:
-    """One value of `kind` from `dist`."""
-    value = dist.sample(rng)
+def draw(dist: Distribution, kind: Kind, u: float) -> float:
+    """One value of `kind` from `dist`: its quantile at the uniform `u`."""
+    value = dist.quantile(u)
     if kind == "count":
         return float(max(0, round(min(value, MAX_RECORDS))))
     if kind == "amount":
