@@ -92,6 +92,8 @@ def main() -> None:
     first = next(iter(results.values()))[1]
     for name, (seconds, table) in results.items():
         same = table.equals(first)
+        if not same:
+            print(table.compare(first).to_string())
         print(f"{name:<22}{seconds:>8.1f} s  {total / seconds:>9,.0f} replications/s"
               f"  same table: {same}")
     one, two = results["local, 1 process"][0], results["local, 2 processes"][0]

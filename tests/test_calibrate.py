@@ -69,9 +69,9 @@ def test_bad_targets_are_bad_input(tmp_path, text, fragment):
 def test_free_parameters_take_bounds_or_default_to_half_and_twice():
     loaded = flowsim.load(BASELINE)
     p = parse_free("matching.tin_rate=0.02:0.05", loaded)
-    assert (p.low, p.high, p.start) == (0.02, 0.05, 0.0332815)
+    assert (p.low, p.high, p.start) == (0.02, 0.05, 0.0332812)
     q = parse_free("matching.setup_days", loaded)
-    assert (q.low, q.high) == pytest.approx((20.1563 / 2, 20.1563 * 2))
+    assert (q.low, q.high) == pytest.approx((20.1255 / 2, 20.1255 * 2))
     assert parse_free("review.days.mode", loaded).start == 3
     with pytest.raises(ScenarioError, match="no such key"):
         parse_free("matching.tin_rat", loaded)

@@ -91,3 +91,19 @@ def test_held_values_say_where_they_came_from(tmp_path, capsys):
     assert rows["requests.2.records"]["source"] == "--hold-uncertain"
     assert "held at its mean" in rows["requests.2.records"]["note"]
     assert manifest["overrides"] == ["--hold-uncertain"]
+
+
+def test_a_streams_uncertain_size_is_one_draw_shared_by_all_its_requests():
+    from flowsim.model import Event, compile_plan, simulate
+
+    loaded = flowsim.load(BASELINE, [
+        'request_streams=[{name="s", from=2025-07-01, until=2025-09-01, interval_days=10, '
+        'records={dist="uniform", low=1000, high=2000, per="replication"}}]'])
+    plan = compile_plan(loaded.scenario)
+    sizes = []
+    for r in range(5):
+        events = simulate(plan, 1, r).events
+        sizes.append({n for _, name, _, e, n in events
+                      if e == Event.ARRIVED and name.startswith("s #")})
+    assert all(len(s) == 1 for s in sizes)  # one size within a replication
+    assert len(set().union(*sizes)) > 1     # and another in the next

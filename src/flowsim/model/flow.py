@@ -135,10 +135,11 @@ def simulate(plan: Plan, seed: int, replication: int,
     # With mean draws an uncertain input stands at its mean, as every other value does.
     drawn = plan if draws is MeanDraws else plan.for_replication(seed, replication)
     rep = Replication(drawn, seed, replication, draws)
-    # Requests draw their own records on their own streams, keyed by their names.
-    for r in plan[REQUESTS.key]:
+    # An uncertain input of a request or a stream is the replication's one draw, shared by
+    # every request a stream makes.
+    for r in drawn[REQUESTS.key]:
         rep.env.process(rep.request(r.name, r.at, r.records, r.accept))
-    for s in plan[REQUEST_STREAMS.key]:
+    for s in drawn[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)
     return rep.ledger.close(replication)
