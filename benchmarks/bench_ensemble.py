@@ -52,6 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--replications", type=int, default=200)
+    parser.add_argument("--only", choices=("local", "dask"),
+                        help="time only the local processes or only the Dask cluster")
     args = parser.parse_args()
     library = [SCENARIOS / "baseline.toml", *sorted(p for p in SCENARIOS.glob("*.toml")
                                                     if p.name != "baseline.toml")]
@@ -71,11 +73,11 @@ def main() -> None:
         return time.perf_counter() - began, table
 
     results = {}
-    for jobs in (1, 2):
+    for jobs in (1, 2) if args.only != "dask" else ():
         executor = make_executor("local", jobs)
         results[f"local, {jobs} process{'es' if jobs > 1 else ''}"] = timed(executor)
         executor.close()
-    for workers in (1, 2):
+    for workers in (1, 2) if args.only != "local" else ():
         address, procs = dask_cluster(workers)
         try:
             time.sleep(3)
@@ -96,9 +98,10 @@ def main() -> None:
             print(table.compare(first).to_string())
         print(f"{name:<22}{seconds:>8.1f} s  {total / seconds:>9,.0f} replications/s"
               f"  same table: {same}")
-    one, two = results["local, 1 process"][0], results["local, 2 processes"][0]
-    d1, d2 = results["Dask, 1 worker"][0], results["Dask, 2 workers"][0]
-    print(f"speed-up: local {one / two:.2f}x, Dask {d1 / d2:.2f}x")
+    for kind, one, two in (("local", "local, 1 process", "local, 2 processes"),
+                           ("Dask", "Dask, 1 worker", "Dask, 2 workers")):
+        if one in results:
+            print(f"speed-up, {kind}: {results[one][0] / results[two][0]:.2f}x")
 
 
 if __name__ == "__main__":

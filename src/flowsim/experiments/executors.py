@@ -176,47 +176,61 @@ class DaskExecutor:
         return len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        from distributed import wait as dask_wait
+        from distributed import as_completed
 
         futures = self._client.map(fn, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        pending = set(futures)
-        alone_since: float | None = None
+        problem: list[ExecutorError] = []
+        stop = threading.Event()
+        # A watchdog checks the cluster once a second; the results arrive through
+        # as_completed, which costs the client nothing while it waits.
+        watchdog = threading.Thread(target=self._watch, args=(futures, stop, problem),
+                                    daemon=True)
+        watchdog.start()
         try:
-            while pending:
-                try:
-                    done, pending = dask_wait(list(pending), timeout=1.0,
-                                              return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    done = set()
-                except Exception as exc:  # futures cancelled: the scheduler is gone
-                    raise self._lost(exc) from None
-                for future in sorted(done, key=lambda f: index[f.key]):
-                    yield index[future.key], self._result(future)
-                if done:
-                    alone_since = None
-                    continue
-                if self._client.status != "running":
-                    raise ExecutorError("the Dask scheduler went away during the run",
-                                        source="--executor dask")
-                try:
-                    workers = self._worker_count()
-                except Exception as exc:
-                    raise self._lost(exc) from None
-                if workers > 0:
-                    alone_since = None
-                elif alone_since is None:
-                    alone_since = time.monotonic()
-                elif time.monotonic() - alone_since > self.no_worker_seconds:
-                    raise ExecutorError(
-                        f"the Dask cluster has had no worker for {self.no_worker_seconds:g} s; "
-                        "start workers (dask worker ADDRESS) and run again",
-                        source="--executor dask")
+            for future in as_completed(futures):
+                if problem:
+                    raise problem[0]
+                yield index[future.key], self._result(future)
+            if problem:
+                raise problem[0]
         finally:
+            stop.set()
             try:
                 self._client.cancel([f for f in futures if not f.done()])
             except Exception:
                 pass  # the scheduler may be gone; there is nothing left to cancel
+
+    def _watch(self, futures: list[Any], stop: threading.Event,
+               problem: list[ExecutorError]) -> None:
+        """Cancel the work, saying why, when the cluster can no longer do it."""
+        alone_since: float | None = None
+        while not stop.wait(1.0):
+            try:
+                if self._client.status != "running":
+                    raise ExecutorError("the Dask scheduler went away during the run",
+                                        source="--executor dask")
+                workers = self._worker_count()
+            except ExecutorError as exc:
+                problem.append(exc)
+            except Exception as exc:
+                problem.append(self._lost(exc))
+            else:
+                if workers > 0:
+                    alone_since = None
+                    continue
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since <= self.no_worker_seconds:
+                    continue
+                problem.append(ExecutorError(
+                    f"the Dask cluster has had no worker for {self.no_worker_seconds:g} s; "
+                    "start workers (dask worker ADDRESS) and run again",
+                    source="--executor dask"))
+            try:
+                self._client.cancel([f for f in futures if not f.done()])
+            except Exception:
+                pass
+            return
 
     @staticmethod
     def _lost(exc: BaseException) -> ExecutorError:
