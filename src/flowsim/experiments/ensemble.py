@@ -33,7 +33,7 @@ from pydantic import Field, ValidationError
 from ..errors import InputError
 from ..scenario import LoadedScenario, Scenario, Table, is_whole, lookup, read_toml, \
     translate_error
-from .executors import Executor, SerialExecutor
+from .executors import Executor, map_in_order
 from .run import METRICS, metric_rows, settings
 from .targets import Target, evaluate
 
@@ -111,14 +111,7 @@ def _run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
              executor: Executor | None, progress: Callable[[int, int], None] | None
              ) -> list[dict[str, np.ndarray]]:
     tasks = [(i, s, seed, replications) for i, s in enumerate(scenarios)]
-    out: list[dict[str, np.ndarray]] = [{} for _ in scenarios]
-    done = 0
-    for _, (i, metrics) in (executor or SerialExecutor()).map_unordered(_metric_arrays, tasks):
-        out[i] = metrics
-        done += 1
-        if progress is not None:
-            progress(done, len(tasks))
-    return out
+    return [metrics for _, metrics in map_in_order(executor, _metric_arrays, tasks, progress)]
 
 
 @dataclass(frozen=True)

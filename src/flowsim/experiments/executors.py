@@ -267,6 +267,19 @@ class DaskExecutor:
 Executor = SerialExecutor | PoolExecutor | DaskExecutor
 
 
+def map_in_order(executor: Executor | None, fn: Callable[[Any], Any], tasks: Sequence[Any],
+                 progress: Callable[[int, int], None] | None = None) -> list[Any]:
+    """`fn` over `tasks` on `executor` (this process if None), the results in task
+    order; `progress(done, total)` is called as each task finishes."""
+    results: list[Any] = [None] * len(tasks)
+    for done, (i, result) in enumerate((executor or SerialExecutor()).map_unordered(fn, tasks),
+                                       start=1):
+        results[i] = result
+        if progress is not None:
+            progress(done, len(tasks))
+    return results
+
+
 def make_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None) -> Executor:
     """`local` with jobs 1: this process; `local` with more: a process pool of at most
     one process per core; `dask`: Dask (a local cluster of at most one worker per core

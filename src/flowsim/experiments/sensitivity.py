@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
-from .executors import Executor, SerialExecutor
+from .executors import Executor, map_in_order
 from .run import METRICS, metric_rows, settings
 from ..scenario import LoadedScenario, Scenario, is_whole, lookup, parse_bounds, split_assignment
 
@@ -139,12 +139,8 @@ def sensitivity(
                                 f"{exc.reason}", key=exc.key, source=PARAM_SOURCE) from None
         tasks.append((i, scenario, seed, replications))
     Y = np.full((len(X), len(METRICS)), np.nan)
-    done = 0
-    for _, (i, means) in (executor or SerialExecutor()).map_unordered(evaluate_point, tasks):
+    for i, (_, means) in enumerate(map_in_order(executor, evaluate_point, tasks, progress)):
         Y[i] = means
-        done += 1
-        if progress is not None:
-            progress(done, len(tasks))
     samples_table = pd.DataFrame(X, columns=[r.key for r in ranges])
     samples_table.insert(0, "point", np.arange(len(X)))
     for j, metric in enumerate(METRICS):
