@@ -16,6 +16,7 @@ import flowsim
 from flowsim.experiments.compare import compare, headline_markdown
 from flowsim.experiments.ensemble import read_members, robustness
 from flowsim.outputs.record import record_table_markdown
+from flowsim.outputs.tables import dictionary_markdown
 from flowsim.outputs.text import robust_words
 
 from flowsim.experiments.executors import make_executor
@@ -72,6 +73,7 @@ def main() -> int:
     text = replace_block(before, "record-table", record_table_markdown(comparison.baseline))
     text = replace_block(text, "library-table", headline_markdown(comparison))
     text = replace_block(text, "robustness-table", robustness_markdown(comparison))
+    text = replace_block(text, "data-dictionary", dictionary_markdown())
     if text == before:
         print(f"{readme}: already up to date")
         return 0

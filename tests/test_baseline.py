@@ -48,7 +48,7 @@ def test_disclosure_date_matches_the_record(result):
 
 def test_one_file_and_nothing_after_the_notice_orders(result):
     start = result.scenario.scenario.start
-    assert (result.metrics["transfers"] == 1).all()
+    assert (result.metrics["files_transferred"] == 1).all()
     assert (result.metrics["last_transfer_days"] < days_between(start, NOTICE_ORDER)).all()
 
 

@@ -138,8 +138,22 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert manifest["resolved_scenario"]["notice"][0]["hours"] == 48
     assert manifest["replications"] == 7
     charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes") for ext in ("png", "svg")}
-    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES} | charts
+    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES} | charts | {"results.xlsx"}
     assert all((out_dir / name).stat().st_size > 0 for name in charts)
+    assert not (out_dir / "daily.csv").exists()  # per replication only when asked
+
+
+def test_daily_per_replication_writes_daily_csv_too(tmp_path, capsys):
+    out_dir = tmp_path / "results"
+    code, _, _ = run_cli(capsys, "run", BASELINE, "-n", "3", "--out", out_dir, "--no-charts",
+                         "--daily", "per-replication")
+    assert code == 0
+    daily = pd.read_csv(out_dir / "daily.csv")
+    stats = pd.read_csv(out_dir / "daily_stats.csv")
+    assert len(daily) == 3 * len(stats[stats["state"] == "transferred"])
+    last = daily.groupby("replication")["transferred"].last()
+    summary = pd.read_csv(out_dir / "summary.csv").set_index("replication")
+    assert (last == summary["transferred"]).all()
 
 
 def test_rerun_replaces_the_results_whole(tmp_path, capsys):
@@ -154,7 +168,7 @@ def test_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypat
     out_dir = tmp_path / "results"
 
     def broken(self, path, **kwargs):
-        if str(path).endswith("daily.csv"):
+        if str(path).endswith("daily_stats.csv"):
             raise OSError("disk full")
         return original(self, path, **kwargs)
 
@@ -176,3 +190,56 @@ def test_console_script_and_module_run_in_a_subprocess(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "matching.tin_rate" in bad.stderr
     assert not (tmp_path / "b").exists()
+
+
+COMMANDS_THAT_SIMULATE = ("run", "compare", "sweep", "calibrate", "sensitivity")
+
+
+def help_of(capsys, command: str) -> str:
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", [*COMMANDS_THAT_SIMULATE, "explain", "report", "charts",
+                                     "validate"])
+def test_help_prints_no_doubled_percent_sign(capsys, command):
+    assert "%%" not in help_of(capsys, command)
+
+
+def test_each_command_says_its_own_replications_default(capsys):
+    from flowsim.experiments.calibrate import DEFAULT_REPLICATIONS as calibrate_default
+    from flowsim.experiments.sensitivity import DEFAULT_REPLICATIONS as sensitivity_default
+
+    assert "(default: the scenario's scenario.replications)" in help_of(capsys, "run")
+    assert f"(default: {sensitivity_default} per point)" in help_of(capsys, "sensitivity")
+    assert f"(default: {calibrate_default} per evaluation)" in help_of(capsys, "calibrate")
+
+
+@pytest.mark.parametrize("command", ["sweep", "calibrate", "sensitivity"])
+def test_options_of_run_and_compare_only_are_not_offered_elsewhere(capsys, command):
+    text = help_of(capsys, command)
+    assert "--no-charts" not in text and "--hold-uncertain" not in text and "--daily" not in text
+
+
+def test_every_argument_has_help(capsys):
+    assert "the scenario the others are compared with" in help_of(capsys, "compare")
+    assert "the record's figures with their tolerances" in help_of(capsys, "calibrate")
+    assert "elementary effects" in help_of(capsys, "sensitivity")
+
+
+def test_a_calibration_goal_names_its_unit():
+    import datetime as dt
+
+    import numpy as np
+
+    from flowsim.experiments.targets import Target, evaluate
+
+    start = dt.datetime(2025, 4, 7)
+    rows = evaluate([Target(name="date", metric="first_transfer", statistic="median",
+                            value=dt.date(2025, 8, 7), tolerance=3, source="FACTS: 2025-08-07"),
+                     Target(name="count", metric="transferred", statistic="mean", value=47289,
+                            tolerance=500, source="FACTS: 2025-08-07")],
+                    {"first_transfer_days": np.array([122.0]),
+                     "transferred": np.array([47000.0])}, start)
+    assert rows["goal"].tolist() == ["2025-08-07T00:00:00 ± 3 days", "47289 ± 500 records"]

@@ -79,4 +79,5 @@ def test_compare_command_writes_the_table_and_each_run(tmp_path, capsys):
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"baseline", "verified_address"}
     assert (out / "verified_address" / "summary.csv").exists()
-    assert (out / "baseline" / "daily.csv").exists()
+    assert (out / "baseline" / "daily_stats.csv").exists()
+    assert (out / "results.xlsx").exists()

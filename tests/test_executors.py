@@ -21,7 +21,7 @@ REPS = 23  # not a multiple of the chunk count, so the last chunk is short
 
 
 def assert_same_run(a, b):
-    for table in ("summary", "stats", "events", "daily"):
+    for table in ("summary", "stats", "events", "daily", "daily_stats"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
 
 
@@ -103,7 +103,8 @@ def test_run_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
     for folder, extra in (("one", []), ("two", ["--jobs", "2"])):
         assert cli.main(["run", str(BASELINE), "-n", "9", "--out", str(tmp_path / folder),
                          "-q", *extra]) == 0
-    for name in ("summary.csv", "stats.csv", "daily.csv", "events.csv", "manifest.json"):
+    for name in ("summary.csv", "stats.csv", "daily_stats.csv", "events.csv", "results.xlsx",
+                 "manifest.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 

@@ -164,7 +164,7 @@ def test_name_address_rate_one_matches_the_rest():
 def test_rates_zero_match_nothing_and_make_no_file():
     r = one(scenario(matching={"tin_rate": 0.0, "name_address_rate": 0.0}))
     assert r.counts["unmatched"] == 1000
-    assert r.counts["transfers"] == 0
+    assert r.counts["files_transferred"] == 0
     assert math.isnan(r.first_transfer_days)
 
 

@@ -47,9 +47,10 @@ def test_report_loads_nothing_from_outside(report):
 def test_report_shows_questions_and_assumptions(report):
     page = (report / "report.html").read_text(encoding="utf-8")
     assert "What if every disclosure had needed 72 hours" in page
-    assert "Assumptions: what differs from baseline" in page
+    assert "Assumptions: what differs from As it happened" in page
     assert "ASSUMPTION: three times the court" in page  # the note beside notice.0.hours
-    assert "Does baseline reproduce the record?" in page
+    assert "Does the model reproduce the record?" in page
+    assert "baseline <code>baseline</code>" not in page
 
 
 def test_headline_tables_hold_the_numbers_of_stats_csv(report):
@@ -76,7 +77,7 @@ def test_report_of_run_folders_compares_them(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "verified_address"), str(tmp_path / "baseline"),
                      "-o", str(tmp_path / "r.html")]) == 0
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "difference from baseline" in page and "paired 95% CI" in page
+    assert "difference from As it happened (paired 95% CI)" in page
 
 
 def test_charts_command_draws_from_the_csv_files(tmp_path, capsys):
@@ -135,13 +136,65 @@ def test_report_in_a_real_browser(report):
             s = stats_of(report, scenario).loc["transferred"]
             assert cells[1] == f"{s['mean']:,.0f}"
             assert cells[3] == f"{s['p05']:,.0f} to {s['p95']:,.0f}"
-        overview = driver.find_element(By.CSS_SELECTOR, '#overview tr[data-scenario="notice_72h"]')
-        assert "What if every disclosure" in overview.text
+        finding = driver.find_element(By.CSS_SELECTOR, '#summary li[data-scenario="notice_72h"]')
+        assert "What if every disclosure" in finding.text
         shot = report / "report.png"
         assert driver.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+def test_the_summary_fits_a_projector_at_1920_by_1080(report):
+    driver = _browser()
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+        driver.get((report / "report.html").as_uri())
+        box = driver.execute_script(
+            "const b = document.getElementById('summary').getBoundingClientRect();"
+            "return [b.left, b.top, b.right, b.bottom, innerWidth, innerHeight];")
+        left, top, right, bottom, width, height = box
+        assert (width, height) == (1920, 1080)
+        assert left >= 0 and top >= 0 and right <= width and bottom <= height, box
+        summary = driver.find_element("id", "summary")
+        assert summary.find_elements("tag name", "img")  # the comparison chart is on it
+        driver.save_screenshot(str(report / "summary.png"))
+    finally:
+        driver.quit()
+
+
+def test_the_summary_is_dated_and_says_each_finding_in_words(report):
+    import datetime as dt
+
+    page = (report / "report.html").read_text(encoding="utf-8")
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert f"Made {dt.date.today():%Y-%m-%d}" in summary
+    assert "Under “72-hour notice from the MOU”" in summary
+    assert "date shift, mean" in summary and "histories with a disclosure" in summary
+    assert "<details>" in page  # the full assumptions sit behind a fold
+
+
+def test_a_lone_what_if_is_not_asked_the_record_question(tmp_path):
+    out = tmp_path / "r"
+    assert cli.main(["run", str(SCENARIOS / "notice_72h.toml"), "-n", "3", "--no-charts",
+                     "--out", str(out), "-q"]) == 0
+    assert cli.main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "reproduce the record" not in page
+
+
+def test_handout_is_one_sheet_per_scenario_with_a_wide_chart(report):
+    import base64
+    import struct
+
+    out = report / "handout.html"
+    assert cli.main(["report", str(report / "cmp"), "--handout", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<section class="sheet"') == 3
+    for data in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
+        width, height = struct.unpack(">II", base64.b64decode(data)[16:24])
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
 
 
 def test_the_report_links_every_row_it_cites(tmp_path):

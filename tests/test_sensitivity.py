@@ -91,3 +91,15 @@ def test_sensitivity_command(tmp_path, capsys):
     assert "most influential first: notice.0.grant" in capsys.readouterr().out
     for name in ("indices.csv", "samples.csv", "tornado.png", "tornado.svg", "manifest.json"):
         assert (out / name).exists()
+
+
+def test_no_ranking_is_printed_when_nothing_moves_the_metric(tmp_path, capsys):
+    from flowsim import cli
+
+    scenario = Path(__file__).parents[1] / "scenarios" / "injunction_may12.toml"
+    assert cli.main(["sensitivity", str(scenario), "--param", "matching.tin_rate=0.02:0.05",
+                     "--param", "approval.days=1:3", "--samples", "2", "-n", "2",
+                     "--metric", "transferred", "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "most influential first" not in out
+    assert "transferred: no parameter moves it over these ranges" in out

@@ -17,7 +17,10 @@ from typing import Iterable, Iterator, Sequence
 from . import __version__
 from .errors import InputError
 from .experiments.executors import EXECUTORS, Executor, make_executor, usable_cores
+from .experiments.calibrate import DEFAULT_REPLICATIONS as CALIBRATE_REPLICATIONS
+from .experiments.sensitivity import DEFAULT_REPLICATIONS as SENSITIVITY_REPLICATIONS
 from .outputs.folders import OutputFolder
+from .outputs.writers import DAILY_CHOICES
 from .scenario import MAX_REPLICATIONS, LoadedScenario, load
 
 
@@ -62,15 +65,21 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
+def _set_option() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE",
                         help="override a value, e.g. --set notice.0.hours=72 (repeatable)")
-    if not run_options:
-        return common
+    return common
+
+
+def _work_options(replications_default: str, *, outputs: bool = False) -> argparse.ArgumentParser:
+    """The options of a command that simulates: `replications_default` says, in its help,
+    what --replications defaults to for this command; `outputs` adds the options of the
+    commands that write a run's tables and charts (run and compare)."""
+    common = argparse.ArgumentParser(add_help=False, parents=[_set_option()])
     common.add_argument("--replications", "-n", type=_replications, metavar="N",
-                        help="replications (default: the scenario's scenario.replications)")
+                        help=f"replications (default: {replications_default})")
     common.add_argument("--seed", type=_seed, metavar="S",
                         help="seed (default: the scenario's scenario.seed)")
     common.add_argument("--out", type=Path, metavar="DIR",
@@ -89,12 +98,17 @@ def _common_options(*, run_options: bool = True) -> argparse.ArgumentParser:
                         "(default: start a local Dask cluster of --jobs workers)")
     common.add_argument("--quiet", "-q", action="store_true",
                         help="no progress bar and no summary, only errors")
-    common.add_argument("--hold-uncertain", action="store_true",
-                        help="hold inputs marked per = \"replication\" at their means, so the "
-                        "spread across replications shows chance alone (run and compare)")
-    common.add_argument("--no-charts", action="store_true",
-                        help="write the CSV files only (run and compare draw PNG and SVG "
-                        "charts by default)")
+    if outputs:
+        common.add_argument("--hold-uncertain", action="store_true",
+                            help="hold inputs marked per = \"replication\" at their means, so "
+                            "the spread across replications shows chance alone")
+        common.add_argument("--no-charts", action="store_true",
+                            help="write the tables only (PNG and SVG charts are drawn by "
+                            "default)")
+        common.add_argument("--daily", choices=DAILY_CHOICES, default="stats",
+                            help="stats (default): daily_stats.csv, each state's mean and "
+                            "percentiles per day; per-replication: daily.csv as well, one row "
+                            "per day per replication (large: 270 rows per replication)")
     return common
 
 
@@ -108,11 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flowsim {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    common = _common_options()
+    from_scenario = "the scenario's scenario.replications"
+    common = _work_options(from_scenario, outputs=True)
 
-    p = commands.add_parser("run", parents=[common], help="run a scenario and write its CSV files",
+    p = commands.add_parser("run", parents=[common], help="run a scenario and write its tables",
                             description="Run a scenario's replications and write summary.csv, "
-                            "stats.csv, daily.csv, events.csv, manifest.json and the charts "
+                            "stats.csv, daily_stats.csv, events.csv, results.xlsx (a workbook "
+                            "of them with a data dictionary), manifest.json and the charts "
                             "disclosures and outcomes (PNG and SVG) into --out (default "
                             "results/<scenario name>/).")
     p.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
@@ -121,17 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", parents=[common], help="compare what-if scenarios with a baseline",
         description="Run a baseline and other scenarios with the same seed and replications "
         "and write comparison.csv (each metric's mean and its difference from the baseline, "
-        "with a paired 95%% interval) and each scenario's own files into --out "
+        "with a paired 95% interval) and each scenario's own files into --out "
         "(default results/compare-<baseline name>/). --set applies to every scenario.")
-    c.add_argument("baseline", metavar="BASELINE.toml")
-    c.add_argument("others", nargs="+", metavar="OTHER.toml")
+    c.add_argument("baseline", metavar="BASELINE.toml",
+                   help="the scenario the others are compared with, usually "
+                   "scenarios/baseline.toml")
+    c.add_argument("others", nargs="+", metavar="OTHER.toml", help="the what-if scenarios")
     c.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
                    help="also run every scenario at every member of an ensemble (from "
                    "flowsim calibrate --ensemble) and write robustness.csv: whether each "
                    "answer keeps its sign whatever the record leaves unsettled")
 
     w = commands.add_parser(
-        "sweep", parents=[common], help="run a scenario over a grid of values",
+        "sweep", parents=[_work_options(from_scenario)], help="run a scenario over a grid of values",
         description="Run a full-factorial grid over scenario keys and write sweep.csv (point, "
         "the varied values, replication, metric, value), sweep_stats.csv and points.csv into "
         "--out (default results/<scenario name>-sweep/). Finished points are kept as they "
@@ -144,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the finished points of an interrupted sweep with the same settings")
 
     k = commands.add_parser(
-        "calibrate", parents=[common], help="fit free parameters to the record's targets",
+        "calibrate", parents=[_work_options(f"{CALIBRATE_REPLICATIONS} per evaluation")],
+        help="fit free parameters to the record's targets",
         description="Fit the --free parameters of a scenario to the targets (a TOML file of "
         "the record's figures with tolerances) by minimising the sum of squared residuals, "
         "each in units of its tolerance, with scipy's bounded Nelder-Mead. Every evaluation "
@@ -152,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Writes fitted.csv, residuals.csv and manifest.json into --out (default "
         "results/<scenario name>-calibration/).")
     k.add_argument("scenario", metavar="SCENARIO.toml")
-    k.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml")
+    k.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml",
+                   help="the record's figures with their tolerances (e.g. "
+                   "calibration/targets.toml)")
     k.add_argument("--free", action="append", default=[], metavar="KEY[=LOW:HIGH]",
                    help="a parameter to fit, within bounds (default: half to twice its value); "
                    "repeatable. With --ensemble, a range to sample (adds to --unknowns)")
@@ -172,17 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write a scenario file that extends this one with the fitted values")
 
     n = commands.add_parser(
-        "sensitivity", parents=[common], help="rank the assumptions that drive the answers",
+        "sensitivity", parents=[_work_options(f"{SENSITIVITY_REPLICATIONS} per point")],
+        help="rank the assumptions that drive the answers",
         description="Sample the --param ranges with SALib (Morris elementary effects or "
         "Sobol' indices), run --replications replications at every point with the same seed, "
         "and analyse the mean of each metric. Writes indices.csv (Morris: mu, mu_star, its "
-        "95%% interval, sigma; Sobol': S1, ST and their 95%% intervals), samples.csv and a "
+        "95% interval, sigma; Sobol': S1, ST and their 95% intervals), samples.csv and a "
         "tornado chart into --out (default results/<scenario name>-sensitivity/). Seeded: a "
         "rerun gives the same indices.")
     n.add_argument("scenario", metavar="SCENARIO.toml")
     n.add_argument("--param", action="append", default=[], required=True, metavar="KEY=LOW:HIGH",
                    help="a parameter and its range, e.g. matching.tin_rate=0.02:0.05; repeatable")
-    n.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    n.add_argument("--method", choices=("morris", "sobol"), default="morris",
+                   help="morris (default): elementary effects, cheap, ranks the parameters; "
+                   "sobol: shares of the variance, about ten times the runs")
     n.add_argument("--samples", type=_positive_int, default=16, metavar="N",
                    help="Morris trajectories, or the Sobol' base sample (a power of two); "
                    "default 16")
@@ -191,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "blocked_injunction, first_transfer_days); repeatable. The first is charted")
 
     e = commands.add_parser(
-        "explain", parents=[_common_options(run_options=False)],
+        "explain", parents=[_set_option()],
         help="show a scenario's values, their sources, its timeline and expected flow",
         description="A dry run: every resolved value (after extends and --set) with the file "
         "it came from and its note, the timeline of requests and court rules, and the flow "
@@ -201,13 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
     r = commands.add_parser(
         "report", help="one self-contained HTML page of results folders",
         description="Write one HTML file (charts inlined, nothing loaded from the network) "
-        "of the results folders of `run` or `compare`: each scenario's question, assumptions, "
-        "headline numbers and charts, the comparison and the record beside the baseline. "
-        "A scenario named baseline, or else the first, is the baseline.")
+        "of the results folders of `run`, `compare` or `sweep`: a one-page summary first "
+        "(each scenario's question and finding in words, the table at a glance, the "
+        "comparison chart), then each scenario's headline numbers, charts and assumptions, "
+        "and the record beside the baseline. A scenario named baseline, or else the first, "
+        "is the baseline.")
     r.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
-    r.add_argument("-o", "--output", type=Path, default=Path("report.html"), metavar="FILE",
-                   help="the HTML file to write (default report.html); an existing file is "
-                   "replaced only if it is a flowsim report")
+    r.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="the HTML file to write (default report.html, or handout.html with "
+                   "--handout); an existing file is replaced only if it is a flowsim report")
+    r.add_argument("--handout", action="store_true",
+                   help="instead, one printable landscape sheet per scenario: its question, "
+                   "its finding in words and a 16:9 chart in large type")
     r.add_argument("--force", action="store_true",
                    help="replace --output even if flowsim did not write it")
 
@@ -215,10 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
         "charts", help="draw (again) the charts of results folders",
         description="Draw the PNG and SVG charts of results folders from their CSV files: "
         "for a run, disclosures and outcomes; for a compare, those of all its scenarios and "
-        "the comparison.")
+        "the comparison; for a sweep, each metric against the varied key.")
     g.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
 
-    v = commands.add_parser("validate", parents=[_common_options(run_options=False)],
+    v = commands.add_parser("validate", parents=[_set_option()],
                             help="check scenario files without running them",
                             description="Check scenario files: exit 0 if all are valid, "
                             "2 with the file, key and reason of the first problem otherwise.")
@@ -364,7 +393,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
                              executor=executor, progress=_progress(args, "points"))
         write_sensitivity(result, out, loaded=loaded, samples=args.samples,
                           replications=result.replications, seed=result.seed, metrics=metrics,
-                          charts=not args.no_charts)
+                          charts=True)
     if not args.quiet:
         print(sensitivity_text(loaded.scenario.name, result, metrics, out.path))
     return EXIT_OK
@@ -379,30 +408,39 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from .outputs.writers import check_report_file, write_report_file
-    from .outputs.report import render
-    from .outputs.readers import read_results
+    from .outputs.report import render, render_handout, render_sweep
+    from .outputs.readers import is_sweep, read_results, read_sweep
 
-    check_report_file(args.output, force=args.force)  # before any results are read
-    page = render(read_results(args.folders))
-    write_report_file(args.output, page, force=args.force)
-    print(f"wrote {args.output} ({len(page) / 1e6:.1f} MB)")
+    output = args.output or Path("handout.html" if args.handout else "report.html")
+    check_report_file(output, force=args.force)  # before any results are read
+    if any(is_sweep(f) for f in args.folders):
+        if len(args.folders) > 1 or args.handout:
+            raise InputError("a sweep's report is of that sweep alone; give its folder on its "
+                             "own, without --handout", source=str(args.folders[0]))
+        page = render_sweep(read_sweep(args.folders[0]))
+    else:
+        results = read_results(args.folders)
+        page = render_handout(results) if args.handout else render(results)
+    write_report_file(output, page, force=args.force)
+    print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
     return EXIT_OK
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .outputs.charts import comparison_figures, run_figures
+    from .outputs.charts import comparison_figures, run_figures, sweep_figure
     from .outputs.writers import redraw_figures
-    from .outputs.readers import read_results
+    from .outputs.readers import is_sweep, read_results, read_sweep
 
     for folder in args.folders:
-        results = read_results([folder])
-        if (folder / "comparison.csv").exists():
-            runs = [(r.name, r.scenario, r.daily, r.stats) for r in results.runs]
-            written = redraw_figures(comparison_figures(runs, results.comparison), folder)
-        else:
-            run = results.baseline
-            written = redraw_figures(run_figures(run.name, run.scenario, run.daily, run.stats),
+        if is_sweep(folder):
+            swept = read_sweep(folder)
+            written = redraw_figures({"sweep": sweep_figure(swept.stats, swept.keys)}, folder)
+        elif (folder / "comparison.csv").exists():
+            results = read_results([folder])
+            written = redraw_figures(comparison_figures(results.runs, results.comparison),
                                      folder)
+        else:
+            written = redraw_figures(run_figures(read_results([folder]).baseline), folder)
         print(f"{folder}: " + ", ".join(written))
     return EXIT_OK
 
@@ -475,7 +513,7 @@ def _run(args: argparse.Namespace) -> int:
     with _executor(args) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
-        write_results(result, out, loaded=loaded, charts=not args.no_charts)
+        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily)
     if not args.quiet:
         from .outputs.text import headline
 
@@ -511,7 +549,7 @@ def _compare(args: argparse.Namespace) -> int:
                                 replications=args.replications, seed=args.seed,
                                 executor=executor, progress=_progress(args, "runs"))
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         robustness=robust)
+                         robustness=robust, daily=args.daily)
     if not args.quiet:
         from .outputs.text import comparison_text
 

@@ -22,7 +22,8 @@ from ..scenario import LoadedScenario, Scenario
 from .stats import describe, interval_text, number_text
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
-                      "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications")
+                      "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications",
+                      "diff_replications")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
                 "diff_mean": diff["mean"],
                 "diff_ci95_low": diff["ci95_low"],
                 "diff_ci95_high": diff["ci95_high"],
-                "replications": result.replications,
+                # Time metrics exist only where a replication disclosed something.
+                "replications": int(s["replications"]),
+                "diff_replications": int(diff["replications"]),
             })
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 

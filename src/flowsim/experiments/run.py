@@ -19,7 +19,7 @@ import pandas as pd
 
 from .executors import Executor, SerialExecutor
 from ..model import COUNTS, STATES, Event, compile_plan, simulate
-from ..model.outcomes import LEFT_IN_PIPELINE, TERMINAL_EVENTS
+from ..model.outcomes import LEFT_IN_PIPELINE, TERMINAL_EVENTS, UNITS
 from ..model.plan import Plan
 from ..scenario import LoadedScenario, Scenario
 from .stats import stats_table
@@ -27,8 +27,15 @@ from .stats import stats_table
 Progress = Callable[[int, int], None]
 
 TIME_METRICS = ("first_transfer_days", "last_transfer_days")
+# 1 in a replication that disclosed any record, else 0: its mean is the share of
+# histories with a disclosure, the figure an all-or-nothing outcome turns on.
+SHARE_METRICS = ("any_transferred",)
 IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_households")
-METRICS = (*COUNTS, *TIME_METRICS)
+METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
+METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
+                **dict.fromkeys(SHARE_METRICS, "share")}
+# The states of the daily tables: cumulative records requested and in each end state.
+DAILY_STATES = ("requested", *STATES)
 EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
 
 
@@ -57,7 +64,8 @@ def metric_rows(scenario: Scenario, seed: int,
         values: list[float | int] = [result.counts[m] for m in COUNTS]
         for i in unknown:
             values[i] = np.nan
-        yield r, [*values, result.first_transfer_days, result.last_transfer_days]
+        yield r, [*values, result.first_transfer_days, result.last_transfer_days,
+                  int(result.counts["transferred"] > 0)]
 
 
 # Bytes a row of daily.csv and of events.csv takes, about, for the size estimate.
@@ -174,8 +182,32 @@ class RunResult:
         return _events_table(self.name, self.plan, self.chunks)
 
     @cached_property
+    def daily_counts(self) -> dict[str, np.ndarray]:
+        """Cumulative records in each of DAILY_STATES at the end of each day:
+        (replications, days) arrays."""
+        return _daily_counts(self.plan, self.chunks)
+
+    @property
+    def dates(self) -> np.ndarray:
+        """The days of the daily tables, as ISO dates."""
+        return np.datetime_as_string(np.datetime64(self.plan.start.date(), "D")
+                                     + np.arange(self.plan.days), unit="D").astype(object)
+
+    @cached_property
     def daily(self) -> pd.DataFrame:
-        return _daily_table(self.name, self.plan, self.chunks)
+        """One row per day per replication: the cumulative count of each state."""
+        rep_ids = np.concatenate([np.arange(c.lo, c.hi) for c in self.chunks])
+        n_days = self.plan.days
+        columns = {"scenario": self.name, "replication": np.repeat(rep_ids, n_days),
+                   "date": np.tile(self.dates, len(rep_ids))}
+        columns.update({s: v.ravel() for s, v in self.daily_counts.items()})
+        return pd.DataFrame(columns)
+
+    @cached_property
+    def daily_stats(self) -> pd.DataFrame:
+        """One row per day per state: mean, 5th, 50th and 95th percentiles across the
+        replications, enough to redraw any chart of the run over time."""
+        return daily_stats_table(self.name, self.dates, self.daily_counts)
 
 
 def run(
@@ -243,6 +275,7 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
         metrics[m] = np.full(len(counts), np.nan)
     metrics["first_transfer_days"] = np.concatenate([c.first_transfer_days for c in chunks])
     metrics["last_transfer_days"] = np.concatenate([c.last_transfer_days for c in chunks])
+    metrics["any_transferred"] = (metrics["transferred"] > 0).astype(np.int64)
     replication = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
 
     columns: dict[str, object] = {"scenario": name, "replication": replication, "seed": seed}
@@ -250,14 +283,14 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
     columns["first_transfer"] = iso_times(plan.start, metrics["first_transfer_days"])
     columns["last_transfer"] = iso_times(plan.start, metrics["last_transfer_days"])
     columns.update({m: metrics[m] for m in
-                    ("transferred_tin_path", "transferred_incomplete_address", "transfers",
-                     *IMPACT_METRICS)})
+                    ("transferred_tin_path", "transferred_incomplete_address", "files_transferred",
+                     *IMPACT_METRICS, *SHARE_METRICS)})
     return RunResult(
         scenario=scenario,
         seed=seed,
         replications=len(replication),
         summary=pd.DataFrame(columns),
-        stats=stats_table(name, metrics),
+        stats=stats_table(name, metrics, shares=SHARE_METRICS),
         metrics=metrics,
         plan=plan,
         chunks=chunks,
@@ -298,8 +331,7 @@ def _events_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFram
     )
 
 
-def _daily_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFrame:
-    """Cumulative records in each state at the end of each day, per replication."""
+def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
     rep_ids = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
     n_reps, n_days = len(rep_ids), plan.days
     rep, code, records = (_cat(chunks, k) for k in ("event_replication", "event_code",
@@ -311,16 +343,24 @@ def _daily_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFrame
     def cumulative(event: Event) -> np.ndarray:
         mask = code == event
         counts = np.bincount(cell[mask], weights=records[mask], minlength=n_reps * n_days)
-        return counts.reshape(n_reps, n_days).cumsum(axis=1).astype(np.int64).ravel()
+        return counts.reshape(n_reps, n_days).cumsum(axis=1).astype(np.int64)
 
     states = {"requested": cumulative(Event.ARRIVED)}
     states.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()})
     states[LEFT_IN_PIPELINE] = states["requested"] - sum(states[s] for s in
                                                          TERMINAL_EVENTS.values())
-    dates = np.datetime_as_string(
-        np.datetime64(plan.start.date(), "D") + np.arange(n_days), unit="D"
-    ).astype(object)
-    columns = {"scenario": name, "replication": np.repeat(rep_ids, n_days),
-               "date": np.tile(dates, n_reps)}
-    columns.update({s: states[s] for s in ("requested", *STATES)})
-    return pd.DataFrame(columns)
+    return {s: states[s] for s in DAILY_STATES}
+
+
+DAILY_STAT_COLUMNS = ("scenario", "date", "state", "mean", "p05", "p50", "p95")
+
+
+def daily_stats_table(name: str, dates: np.ndarray,
+                      counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    parts = []
+    for state, values in counts.items():
+        low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
+        parts.append(pd.DataFrame({"scenario": name, "date": dates, "state": state,
+                                   "mean": values.mean(axis=0), "p05": low, "p50": mid,
+                                   "p95": high}))
+    return pd.concat(parts, ignore_index=True)

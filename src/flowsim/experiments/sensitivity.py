@@ -80,9 +80,12 @@ class Sensitivity:
     seed: int = 0
 
     def ranking(self, metric: str = "transferred") -> list[str]:
-        """Parameters from most to least influential on `metric`."""
+        """Parameters from most to least influential on `metric`; empty when none has
+        any influence (every index 0), where an order would mean nothing."""
         column = "mu_star" if self.method == "morris" else "ST"
         rows = self.indices[self.indices["metric"] == metric]
+        if not (rows[column].abs() > 0).any():
+            return []
         return rows.sort_values(column, ascending=False, kind="stable")["parameter"].tolist()
 
 

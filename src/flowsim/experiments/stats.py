@@ -61,8 +61,36 @@ def describe(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def stats_table(scenario: str, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per metric, in the order given."""
-    rows = [{"scenario": scenario, "metric": name, **describe(v)} for name, v in metrics.items()]
+Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion: it stays inside 0..1 and is honest at
+    0 or n successes, where the normal approximation collapses to a point."""
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def describe_share(values: np.ndarray) -> dict[str, float]:
+    """`describe` of 0/1 values, with Wilson's interval for their mean (the share)."""
+    d = describe(values)
+    if d["replications"]:
+        x = np.asarray(values, dtype=float)
+        x = x[~np.isnan(x)]
+        d["ci95_low"], d["ci95_high"] = wilson_interval(int(x.sum()), len(x))
+    return d
+
+
+def stats_table(scenario: str, metrics: dict[str, np.ndarray],
+                shares: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per metric, in the order given; the metrics named in `shares` are 0/1
+    values whose interval is Wilson's."""
+    rows = [{"scenario": scenario, "metric": name,
+             **(describe_share(v) if name in shares else describe(v))}
+            for name, v in metrics.items()]
     table = pd.DataFrame(rows, columns=["scenario", "metric", *STAT_COLUMNS])
     return table.astype({"replications": "int64"})

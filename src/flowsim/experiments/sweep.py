@@ -26,11 +26,11 @@ import pandas as pd
 from .. import __version__
 from ..errors import ScenarioError
 from .executors import Executor, SerialExecutor
-from .run import METRICS, metric_rows, settings
+from .run import METRICS, SHARE_METRICS, metric_rows, settings
 from ..scenario import SET_SOURCE, LoadedScenario, Scenario, jsonable, lookup
 from ..scenario.keys import NumberRange, parse_range, split_assignment
 from ..spreadsheet import spreadsheet_safe
-from .stats import STAT_COLUMNS, describe
+from .stats import STAT_COLUMNS, describe, describe_share
 
 VARY_SOURCE = "--vary"
 
@@ -265,7 +265,8 @@ def gather(store: PointStore, points: list[Point], keys: list[str],
     for (index, metric), group in long.groupby(["point", "metric"], sort=False):
         values = dict(zip(keys, group.iloc[0][keys]))
         stats_rows.append({"point": index, **values, "metric": metric,
-                           **describe(group["value"].to_numpy(dtype=float))})
+                           **(describe_share if metric in SHARE_METRICS else describe)(
+                               group["value"].to_numpy(dtype=float))})
     stats = pd.DataFrame(stats_rows, columns=["point", *keys, "metric", *STAT_COLUMNS])
     stats = stats.astype({"replications": "int64"})
     status = pd.DataFrame(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from .run import METRICS
+from .run import METRIC_UNITS, METRICS
 from ..model.plan import days_between
 from ..scenario import Table, read_toml, translate_error
 
@@ -106,7 +106,8 @@ def evaluate(targets: list[Target], metrics: dict[str, np.ndarray],
             goal = _days(t.value, start)
             residual = MISSING_RESIDUAL if math.isnan(model) else (model - goal) / t.tolerance
             met = abs(residual) <= 1
-            target_text = f"{_text(goal, is_date, start)} ± {t.tolerance:g}"
+            unit = "days" if is_date else METRIC_UNITS.get(t.metric, "records")
+            target_text = f"{_text(goal, is_date, start)} ± {t.tolerance:g} {unit}"
         else:
             bound = _days(t.below, start)
             # Nothing to measure (no transfer at all) is under any bound.

@@ -71,7 +71,7 @@ class Ledger:
         self.totals["transferred_incomplete_address"] += incomplete_address_records
         self.totals["people_at_disclosed_addresses"] += people
         self.totals["people_in_mixed_status_households"] += mixed_status_people
-        self.totals["transfers"] += 1
+        self.totals["files_transferred"] += 1
         if math.isnan(self.first_transfer_days):
             self.first_transfer_days = t
         self.last_transfer_days = t

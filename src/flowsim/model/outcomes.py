@@ -75,16 +75,23 @@ class Measure:
     name: str
     label: str
     part_of: str = ""         # the state it counts a part of, shown under it
+    unit: str = "records"
+    description: str = ""     # for the data dictionary; the label when empty
 
 
 MEASURES: tuple[Measure, ...] = (
     Measure("transferred_tin_path", "…of them matched on SSN/ITIN alone (found deficient)",
-            "transferred"),
+            "transferred", description="disclosed records matched on the SSN/ITIN alone, "
+            "the path the IRS later found deficient"),
     Measure("transferred_incomplete_address", "…of them with an incomplete address",
-            "transferred"),
-    Measure("transfers", "files disclosed"),
-    Measure("people_at_disclosed_addresses", "people living at disclosed addresses"),
-    Measure("people_in_mixed_status_households", "…of them in mixed-status households"),
+            "transferred", description="disclosed records whose address was incomplete"),
+    Measure("files_transferred", "files disclosed", unit="files",
+            description="files (batches of matched records) disclosed to ICE"),
+    Measure("people_at_disclosed_addresses", "people living at disclosed addresses",
+            unit="people", description="people living at the disclosed addresses ([impact])"),
+    Measure("people_in_mixed_status_households", "…of them in mixed-status households",
+            unit="people", description="of those people, those in mixed-status households "
+            "([impact])"),
 )
 
 REQUESTED_LABEL = "records requested"
@@ -96,13 +103,19 @@ TERMINAL_EVENTS = {o.event: o.name for o in OUTCOMES if o.event is not None}
 COUNTS = ("requested", *STATES, *(m.name for m in MEASURES))
 LABELS = {"requested": REQUESTED_LABEL, **{o.name: o.label for o in OUTCOMES},
           **{m.name: m.label for m in MEASURES}}
+# What each count counts, and what it means, for data dictionaries.
+UNITS = {"requested": "records", **{o.name: "records" for o in OUTCOMES},
+         **{m.name: m.unit for m in MEASURES}}
+DESCRIPTIONS = {"requested": "records ICE asked for",
+                **{o.name: o.description for o in OUTCOMES},
+                **{m.name: m.description or m.label for m in MEASURES}}
 
 
 def outcome(name: str) -> Outcome:
     return next(o for o in OUTCOMES if o.name == name)
 
 
-def display_order(skip: tuple[str, ...] = ("transfers",)) -> tuple[str, ...]:
+def display_order(skip: tuple[str, ...] = ("files_transferred",)) -> tuple[str, ...]:
     """The counts as a table shows them: requested, each state with its parts under it,
     then the other measures."""
     order = ["requested"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
@@ -25,12 +26,14 @@ from matplotlib.ticker import FuncFormatter
 from ..model.outcomes import LABELS, OUTCOMES, STATES
 from ..experiments.stats import number_text
 from ..scenario import Scenario
+from .record import RECORD_POINT
+from .text import title_of
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
              "#F0E442", "#999999"]
 DASHES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
           (0, (5, 3, 1, 3)), (0, (8, 2))]
-CHART_FILES = ("disclosures", "outcomes", "comparison")
+CHART_FILES = ("disclosures", "outcomes", "comparison", "sweep")
 
 # Applied inside each chart function and while saving, never to the process: a notebook
 # user's backend and style stay as they were. Figures are made without pyplot, so no
@@ -71,7 +74,7 @@ def rule_markers(scenario: Scenario) -> list[Marker]:
     markers = []
     for rule in scenario.notice:
         if meta.start <= rule.start <= meta.end:
-            markers.append(Marker(rule.start, f"notice rule ({rule.hours.mean:g} h)", "notice"))
+            markers.append(Marker(rule.start, f"{rule.hours.mean:g} h notice", "notice"))
     inj = scenario.injunction
     if inj.enabled and inj.at is not None and meta.start <= inj.at <= meta.end:
         markers.append(Marker(inj.at, "injunction", "injunction"))
@@ -84,109 +87,209 @@ def _thousands(x: float, _pos: int = 0) -> str:
     return f"{x:,.0f}"
 
 
-def _band(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Dates and the 5th, 50th and 95th percentiles of cumulative disclosures per day."""
-    wide = daily.pivot(index="date", columns="replication", values="transferred")
-    dates = pd.to_datetime(wide.index).to_numpy()
-    low, mid, high = np.percentile(wide.to_numpy(dtype=float), [5, 50, 95], axis=1)
-    return dates, low, mid, high
+def _wrap(text: str, width: int = 28) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+@dataclass(frozen=True)
+class Band:
+    """One scenario's cumulative disclosures over time, from daily_stats."""
+
+    dates: np.ndarray
+    mean: np.ndarray
+    p05: np.ndarray
+    p50: np.ndarray
+    p95: np.ndarray
+
+
+def band_of(daily_stats: pd.DataFrame, state: str = "transferred") -> Band:
+    rows = daily_stats[daily_stats["state"] == state]
+    return Band(pd.to_datetime(rows["date"]).to_numpy(), *(rows[c].to_numpy(dtype=float)
+                                                          for c in ("mean", "p05", "p50", "p95")))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A scenario's disclosures chart: its band, its own court rules and what to set
+    beside it (the baseline's median, the record)."""
+
+    title: str
+    band: Band
+    markers: tuple[Marker, ...]
+    replications: int
+    with_disclosure: int           # histories with any disclosure
+    reference: tuple[str, Band] | None = None
+    record: tuple[dt.datetime, float, str] | None = None
+
+
+def panel_of(run: Any, *, reference: Any = None, record: bool = False) -> Panel:
+    """The panel of a run-like object (a RunResult or a results folder)."""
+    share = run.stats.set_index("metric").loc["any_transferred", "mean"]
+    meta = run.scenario.scenario
+    shows_record = record and meta.start <= RECORD_POINT[0] <= meta.end
+    return Panel(title_of(run), band_of(run.daily_stats), tuple(rule_markers(run.scenario)),
+                 int(run.replications), int(round(float(share) * int(run.replications))),
+                 None if reference is None else (title_of(reference),
+                                                 band_of(reference.daily_stats)),
+                 RECORD_POINT if shows_record else None)
+
+
+def _draw_panel(ax: Axes, panel: Panel, *, large: bool = False, months: int = 1) -> None:
+    band = panel.band
+    size = 13 if large else 9
+    if panel.reference is not None:
+        name, ref = panel.reference
+        ax.plot(ref.dates, ref.p50, color="#999999", linewidth=1.5, linestyle=(0, (1, 1)),
+                label=f"median, {name}")
+    ax.fill_between(band.dates, band.p05, band.p95, color="#D55E00", alpha=0.18, linewidth=0,
+                    label=f"5–95% of {panel.replications} histories")
+    ax.plot(band.dates, band.p50, color="#D55E00", linewidth=2.2, label="median history")
+    ax.plot(band.dates, band.mean, color="#000000", linewidth=1.4, linestyle="--",
+            label="mean")
+    if panel.record is not None:
+        when, value, label = panel.record
+        ax.plot([np.datetime64(when)], [value], marker="D", markersize=7, color="#0072B2",
+                linestyle="none", label=label, zorder=5)
+    first, last = band.dates[0], band.dates[-1]
+    for i, m in enumerate(sorted(panel.markers, key=lambda m: m.when)):
+        when = np.datetime64(m.when)
+        ax.axvline(when, color="#444444", linewidth=1,
+                   linestyle=":" if m.kind == "notice" else "-")
+        # A label near the right edge goes to the left of its line, inside the axes.
+        right = (when - first) > 0.7 * (last - first)
+        label = f"{m.label} {m.when:%-d %b} " if right else f" {m.label} {m.when:%-d %b}"
+        ax.text(when, 0.98 - 0.1 * (i % 3), label,
+                transform=ax.get_xaxis_transform(), va="top", ha="right" if right else "left",
+                fontsize=size - 1,
+                color="#222222", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5,
+                                       "alpha": 0.85})
+    n, k = panel.replications, panel.with_disclosure
+    if 0 < k < n or k == 0:
+        story = (f"disclosure in {k} of {n} histories" if k else
+                 f"no disclosure in any of {n} histories")
+        ax.text(0.02, 0.62, story, transform=ax.transAxes, fontsize=size, fontweight="bold",
+                color="#222222", bbox={"facecolor": "white", "edgecolor": "#999999", "pad": 3})
+    ax.set_title(_wrap(panel.title, 60 if large else 40), loc="left", fontweight="bold",
+                 fontsize=size + 2)
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    span_months = max(1, len(band.dates) // 30)
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(months, -(-span_months // 12))))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.tick_params(labelsize=size)
+    top = max(float(np.nanmax(band.p95, initial=0)), float(np.nanmax(band.mean, initial=0)),
+              panel.record[1] if panel.record else 0,
+              float(np.nanmax(panel.reference[1].p50, initial=0)) if panel.reference else 0)
+    ax.set_ylim(0, top * 1.12 if top > 0 else 1)
+    ax.set_xlim(band.dates[0], band.dates[-1])
 
 
 @styled
-def disclosure_figure(runs: Sequence[tuple[str, pd.DataFrame]], markers: Sequence[Marker],
-                      title: str) -> Figure:
-    """Cumulative records disclosed per day: median line and 5-95% band per scenario."""
-    fig, ax = _axes((10 if len(runs) > 1 else 9, 4.8))
-    replications = 0
-    for i, (name, daily) in enumerate(runs):
-        dates, low, mid, high = _band(daily)
-        colour = OKABE_ITO[i % len(OKABE_ITO)]
-        ax.fill_between(dates, low, high, color=colour, alpha=0.2, linewidth=0,
-                        hatch="//" if i % 2 else None)
-        ax.plot(dates, mid, color=colour, linestyle=DASHES[i % len(DASHES)], linewidth=2,
-                label=name if len(runs) > 1 else "median")
-        replications = daily["replication"].nunique()
-    for i, m in enumerate(sorted(markers, key=lambda m: m.when)):
-        style = ":" if m.kind == "notice" else "-"
-        ax.axvline(np.datetime64(m.when), color="#444444", linestyle=style, linewidth=1.2)
-        # Staggered heights keep the labels of rules a few weeks apart from overlapping.
-        ax.text(np.datetime64(m.when), 0.98 - 0.09 * (i % 3), f" {m.label}, {m.when:%Y-%m-%d}",
-                transform=ax.get_xaxis_transform(), va="top", ha="left", fontsize=8,
-                color="#222222", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1,
-                                       "alpha": 0.8})
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.set_ylabel("records disclosed to ICE (cumulative)")
-    ax.set_xlabel("date")
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.tick_params(axis="x", labelrotation=30)
-    ax.set_ylim(bottom=0)
-    band_label = f"shaded: 5-95% of {replications} replications"
-    if len(runs) > 1:
-        ax.legend(title=band_label, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
-                  title_fontsize=8, frameon=False)
-    else:
-        ax.legend(title=band_label, loc="upper left", bbox_to_anchor=(0, 0.7), fontsize=8,
-                  title_fontsize=8, frameon=False)
+def disclosure_figure(panels: Sequence[Panel], *, large: bool = False) -> Figure:
+    """Cumulative records disclosed per day: the median history, the mean and the
+    5–95% band, one panel per scenario, each with its own court rules and axis."""
+    n = len(panels)
+    cols = 1 if n == 1 else 2 if n <= 4 else 3
+    rows = -(-n // cols)
+    size = (16, 9) if large else (9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9)
+    fig = Figure(figsize=size, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax, panel in zip(axes, panels):
+        _draw_panel(ax, panel, large=large, months=1 if cols == 1 else 2)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.supylabel("records disclosed to ICE, cumulative", fontsize=13 if large else 10)
+    handles, labels = {}, []
+    for ax in axes[:n]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in handles:
+                handles[lab] = h
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center",
+               ncols=min(5, len(handles)), fontsize=12 if large else 8, frameon=False)
     return fig
+
+
+# Review rejects, and matching drops, most requested records: set beside the other
+# states they would squash them to slivers, so each is given as a number instead.
+SET_ASIDE = ("rejected", "unmatched")
+
+
+def _beyond_matching(means: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """The records set aside by review and matching, and the shares (%) of the rest."""
+    aside = {s: means.get(s, 0.0) for s in SET_ASIDE}
+    rest = {s: means[s] for s in STATES if s not in SET_ASIDE}
+    total = sum(rest.values()) or 1.0
+    return aside, {s: v / total * 100 for s, v in rest.items()}
 
 
 @styled
 def outcomes_figure(rows: Sequence[tuple[str, dict[str, float]]]) -> Figure:
-    """Where the requested records ended, per scenario: stacked shares, with counts."""
-    height = 1.8 + 0.55 * len(rows)
-    fig, ax = _axes((9, height))
-    names = [name for name, _ in rows]
+    """Where the records ended that review did not reject and matching did not drop,
+    per scenario (stacked shares); those two are given as numbers beside each bar."""
+    height = 2.2 + 0.8 * len(rows)
+    fig, ax = _axes((10, height))
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
-    totals = np.array([sum(means[s] for s in STATES) for _, means in rows], dtype=float)
-    totals[totals == 0] = 1
+    parts = [_beyond_matching(means) for _, means in rows]
     for state in OUTCOMES:
-        share = np.array([means[state.name] for _, means in rows]) / totals * 100
+        if state.name in SET_ASIDE:
+            continue
+        share = np.array([p[1][state.name] for p in parts])
         ax.barh(y, share, left=left, color=state.colour, hatch=state.hatch, edgecolor="#333333",
                 linewidth=0.5, label=state.label)
         left += share
     for yi, (_, means) in zip(y, rows):
-        ax.annotate(f"{number_text(means['transferred'])} disclosed", (100, yi), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8)
-    ax.set_yticks(y, names)
+        ax.annotate(f"{number_text(means['transferred'])}\ndisclosed", (100, yi), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=9, annotation_clip=False)
+    aside_text = [", ".join(f"{_thousands(p[0][s])} {LABELS[s]}" for s in SET_ASIDE)
+                  for p in parts]
+    ax.set_yticks(y, [f"{_wrap(name, 34)}\n{_wrap(text, 50)}"
+                      for (name, _), text in zip(rows, aside_text)], fontsize=9)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of requested records (%), mean over replications")
-    ax.set_title("Where the requested records ended", loc="left", fontweight="bold")
+    ax.set_xlabel("share of the records that passed review and matching or were stopped "
+                  "before them (%), mean over histories", fontsize=9)
+    ax.set_title("Where the records ended, beyond review and matching", loc="left",
+                 fontweight="bold")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3,
                fontsize=8, frameon=False)
     return fig
 
 
 @styled
-def comparison_figure(table: pd.DataFrame, metric: str = "transferred") -> Figure:
-    """Each what-if's difference from the baseline, with its paired 95% interval."""
+def comparison_figure(table: pd.DataFrame, titles: dict[str, str] | None = None,
+                      metric: str = "transferred", *, large: bool = False) -> Figure:
+    """Each what-if's difference from the baseline, with its paired 95% interval; each
+    bar's figure is written past the end of its interval, never on it."""
+    titles = titles or {}
     rows = table[(table["metric"] == metric) & (table["scenario"] != table["baseline"])]
     baseline = table["baseline"].iloc[0] if len(table) else "baseline"
-    fig, ax = _axes((9, 1.4 + 0.5 * max(1, len(rows))))
+    base_title = titles.get(baseline, baseline)
+    size = 13 if large else 9
+    fig, ax = _axes((16, 9) if large else (9, 1.6 + 0.55 * max(1, len(rows))))
     y = np.arange(len(rows))[::-1]
     diff = rows["diff_mean"].to_numpy(dtype=float)
-    err = np.vstack([diff - rows["diff_ci95_low"].to_numpy(dtype=float),
-                     rows["diff_ci95_high"].to_numpy(dtype=float) - diff])
+    low = rows["diff_ci95_low"].to_numpy(dtype=float)
+    high = rows["diff_ci95_high"].to_numpy(dtype=float)
+    err = np.nan_to_num(np.vstack([diff - low, high - diff]))
     colours = np.where(diff >= 0, "#D55E00", "#0072B2")
-    hatches = ["" if d >= 0 else "//" for d in diff]
     bars = ax.barh(y, diff, color=colours, edgecolor="#333333", linewidth=0.5)
-    for bar, hatch in zip(bars, hatches):
-        bar.set_hatch(hatch)
-    ax.errorbar(diff, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#000000", capsize=4)
-    for yi, d in zip(y, diff):
-        ax.annotate(number_text(d, signed=True), (d, yi), xytext=(6 if d >= 0 else -6, 0),
+    for bar, d in zip(bars, diff):
+        bar.set_hatch("" if d >= 0 else "//")
+    ax.errorbar(diff, y, xerr=err, fmt="none", ecolor="#000000", capsize=4)
+    for yi, d, lo, hi in zip(y, diff, low, high):
+        end = np.nanmax([d, hi]) if d >= 0 else np.nanmin([d, lo])
+        ax.annotate(number_text(d, signed=True), (end, yi), xytext=(6 if d >= 0 else -6, 0),
                     textcoords="offset points", va="center", ha="left" if d >= 0 else "right",
-                    fontsize=8)
+                    fontsize=size, annotation_clip=False)
     ax.axvline(0, color="#000000", linewidth=1)
-    ax.set_yticks(y, rows["scenario"].tolist())
+    ax.set_yticks(y, [_wrap(titles.get(n, n), 34) for n in rows["scenario"]], fontsize=size)
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.margins(x=0.2)
+    ax.tick_params(axis="x", labelsize=size)
+    ax.margins(x=0.25)
     label = LABELS.get(metric, metric)
-    ax.set_xlabel(f"difference in records {label}, vs {baseline} (mean, paired 95% interval)")
-    ax.set_title(f"What-ifs against {baseline}: records {label}", loc="left",
-                 fontweight="bold")
+    ax.set_xlabel(f"difference in records {label} from “{base_title}” "
+                  "(mean, paired 95% interval)", fontsize=size)
+    ax.set_title(f"What-ifs against “{base_title}”: records {label}", loc="left",
+                 fontweight="bold", fontsize=size + 2)
     return fig
 
 
@@ -195,14 +298,23 @@ def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
     """Write `stem`.png and `stem`.svg into `folder`."""
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
     fig.savefig(paths[0], dpi=150, metadata={"Software": None})
+    # The layout is settled by the first save; a second pass would only repeat it.
+    fig.set_layout_engine("none")
     fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     return paths
 
 
 @styled
-def png_bytes(fig: Figure) -> bytes:
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@styled
+def svg_text(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
@@ -211,25 +323,28 @@ def outcome_means(stats: pd.DataFrame) -> dict[str, float]:
     return {s: float(means.get(s, 0.0)) for s in STATES}
 
 
-def run_figures(name: str, scenario: Scenario, daily: pd.DataFrame,
-                stats: pd.DataFrame) -> dict[str, Figure]:
-    title = f"{scenario.scenario.title or name}: records disclosed to ICE over time"
+def run_figures(run: Any) -> dict[str, Figure]:
+    """The charts of one run (a RunResult or a results folder)."""
     return {
-        "disclosures": disclosure_figure([(name, daily)], rule_markers(scenario), title),
-        "outcomes": outcomes_figure([(name, outcome_means(stats))]),
+        "disclosures": disclosure_figure([panel_of(run, record=is_baseline(run))]),
+        "outcomes": outcomes_figure([(title_of(run), outcome_means(run.stats))]),
     }
 
 
-@styled
-def comparison_figures(runs: Sequence[tuple[str, Scenario, pd.DataFrame, pd.DataFrame]],
-                       table: pd.DataFrame) -> dict[str, Figure]:
-    base_name, base_scenario = runs[0][0], runs[0][1]
+def is_baseline(run: Any) -> bool:
+    """Whether a lone run is the case's baseline, which the record is set beside."""
+    return run.name == "baseline"
+
+
+def comparison_figures(runs: Sequence[Any], table: pd.DataFrame) -> dict[str, Figure]:
+    """The charts of a comparison: small multiples of disclosures, each scenario with its
+    own rules and the baseline's median beside it, outcomes, and the differences."""
+    base = runs[0]
+    panels = [panel_of(base, record=True)] + [panel_of(r, reference=base) for r in runs[1:]]
     return {
-        "disclosures": disclosure_figure(
-            [(name, daily) for name, _, daily, _ in runs], rule_markers(base_scenario),
-            f"Records disclosed to ICE over time (court rules of {base_name})"),
-        "outcomes": outcomes_figure([(name, outcome_means(stats)) for name, _, _, stats in runs]),
-        "comparison": comparison_figure(table),
+        "disclosures": disclosure_figure(panels),
+        "outcomes": outcomes_figure([(title_of(r), outcome_means(r.stats)) for r in runs]),
+        "comparison": comparison_figure(table, {r.name: title_of(r) for r in runs}),
     }
 
 
@@ -245,7 +360,13 @@ def tornado_figure(indices: pd.DataFrame, method: str, metric: str = "transferre
     if method == "sobol":
         ax.barh(y, rows["S1"].clip(lower=0), height=0.35, color="#E69F00", hatch="//",
                 edgecolor="#333333", linewidth=0.5, label="first-order index S1")
-    ax.errorbar(rows[column], y, xerr=rows[conf].clip(lower=0), fmt="none", ecolor="#000000",
+    centre = rows[column].to_numpy(dtype=float)
+    half = rows[conf].clip(lower=0).to_numpy(dtype=float)
+    if method == "sobol":  # a share of the variance lies in 0..1, and so does its interval
+        err = np.vstack([centre - np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1) - centre])
+    else:
+        err = np.vstack([np.minimum(half, centre), half])
+    ax.errorbar(centre, y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#000000",
                 capsize=3, zorder=3)
     ax.set_yticks(y, [f"{p} ({lo:g} to {hi:g})" for p, lo, hi in
                       zip(rows["parameter"], rows["low"], rows["high"])])
@@ -255,6 +376,69 @@ def tornado_figure(indices: pd.DataFrame, method: str, metric: str = "transferre
         ax.set_xlabel(f"effect on mean records {label} (Morris μ*, with its 95% interval)")
     else:
         ax.set_xlabel(f"share of the variance of mean records {label} (Sobol' index, 95% interval)")
+        ax.set_xlim(0, 1)
     ax.set_title(f"Which assumptions drive records {label}", loc="left", fontweight="bold")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+SWEEP_METRICS = ("transferred", "any_transferred", "blocked_notice", "first_transfer_days")
+
+
+def _axis_values(values: Sequence[str]) -> tuple[np.ndarray, bool]:
+    """A varied key's values on an axis: numbers where every value is one, else dates
+    or, failing both, evenly spaced categories."""
+    try:
+        return np.array([float(v) for v in values]), True
+    except ValueError:
+        pass
+    try:
+        return pd.to_datetime(list(values)).to_numpy(), True
+    except (ValueError, TypeError):
+        return np.arange(len(values), dtype=float), False
+
+
+@styled
+def sweep_figure(stats: pd.DataFrame, keys: Sequence[str]) -> Figure:
+    """Each main metric's mean (with its 95% interval) against the first varied key,
+    one line per value of the second key."""
+    metrics = [m for m in SWEEP_METRICS if m in set(stats["metric"])]
+    fig = Figure(figsize=(4.8 * min(2, len(metrics)), 3.4 * -(-len(metrics) // 2) + 0.8),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(-(-len(metrics) // 2), min(2, len(metrics)),
+                                      squeeze=False).ravel())
+    x_key, line_key = keys[0], (keys[1] if len(keys) > 1 else None)
+    for ax, metric in zip(axes, metrics):
+        rows = stats[stats["metric"] == metric]
+        groups = [(None, rows)] if line_key is None else list(rows.groupby(line_key, sort=False))
+        for i, (value, group) in enumerate(groups):
+            x_text = group[x_key].astype(str).tolist()
+            x, ordered = _axis_values(x_text)
+            order = np.argsort(x, kind="stable")
+            mean = group["mean"].to_numpy(dtype=float)[order]
+            low = group["ci95_low"].to_numpy(dtype=float)[order]
+            high = group["ci95_high"].to_numpy(dtype=float)[order]
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            ax.fill_between(x[order], low, high, color=colour, alpha=0.2, linewidth=0)
+            ax.plot(x[order], mean, color=colour, linestyle=DASHES[i % len(DASHES)], marker="o",
+                    markersize=4, label=f"{line_key} = {value}" if line_key else "mean")
+            if not ordered:
+                ax.set_xticks(x[order], [x_text[j] for j in order], rotation=30)
+        unit = "share" if metric == "any_transferred" else "days" if metric.endswith("_days") else "records"
+        label = ("share of histories with a disclosure" if metric == "any_transferred" else
+                 "days to the first disclosure" if metric == "first_transfer_days" else
+                 f"records {LABELS.get(metric, metric)}")
+        ax.set_title(label, loc="left", fontweight="bold", fontsize=10)
+        ax.set_xlabel(x_key)
+        if unit == "share":
+            ax.set_ylim(0, 1.02)
+        elif unit == "records":
+            ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+            ax.set_ylim(bottom=0)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+               fontsize=8, frameon=False, title="mean, with its 95% interval (shaded)",
+               title_fontsize=8)
     return fig

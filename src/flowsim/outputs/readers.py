@@ -53,9 +53,9 @@ class RunFolder:
         return int(self.manifest["replications"])
 
     @cached_property
-    def daily(self) -> pd.DataFrame:
-        return _read_table(self.folder, self.manifest, "daily.csv",
-                           ("date", "transferred", "requested"))
+    def daily_stats(self) -> pd.DataFrame:
+        return _read_table(self.folder, self.manifest, "daily_stats.csv",
+                           ("date", "state", "mean", "p05", "p50", "p95"))
 
     @cached_property
     def metrics(self) -> dict[str, np.ndarray]:
@@ -189,3 +189,41 @@ def read_results(folders: list[Path]) -> Results:
     if comparison is None and len(runs) > 1 and len({(r.seed, r.replications) for r in runs}) == 1:
         comparison = comparison_table(runs)
     return Results(runs, comparison, robustness)
+
+
+@dataclass(frozen=True)
+class SweepFolder:
+    """A sweep's results as `flowsim sweep` wrote them."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    keys: list[str]
+    stats: pd.DataFrame
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        doc = self.manifest.get("scenario")
+        return doc.get("scenario", {}) if isinstance(doc, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.scenario.get("name", self.folder.name))
+
+
+def is_sweep(folder: Path) -> bool:
+    return (Path(folder) / "sweep_stats.csv").exists()
+
+
+def read_sweep(folder: Path) -> SweepFolder:
+    folder = Path(folder)
+    manifest = _read_json(folder / "manifest.json")
+    vary = manifest.get("vary")
+    if manifest.get("command", "sweep") != "sweep" or not isinstance(vary, list) or not vary:
+        raise InputError("not a sweep's results folder (its manifest lists no --vary)",
+                         source=str(folder))
+    keys = [str(item[0]) for item in vary]
+    stats = _read_table(folder, manifest, "sweep_stats.csv", ("point", *keys, "metric",
+                                                              *STAT_COLUMNS),
+                        dtype={k: str for k in keys}, keep_default_na=False,
+                        na_values={c: [""] for c in STAT_COLUMNS})
+    return SweepFolder(folder, manifest, keys, stats)

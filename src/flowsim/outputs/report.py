@@ -8,6 +8,7 @@ Tables are real HTML tables, so they paste into a spreadsheet.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import math
 import re
@@ -18,7 +19,7 @@ from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
-from .text import robust_words
+from .text import robust_words, scenario_sentence, title_of
 from .readers import Results, RunFolder
 from ..experiments.stats import interval_text, number_text
 
@@ -44,7 +45,21 @@ figure { margin: 1rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.9rem; color: #444; }
 code { font-size: 0.9em; }
-@media print { h2 { page-break-before: always; } }
+#summary { max-width: 1860px; margin: 0 auto; padding: 1rem 1.5rem; box-sizing: border-box;
+           font-size: 15px; }
+#summary h1 { margin: 0 0 0.2rem; font-size: 1.6rem; }
+#summary .findings { padding-left: 1.1rem; margin: 0.3rem 0; }
+#summary .findings li { margin-bottom: 0.3rem; }
+#summary .question { font-size: 0.95rem; display: block; }
+#summary table { font-size: 0.85rem; margin: 0.4rem 0; }
+#summary figure { margin: 0.4rem 0; }
+#summary figure img { max-height: 520px; max-width: 100%; width: auto; }
+@media (min-width: 1400px) {
+  #summary { display: grid; grid-template-columns: 1.1fr 1fr; gap: 1.5rem; align-items: start; }
+}
+details summary { cursor: pointer; color: #0072B2; margin: 0.4rem 0; }
+@media print { h2 { page-break-before: always; } #summary { page-break-after: always; }
+               #summary figure img { max-height: 8cm; } }
 """
 
 
@@ -118,104 +133,173 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],
     return "\n".join(out)
 
 
-def _figure(fig, alt: str, caption: str) -> str:
+def _figure(fig, alt: str, caption: str, css: str = "") -> str:
     data = base64.b64encode(charts.png_bytes(fig)).decode("ascii")
-    return (f"<figure><img src=\"data:image/png;base64,{data}\" alt=\"{_e(alt)}\">"
+    klass = f" class=\"{css}\"" if css else ""
+    return (f"<figure{klass}><img src=\"data:image/png;base64,{data}\" alt=\"{_e(alt)}\">"
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
-def _overview(results: Results) -> str:
-    base = results.baseline
+def _comparison_row(results: Results, run: RunFolder, metric: str):
     table = results.comparison
+    if table is None or run is results.baseline:
+        return None
+    rows = table[(table["scenario"] == run.name) & (table["metric"] == metric)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _share_text(stats) -> str:
+    s = stats.loc["any_transferred"] if "any_transferred" in stats.index else None
+    if s is None:
+        return "–"
+    return f"{s['mean']:.0%} ({s['ci95_low']:.0%} to {s['ci95_high']:.0%})"
+
+
+def _glance(results: Results) -> str:
+    """The at-a-glance table: one row per scenario, each figure with its interval."""
+    base = results.baseline
+    compared = results.comparison is not None and len(results.runs) > 1
     rows, attrs = [], []
     for run in results.runs:
-        s = run.stats.set_index("metric").loc["transferred"]
-        cells = [(run.name, ""), (run.scenario.scenario.question, ""),
-                 (_num(s["mean"]), "num"), (interval_text(s["ci95_low"], s["ci95_high"]), "num")]
-        if table is not None:
-            row = table[(table["scenario"] == run.name) & (table["metric"] == "transferred")]
-            if run is base or row.empty:
-                cells += [("—", "num"), ("—", "num")]
-            else:
-                r = row.iloc[0]
-                cells += [(_num(r["diff_mean"], True), "num"),
-                          (interval_text(r["diff_ci95_low"], r["diff_ci95_high"], signed=True), "num")]
+        s = run.stats.set_index("metric")
+        t = s.loc["transferred"]
+        cells = [(title_of(run), ""),
+                 (f"{_num(t['mean'])} ({interval_text(t['ci95_low'], t['ci95_high'])})", "num"),
+                 (_share_text(s), "num")]
+        if compared:
+            r = _comparison_row(results, run, "transferred")
+            cells.append(("—", "num") if r is None else (
+                f"{_num(r['diff_mean'], True)} "
+                f"({interval_text(r['diff_ci95_low'], r['diff_ci95_high'], signed=True)})", "num"))
+        first = s.loc["first_transfer_days"]
         cells.append((median_first_disclosure(run.stats, run.scenario.scenario.start), "num"))
+        if compared:
+            r = _comparison_row(results, run, "first_transfer_days")
+            shift = "—" if r is None or math.isnan(r["diff_mean"]) else (
+                f"{r['diff_mean']:+.1f} days ({int(r['diff_replications'])} pairs)")
+            cells.append((shift, "num"))
+        cells.append((f"{int(first['replications'])} of {run.replications}", "num"))
         if results.robustness is not None:
             robust = results.robustness
             match = robust[(robust["scenario"] == run.name) & (robust["metric"] == "transferred")]
             cells.append(("—" if match.empty else robust_words(match.iloc[0]), ""))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
-    headers = ["scenario", "question", "records disclosed (mean)", "95% CI"]
-    if table is not None:
-        headers += [f"difference from {base.name}", "paired 95% CI"]
-    headers.append("first disclosure (median)")
+    headers = ["scenario", "records disclosed, mean (95% CI)", "histories with a disclosure"]
+    if compared:
+        headers.append(f"difference from {title_of(base)} (paired 95% CI)")
+    headers.append("first disclosure, median")
+    if compared:
+        headers.append("date shift, mean")
+    headers.append("histories the dates rest on")
     if results.robustness is not None:
         headers.append("across the record-consistent parameter sets")
-    parts = ["<section id=\"overview\"><h2>The scenarios at a glance</h2>",
-             _table(headers, rows, row_attrs=attrs)]
+    return _table(headers, rows, row_attrs=attrs)
+
+
+def _summary(results: Results, made: dt.date) -> str:
+    """The first page: what was asked, what was found, in words, a table and a chart."""
+    base = results.baseline
+    table = results.comparison
+    items = []
+    for run in results.runs:
+        question = run.scenario.scenario.question
+        sentence = scenario_sentence(run, table, base if len(results.runs) > 1 else None)
+        items.append(f"<li data-scenario=\"{_e(run.name)}\">"
+                     + (f"<span class=\"question\">{_e(question)}</span> " if question else "")
+                     + f"{_e(sentence)}</li>")
     if table is not None and len(results.runs) > 1:
-        parts.append(_figure(charts.comparison_figure(table),
-                             f"Bar chart: each what-if's difference from {base.name} in records "
-                             "disclosed, with paired 95% intervals",
-                             f"Difference from {base.name} in records disclosed, per replication "
-                             "pair (the scenarios share their random numbers), with its 95% "
-                             "interval."))
-    if len(results.runs) > 1:
-        markers = charts.rule_markers(base.scenario)
-        parts.append(_figure(
-            charts.disclosure_figure([(r.name, r.daily) for r in results.runs], markers,
-                                     f"Records disclosed to ICE over time (court rules of "
-                                     f"{base.name})"),
-            "Line chart: cumulative records disclosed over time for each scenario",
-            "Median of the replications (line) and the range of 90% of them (shaded)."))
-        parts.append(_figure(
-            charts.outcomes_figure([(r.name, charts.outcome_means(r.stats))
-                                    for r in results.runs]),
-            "Stacked bars: where each scenario's requested records ended",
-            "Share of the requested records in each end state, mean over replications."))
-    parts.append("</section>")
-    return "\n".join(parts)
+        titles = {r.name: title_of(r) for r in results.runs}
+        chart = _figure(charts.comparison_figure(table, titles),
+                        f"Bar chart: each what-if's difference from {title_of(base)} in records "
+                        "disclosed, with paired 95% intervals",
+                        "Difference in records disclosed, paired replication by replication "
+                        "(the scenarios share their random numbers), with its 95% interval.",
+                        css="summary-chart")
+    else:
+        chart = _figure(charts.run_figures(base)["disclosures"],
+                        f"Line chart: records disclosed over time in {title_of(base)}",
+                        "Cumulative records disclosed: the median history, the mean and the "
+                        "range of 90% of histories.", css="summary-chart")
+    return "\n".join([
+        "<section id=\"summary\"><div class=\"words\">",
+        "<h1>IRS–ICE address sharing, 2025: what happened and what if</h1>",
+        f"<p class=\"muted\">Made {made:%Y-%m-%d} with flowsim {__version__}: "
+        f"{base.replications} replications (histories) per scenario, seed {base.seed}"
+        + ("; every scenario shares its random numbers with the others." if len(results.runs) > 1
+           else ".") + "</p>",
+        "<ul class=\"findings\">" + "".join(items) + "</ul>",
+        _glance(results), "</div>",
+        chart,
+        "</section>",
+    ])
+
+
+def _details(results: Results) -> str:
+    """The charts of every scenario together, after the summary."""
+    if len(results.runs) < 2:
+        return ""
+    figures = charts.comparison_figures(results.runs, results.comparison) \
+        if results.comparison is not None else None
+    disclosures = (figures or {}).get("disclosures") or charts.disclosure_figure(
+        [charts.panel_of(r) for r in results.runs])
+    outcomes = (figures or {}).get("outcomes") or charts.outcomes_figure(
+        [(title_of(r), charts.outcome_means(r.stats)) for r in results.runs])
+    return "\n".join([
+        "<section id=\"overview\"><h2>The scenarios side by side</h2>",
+        _figure(disclosures, "Small multiples: cumulative records disclosed over time, one "
+                "panel per scenario with its own court rules",
+                "Each panel: the median history (line), the mean (dashed) and the range of 90% "
+                "of histories (shaded), with the scenario's own rules; the dotted grey line is "
+                f"the median of {title_of(results.baseline)}. Each panel has its own scale."),
+        _figure(outcomes, "Stacked bars: where each scenario's records ended beyond review and "
+                "matching", "Records rejected by review and not matched are given as numbers; "
+                "the bars share out the rest."),
+        "</section>",
+    ])
 
 
 def _record(run: RunFolder) -> str:
     rows = [[(r.figure, ""), (r.record, "num"), (r.model, "num"), (r.spread, "num"),
              (r.source, "")] for r in record_rows(run.metrics, run.scenario.scenario.start)]
     return "\n".join([
-        f"<section id=\"record\"><h2>Does {_e(run.name)} reproduce the record?</h2>",
-        "<p>The figures reported in public (see the project's FACTS.md) beside the model's.</p>",
+        "<section id=\"record\"><h2>Does the model reproduce the record?</h2>",
+        f"<p>The figures reported in public beside those of “{_e(title_of(run))}”.</p>",
         _table(["figure", "record", f"model, mean of {run.replications} replications",
                 "model, 5–95% of replications", "source"], rows),
         "</section>",
     ])
 
 
+def _parameter_table(rows: list, headers: list[str]) -> str:
+    return _table(headers, rows)
+
+
 def _assumptions(run: RunFolder, base: RunFolder) -> str:
-    mine = {p["key"]: p for p in run.parameters}
-    if run is base:
-        shown = [p for p in run.parameters if not p["key"].startswith("scenario.")]
-        heading = "Assumptions and sources of every value"
-        headers = ["parameter", "value", "set in", "citation or assumption"]
-        rows = [[(p["key"], ""), (p["value"], ""), (p["source"], ""), _cited(p["note"])]
-                for p in shown]
-    else:
-        theirs = {p["key"]: p for p in base.parameters}
-        keys = [k for k in dict.fromkeys([*mine, *theirs])
-                if not k.startswith("scenario.")
-                and (mine.get(k, {}).get("value") != theirs.get(k, {}).get("value"))]
-        heading = f"Assumptions: what differs from {base.name}"
-        headers = ["parameter", "this scenario", base.name, "citation or assumption"]
-        rows = [[(k, ""), (mine.get(k, {}).get("value", "(not set)"), ""),
-                 (theirs.get(k, {}).get("value", "(not set)"), ""),
-                 _cited(mine.get(k, {}).get("note", ""))]
-                for k in keys]
-        if not rows:
-            return f"<h3>{_e(heading)}</h3><p>No parameter differs.</p>"
-    if not rows:
-        return (f"<h3>{_e(heading)}</h3><p class=\"muted\">This results folder records no "
+    shown = [p for p in run.parameters if not p["key"].startswith("scenario.")]
+    if not shown:
+        return ("<h3>Assumptions</h3><p class=\"muted\">This results folder records no "
                 "parameter notes.</p>")
-    return f"<h3>{_e(heading)}</h3>" + _table(headers, rows)
+    every = _table(["parameter", "value", "set in", "citation or assumption"],
+                   [[(p["key"], ""), (p["value"], ""), (p["source"], ""), _cited(p["note"])]
+                    for p in shown])
+    fold = (f"<details><summary>All {len(shown)} values, with the file each comes from and "
+            f"its citation or assumption</summary>{every}</details>")
+    if run is base:
+        return "<h3>Assumptions</h3>" + fold
+    mine = {p["key"]: p for p in run.parameters}
+    theirs = {p["key"]: p for p in base.parameters}
+    keys = [k for k in dict.fromkeys([*mine, *theirs])
+            if not k.startswith("scenario.")
+            and (mine.get(k, {}).get("value") != theirs.get(k, {}).get("value"))]
+    heading = f"<h3>Assumptions: what differs from {_e(title_of(base))}</h3>"
+    if not keys:
+        return heading + "<p>No parameter differs.</p>" + fold
+    rows = [[(k, ""), (mine.get(k, {}).get("value", "(not set)"), ""),
+             (theirs.get(k, {}).get("value", "(not set)"), ""),
+             _cited(mine.get(k, {}).get("note", ""))] for k in keys]
+    return heading + _table(["parameter", "this scenario", title_of(base),
+                             "citation or assumption"], rows) + fold
 
 
 def _headline(run: RunFolder) -> str:
@@ -229,27 +313,32 @@ def _headline(run: RunFolder) -> str:
                      (interval_text(s["ci95_low"], s["ci95_high"]), "num"),
                      (interval_text(s["p05"], s["p95"]), "num")])
         attrs.append(f"data-metric=\"{metric}\"")
+    rows.append([("histories with a disclosure", ""), (_share_text(stats).split(" (")[0], "num"),
+                 (_share_text(stats).partition(" (")[2].rstrip(")") or "–", "num"), ("", "num")])
+    attrs.append("data-metric=\"any_transferred\"")
     return ("<h3>Headline numbers</h3>"
             + _table(["", "mean", "95% CI of the mean", "5–95% of replications"], rows,
-                     caption=f"{run.replications} replications, seed {run.seed}",
-                     row_attrs=attrs))
+                     caption=f"{run.replications} replications, seed {run.seed}; a share's "
+                     "interval is Wilson's", row_attrs=attrs))
 
 
 def _scenario(run: RunFolder, base: RunFolder) -> str:
     meta = run.scenario.scenario
-    title = meta.title or run.name
-    figures = charts.run_figures(run.name, run.scenario, run.daily, run.stats)
+    figures = charts.run_figures(run)
     return "\n".join([
         f"<section id=\"scenario-{_e(run.name)}\" data-scenario=\"{_e(run.name)}\">",
-        f"<h2>{_e(title)} <code>{_e(run.name)}</code></h2>",
+        f"<h2>{_e(title_of(run))} <code>{_e(run.name)}</code></h2>",
         f"<p class=\"question\">{_e(meta.question)}</p>" if meta.question else "",
+        f"<p>{_e(scenario_sentence(run))}</p>",
         f"<p class=\"muted\">From {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}.</p>",
         _headline(run),
-        _figure(figures["disclosures"], f"Line chart: records disclosed over time in {run.name}",
-                "Cumulative records disclosed: median of the replications and the range of "
-                "90% of them; dotted lines mark notice rules, the solid line the injunction."),
-        _figure(figures["outcomes"], f"Stacked bar: where the records of {run.name} ended",
-                "Share of the requested records in each end state."),
+        _figure(figures["disclosures"], f"Line chart: records disclosed over time in "
+                f"{title_of(run)}", "Cumulative records disclosed: the median history, the "
+                "mean (dashed) and the range of 90% of histories; dotted lines mark notice "
+                "rules, the solid line the injunction."),
+        _figure(figures["outcomes"], f"Stacked bar: where the records of {title_of(run)} ended",
+                "Records rejected by review and not matched as numbers; the bar shares out "
+                "the rest."),
         _assumptions(run, base),
         "</section>",
     ])
@@ -273,28 +362,35 @@ the scenario files and in the tables above.</li>
 """
 
 
-def render(results: Results) -> str:
-    """The report as one self-contained HTML document."""
+def _head(title: str, style: str, *, main: bool = True) -> list[str]:
+    return ["<!doctype html>",
+            "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+            f"<meta name=\"generator\" content=\"flowsim {__version__}\">",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+            f"<title>{_e(title)}</title>",
+            f"<style>{style}</style></head><body>" + ("<main>" if main else "")]
+
+
+def render(results: Results, *, made: dt.date | None = None) -> str:
+    """The report as one self-contained HTML document: a one-page summary first."""
+    made = made or dt.date.today()
     base = results.baseline
     names = [r.name for r in results.runs]
-    nav = "".join(f"<li><a href=\"#scenario-{_e(n)}\">{_e(n)}</a></li>" for n in names)
+    nav = "".join(f"<li><a href=\"#scenario-{_e(r.name)}\">{_e(title_of(r))}</a></li>"
+                  for r in results.runs)
+    shows_record = charts.is_baseline(base)
     body = [
-        "<!doctype html>",
-        "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<meta name=\"generator\" content=\"flowsim {__version__}\">",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        f"<title>flowsim report: {_e(', '.join(names))}</title>",
-        f"<style>{STYLE}</style></head><body><main>",
-        "<header><h1>IRS–ICE address sharing, 2025: what happened and what if</h1>",
-        f"<p class=\"muted\">A flowsim {__version__} report of {len(names)} scenario"
-        f"{'s' if len(names) != 1 else ''}; baseline <code>{_e(base.name)}</code>, "
-        f"{base.replications} replications, seed {base.seed}.</p></header>",
-        f"<nav><h2>Contents</h2><ul><li><a href=\"#overview\">The scenarios at a glance</a>"
-        f"</li><li><a href=\"#record\">The record</a></li>{nav}"
-        "<li><a href=\"#facts\">The record cited</a></li>"
+        *_head(f"flowsim report: {', '.join(names)}", STYLE, main=False),
+        _summary(results, made),
+        "<main>",
+        f"<nav><h2>Contents</h2><ul><li><a href=\"#summary\">Summary</a></li>"
+        + ("<li><a href=\"#overview\">The scenarios side by side</a></li>"
+           if len(names) > 1 else "")
+        + ("<li><a href=\"#record\">The record</a></li>" if shows_record else "")
+        + f"{nav}<li><a href=\"#facts\">The record cited</a></li>"
         "<li><a href=\"#reading\">How to read this report</a></li></ul></nav>",
-        _overview(results),
-        _record(base),
+        _details(results),
+        _record(base) if shows_record else "",
         *(_scenario(run, base) for run in results.runs),
         _facts(results),
         READING,
@@ -302,3 +398,89 @@ def render(results: Results) -> str:
     ]
     return "\n".join(part for part in body if part) + "\n"
 
+
+HANDOUT_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+       color: #1a1a1a; background: #fff; }
+section.sheet { width: 277mm; min-height: 190mm; margin: 0 auto; padding: 10mm;
+                box-sizing: border-box; page-break-after: always; break-after: page; }
+h1 { font-size: 30pt; margin: 0 0 4pt; }
+.question { font-size: 16pt; font-style: italic; margin: 0 0 6pt; }
+.sentence { font-size: 18pt; margin: 0 0 8pt; }
+img { width: 100%; aspect-ratio: 16 / 9; height: auto; }
+.muted { color: #555; font-size: 11pt; }
+@page { size: A4 landscape; margin: 8mm; }
+"""
+
+
+def render_handout(results: Results, *, made: dt.date | None = None) -> str:
+    """One printable sheet per scenario: its question, the finding in words and a 16:9
+    chart of its disclosures in large type."""
+    made = made or dt.date.today()
+    base = results.baseline
+    sheets = []
+    for run in results.runs:
+        other = base if run is not base else None
+        panel = charts.panel_of(run, reference=other,
+                                record=run is base and charts.is_baseline(run))
+        data = base64.b64encode(charts.png_bytes(charts.disclosure_figure([panel], large=True),
+                                                 dpi=120)).decode("ascii")
+        question = run.scenario.scenario.question
+        sheets.append("\n".join([
+            f"<section class=\"sheet\" data-scenario=\"{_e(run.name)}\">",
+            f"<h1>{_e(title_of(run))}</h1>",
+            f"<p class=\"question\">{_e(question)}</p>" if question else "",
+            f"<p class=\"sentence\">{_e(scenario_sentence(run, results.comparison, other))}</p>",
+            f"<img src=\"data:image/png;base64,{data}\" alt=\"Line chart: records disclosed "
+            f"over time in {_e(title_of(run))}\">",
+            f"<p class=\"muted\">flowsim {__version__}, made {made:%Y-%m-%d}: "
+            f"{run.replications} replications, seed {run.seed}. Line: the median history; "
+            "dashed: the mean; shaded: 90% of histories.</p>",
+            "</section>"]))
+    return "\n".join([*_head(f"flowsim handout: {', '.join(r.name for r in results.runs)}",
+                              HANDOUT_STYLE), *sheets, "</main></body></html>"]) + "\n"
+
+
+SWEEP_COLUMNS = ("mean", "ci95_low", "ci95_high", "p05", "p95", "replications")
+
+
+def render_sweep(swept, *, made: dt.date | None = None) -> str:
+    """A sweep's report: each main metric against the varied keys, as a chart and a
+    table."""
+    made = made or dt.date.today()
+    meta = swept.scenario
+    title = meta.get("title") or swept.name
+    stats = swept.stats
+    parts = [*_head(f"flowsim sweep report: {swept.name}", STYLE),
+             "<section id=\"summary\">",
+             f"<h1>{_e(title)}: a sweep over {_e(', '.join(swept.keys))}</h1>",
+             f"<p class=\"question\">{_e(meta.get('question', ''))}</p>" if meta.get("question") else "",
+             f"<p class=\"muted\">Made {made:%Y-%m-%d} with flowsim {__version__} from "
+             f"{_e(str(swept.folder))}: {stats['point'].nunique()} points, "
+             f"{int(swept.manifest.get('replications', 0))} replications each, seed "
+             f"{_e(swept.manifest.get('seed', ''))}, common random numbers across points.</p>",
+             _figure(charts.sweep_figure(stats, swept.keys), "Line charts: each metric against "
+                     f"{swept.keys[0]}", "Mean over the replications at each point, with its "
+                     "95% interval shaded.", css="summary-chart"),
+             "</section>"]
+    for metric in charts.SWEEP_METRICS:
+        rows = stats[stats["metric"] == metric]
+        if rows.empty:
+            continue
+        share = metric == "any_transferred"
+        days = metric.endswith("_days")
+
+        def cell(v: float) -> str:
+            if isinstance(v, float) and math.isnan(v):
+                return "–"
+            return f"{v:.1%}" if share else f"{v:.2f}" if days else _num(v)
+
+        body = [[*((str(r[k]), "") for k in swept.keys),
+                 *((cell(float(r[c])) if c != "replications" else str(int(r[c])), "num")
+                   for c in SWEEP_COLUMNS)] for _, r in rows.iterrows()]
+        label = LABELS.get(metric, "share of histories with a disclosure" if share else metric)
+        parts.append(f"<section><h2>{_e(label)}</h2>"
+                     + _table([*swept.keys, "mean", "95% CI, low", "95% CI, high", "5% of runs",
+                               "95% of runs", "replications"], body) + "</section>")
+    parts += [READING, "</main></body></html>"]
+    return "\n".join(p for p in parts if p) + "\n"

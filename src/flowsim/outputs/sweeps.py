@@ -23,7 +23,8 @@ from ..experiments.sweep import sweep as run_sweep
 from ..scenario import LoadedScenario
 from .folders import OutputFolder
 from .manifest import build_manifest, sha256_of, write_json
-from .writers import write_csv
+from .tables import rounded
+from .writers import write_csv, write_figures
 
 
 class FilePointStore:
@@ -75,14 +76,21 @@ class FilePointStore:
 
 
 def write_sweep(result: SweepResult, out: OutputFolder,
-                inputs: Sequence[Path] = ()) -> Path:
-    """sweep.csv (as its points wrote it), sweep_stats.csv, points.csv and the manifest."""
+                inputs: Sequence[Path] = (), *, charts: bool = True) -> Path:
+    """sweep.csv (as its points wrote it), sweep_stats.csv, points.csv, the sweep's chart
+    and the manifest."""
 
     def fill(folder: Path) -> None:
         (folder / "sweep.csv").write_text(result.long_csv, encoding="utf-8", newline="")
         checksums = {"sweep.csv": sha256_of(folder / "sweep.csv"),
-                     "sweep_stats.csv": write_csv(result.stats, folder / "sweep_stats.csv"),
+                     "sweep_stats.csv": write_csv(rounded(result.stats),
+                                                  folder / "sweep_stats.csv"),
                      "points.csv": write_csv(result.points, folder / "points.csv")}
+        if charts and len(result.stats):
+            from .charts import sweep_figure
+
+            keys = [key for key, _ in result.spec["vary"]]
+            checksums.update(write_figures({"sweep": sweep_figure(result.stats, keys)}, folder))
         fields = {k: v for k, v in result.spec.items() if k != "flowsim"}
         write_json(build_manifest("sweep", {**fields, "points": len(result.points)},
                                   inputs=inputs, files=checksums), folder / "manifest.json")

@@ -45,7 +45,7 @@ def headline(result: "RunResult", out: Path) -> str:
     stats = result.stats.set_index("metric")
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
              f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
-    for metric in display_order(skip=("transfers", "transferred_incomplete_address")):
+    for metric in display_order(skip=("files_transferred", "transferred_incomplete_address")):
         row = stats.loc[metric]
         if row["replications"] == 0:
             continue
@@ -144,7 +144,11 @@ def sensitivity_text(name: str, result: "Sensitivity", metrics: list[str], out: 
         if metric in result.skipped:
             lines.append(f"  {metric}: not analysed: {result.skipped[metric]}")
             continue
-        lines.append(f"  {metric}, most influential first: " + ", ".join(result.ranking(metric)))
+        ranking = result.ranking(metric)
+        if not ranking:
+            lines.append(f"  {metric}: no parameter moves it over these ranges (every index is 0)")
+            continue
+        lines.append(f"  {metric}, most influential first: " + ", ".join(ranking))
     return "\n".join(lines)
 
 
@@ -156,3 +160,61 @@ def sweep_text(name: str, result: "SweepResult", out: Path) -> str:
         lines.append(f"  {len(result.failed)} of {len(result.points)} points failed; "
                      "see points.csv")
     return "\n".join(lines)
+
+
+def _stat(stats: Any, metric: str, column: str = "mean") -> float:
+    table = stats.set_index("metric")
+    return float(table.loc[metric, column]) if metric in table.index else float("nan")
+
+
+def _diff(table: Any, scenario: str, metric: str) -> float:
+    if table is None:
+        return float("nan")
+    rows = table[(table["scenario"] == scenario) & (table["metric"] == metric)]
+    return float(rows["diff_mean"].iloc[0]) if len(rows) else float("nan")
+
+
+def title_of(run: Any) -> str:
+    """The name people read: the scenario's title, or its name when it has none."""
+    return run.scenario.scenario.title or run.name
+
+
+def disclosure_share_text(run: Any) -> str:
+    """"in 49 of 200 histories", from the share of histories with a disclosure."""
+    share = _stat(run.stats, "any_transferred")
+    n = int(run.replications)
+    k = 0 if share != share else round(share * n)
+    return f"{k} of {n} histories" if k < n else f"all {n} histories"
+
+
+def scenario_sentence(run: Any, table: Any = None, base: Any = None) -> str:
+    """What a run found, in one plain sentence; beside the baseline if one is given."""
+    from ..model.outcomes import LABELS, STATES
+
+    title = title_of(run)
+    mean = _stat(run.stats, "transferred")
+    share = _stat(run.stats, "any_transferred")
+    n = int(run.replications)
+    k = 0 if share != share else round(share * n)
+    against = ""
+    if base is not None and base is not run:
+        against = f", against {number_text(_stat(base.stats, 'transferred'))} in “{title_of(base)}”"
+    if k == 0:
+        found = f"no history discloses any record{against}"
+    elif k == n:
+        found = f"records are disclosed in every history: {number_text(mean)} on average{against}"
+    else:
+        found = (f"records are disclosed in {k} of {n} histories ({share:.0%}) and none in the "
+                 f"rest: {number_text(mean)} on average{against}")
+    lead = "In" if base is None or base is run else "Under"
+    parts = [f"{lead} “{title}”, {found}"]
+    if base is not None and base is not run and table is not None:
+        shift = _diff(table, run.name, "first_transfer_days")
+        if shift == shift and abs(shift) >= 1:
+            parts.append(f"the first disclosure comes {abs(shift):.0f} days "
+                         f"{'later' if shift > 0 else 'earlier'}")
+        moved = {s: _diff(table, run.name, s) for s in STATES if s != "transferred"}
+        state, gain = max(moved.items(), key=lambda kv: -1 if kv[1] != kv[1] else kv[1])
+        if _diff(table, run.name, "transferred") < 0 and gain > 0:
+            parts.append(f"the records not disclosed are mostly {LABELS[state]}")
+    return "; ".join(parts) + "."

@@ -21,6 +21,9 @@ from ..experiments.run import RunResult
 from .explain import parameter_rows
 from ..spreadsheet import spreadsheet_safe
 from .folders import OutputFolder, check_file, starts_with, write_file
+from .tables import DATE_OF, comparison_file, daily_stats_file, stats_file
+from .workbook import Sheet, write_workbook
+from ..model.outcomes import LABELS
 from .manifest import build_manifest, sha256_of, write_json
 from ..scenario import LoadedScenario, jsonable
 
@@ -29,7 +32,9 @@ if TYPE_CHECKING:
     from ..experiments.ensemble import Ensemble
     from ..experiments.sensitivity import Sensitivity
 
-TABLES = ("summary", "stats", "daily", "events")
+# The tables every run writes, and the per-replication daily table written on request.
+TABLES = ("summary", "stats", "daily_stats", "events")
+DAILY_CHOICES = ("stats", "per-replication")
 
 
 def run_manifest(result: RunResult, loaded: LoadedScenario | None,
@@ -54,8 +59,9 @@ def _fill(out: Out, command: str, fill: Callable[[Path], None]) -> Path:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> str:
-    """Write `table` as UTF-8 CSV with a header row; return its SHA-256."""
-    spreadsheet_safe(table).to_csv(path, index=False, lineterminator="\n")
+    """Write `table` as UTF-8 CSV with a header row; return its SHA-256. Floats are
+    written in their shortest exact form: 96.15, not 96.15000000000002."""
+    spreadsheet_safe(table).to_csv(path, index=False, lineterminator="\n", float_format="%.15g")
     return sha256_of(path)
 
 
@@ -91,44 +97,147 @@ def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def file_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """The run's tables as its files hold them: rounded, with dates beside days."""
+    start = result.scenario.scenario.start
+    return {"summary": result.summary, "stats": stats_file(result.stats, start),
+            "daily_stats": daily_stats_file(result.daily_stats), "events": result.events}
+
+
+def run_sheets(tables: dict[str, pd.DataFrame], loaded: LoadedScenario | None) -> list[Sheet]:
+    sheets = [Sheet("stats", tables["stats"], units="unit", dates=tuple(DATE_OF.values())),
+              Sheet("daily statistics", tables["daily_stats"], unit="records", dates=("date",))]
+    if loaded is not None:
+        sheets.append(Sheet("assumptions", assumptions_table(loaded),
+                            widths={"parameter": 36, "value": 24, "set in": 28,
+                                    "citation or assumption": 90}))
+    return sheets
+
+
+def assumptions_table(loaded: LoadedScenario) -> pd.DataFrame:
+    rows = [(r.key, r.value, r.source, r.note) for r in parameter_rows(loaded)]
+    return pd.DataFrame(rows, columns=["parameter", "value", "set in", "citation or assumption"])
+
+
+def run_headline(result: RunResult) -> list[list[Any]]:
+    """The workbook's first sheet: what the run is, and what it found in words."""
+    from .text import scenario_sentence, title_of
+
+    meta = result.scenario.scenario
+    stats = result.stats.set_index("metric")
+    lines: list[list[Any]] = [[f"flowsim: {title_of(result)}"], [meta.question or ""],
+                              [scenario_sentence(result)], [],
+                              ["scenario", result.name],
+                              ["horizon", f"{meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}"],
+                              ["replications", result.replications], ["seed", result.seed], [],
+                              ["", "mean", "95% CI, low", "95% CI, high", "5% of runs",
+                               "95% of runs"]]
+    for metric in ("requested", "rejected", "transferred", "blocked_notice",
+                   "blocked_injunction", "halted_upstream", "pending"):
+        row = stats.loc[metric]
+        lines.append([LABELS[metric], *(round(float(row[c])) for c in
+                                        ("mean", "ci95_low", "ci95_high", "p05", "p95"))])
+    share = stats.loc["any_transferred"]
+    lines.append(["share of histories with a disclosure",
+                  f"{share['mean']:.1%}", f"{share['ci95_low']:.1%}", f"{share['ci95_high']:.1%}"])
+    lines += [[], ["every number, rounded as in the CSV files: the stats sheet; what each "
+                   "column means: the dictionary sheet"]]
+    return lines
+
+
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None, *,
-                    charts: bool = True) -> None:
+                    charts: bool = True, daily: str = "stats",
+                    workbook: bool = True) -> dict[str, pd.DataFrame]:
+    """The run's files in `folder`; returns the tables as written."""
     folder.mkdir(exist_ok=True)
-    checksums = {f"{t}.csv": write_csv(getattr(result, t), folder / f"{t}.csv") for t in TABLES}
+    tables = file_tables(result)
+    if daily == "per-replication":
+        tables["daily"] = result.daily
+    checksums = {f"{t}.csv": write_csv(table, folder / f"{t}.csv") for t, table in tables.items()}
+    if workbook:
+        write_workbook(folder / "results.xlsx", run_headline(result), run_sheets(tables, loaded))
+        checksums["results.xlsx"] = sha256_of(folder / "results.xlsx")
     if charts:
         from .charts import run_figures
 
-        checksums.update(write_figures(
-            run_figures(result.name, result.scenario, result.daily, result.stats), folder))
+        checksums.update(write_figures(run_figures(result), folder))
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
+    return tables
+
+
+def daily_disclosures(runs: Sequence[RunResult],
+                      every: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One row per date, and for each scenario the mean and percentiles of its
+    cumulative disclosures: the compare workbook's daily sheet, small enough to chart."""
+    wide = None
+    for result, table in zip(runs, every):
+        rows = table[table["state"] == "transferred"].set_index("date")
+        part = rows[["mean", "p05", "p50", "p95"]].add_prefix(f"{result.name} ")
+        wide = part if wide is None else wide.join(part, how="outer")
+    return wide.sort_index().reset_index()
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
-                  charts: bool = False) -> Path:
-    """Write the run's tables, charts if asked, and manifest into `out`, replacing it
-    only when complete."""
+                  charts: bool = False, daily: str = "stats") -> Path:
+    """Write the run's tables, workbook, charts if asked, and manifest into `out`,
+    replacing it only when complete."""
     return _fill(out, "run", lambda staging: write_run_files(result, staging, loaded,
-                                                             charts=charts))
+                                                             charts=charts, daily=daily))
+
+
+def compare_headline(comparison: Comparison) -> list[list[Any]]:
+    from .text import disclosure_share_text, scenario_sentence, title_of
+
+    base = comparison.baseline
+    lines: list[list[Any]] = [[f"flowsim: what-ifs against “{title_of(base)}”"],
+                              [f"{base.replications} replications each, seed {base.seed}, "
+                               "common random numbers"], [],
+                              ["scenario", "question", "records disclosed (mean)",
+                               f"difference from {title_of(base)}",
+                               "histories with a disclosure", "in words"]]
+    for result in comparison.results:
+        row = comparison.row(result.name)
+        lines.append([title_of(result), result.scenario.scenario.question or "",
+                      round(float(row["mean"])),
+                      "" if result is base else round(float(row["diff_mean"])),
+                      disclosure_share_text(result),
+                      scenario_sentence(result, comparison.table, base)])
+    return lines
 
 
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
-                     charts: bool = False, robustness: pd.DataFrame | None = None) -> Path:
+                     charts: bool = False, robustness: pd.DataFrame | None = None,
+                     daily: str = "stats") -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
 
     def fill(staging: Path) -> None:
-        checksums = {"comparison.csv": write_csv(comparison.table, staging / "comparison.csv")}
+        table = comparison_file(comparison.table, {r.name: r.scenario.scenario.start
+                                                   for r in comparison.results})
+        checksums = {"comparison.csv": write_csv(table, staging / "comparison.csv")}
         if robustness is not None:
             checksums["robustness.csv"] = write_csv(robustness, staging / "robustness.csv")
+        every: dict[str, list[pd.DataFrame]] = {"stats": [], "daily_stats": []}
         for result, source in zip(comparison.results, loaded):
-            write_run_files(result, staging / result.name, source, charts=False)
+            tables = write_run_files(result, staging / result.name, source, charts=False,
+                                     daily=daily, workbook=False)
+            for name in every:
+                every[name].append(tables[name])
+        write_workbook(staging / "results.xlsx", compare_headline(comparison),
+                       [Sheet("comparison", table, units="unit", dates=("mean_date",)),
+                        Sheet("stats", pd.concat(every["stats"], ignore_index=True), units="unit",
+                              dates=tuple(DATE_OF.values())),
+                        Sheet("daily disclosures", daily_disclosures(comparison.results,
+                                                                     every["daily_stats"]),
+                              unit="records", dates=("date",))])
+        checksums["results.xlsx"] = sha256_of(staging / "results.xlsx")
         if charts:
             from .charts import comparison_figures
 
-            runs = [(r.name, r.scenario, r.daily, r.stats) for r in comparison.results]
-            checksums.update(write_figures(comparison_figures(runs, comparison.table), staging))
+            checksums.update(write_figures(comparison_figures(comparison.results,
+                                                              comparison.table), staging))
         base = comparison.baseline
         write_json(build_manifest(
             "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
