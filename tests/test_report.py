@@ -90,7 +90,7 @@ def test_charts_command_draws_from_the_csv_files(tmp_path, capsys):
         assert (out / name).stat().st_size > 1000
 
 
-def _browser():
+def _browser(*, performance_log: bool = False):
     """Headless Chromium through chromedriver; in CI a missing browser is a failure."""
     have = shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)
     if not have:
@@ -108,7 +108,8 @@ def _browser():
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1200,900"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", **(
+        {"performance": "ALL"} if performance_log else {})})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 

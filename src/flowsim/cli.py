@@ -247,6 +247,28 @@ def build_parser() -> argparse.ArgumentParser:
         "the comparison; for a sweep, each metric against the varied key.")
     g.add_argument("folders", nargs="+", metavar="RESULTS_DIR", type=Path)
 
+    s = commands.add_parser(
+        "serve", help="serve the workshop page on this computer",
+        description="Serve a local web page where a room picks a scenario, changes its court "
+        "rules, requests and matching, and sees the flow redrawn beside the baseline. "
+        "Without files it offers the shipped library (scenarios/). It listens on "
+        "127.0.0.1 unless --host says otherwise; Ctrl-C stops it.")
+    s.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml",
+                   help="the scenarios to offer (default: the shipped library); one named "
+                   "baseline, or else the first, is the baseline")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1, this computer only; "
+                   "0.0.0.0 serves the room's network)")
+    s.add_argument("--port", type=_whole_number(1, 65535), default=8765, metavar="PORT",
+                   help="the port (default 8765)")
+    s.add_argument("--replications", "-n", type=_whole_number(1, 2000), default=200,
+                   metavar="N", help="replications per answer (default 200; at most 2,000)")
+    s.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                   help="worker processes for the runs (default 1)")
+    s.add_argument("--gallery", type=Path, metavar="DIR",
+                   help="a folder where participants save their scenarios, shown to everyone")
+    s.add_argument("--open", action="store_true", help="open the page in this computer's browser")
+
     v = commands.add_parser("validate", parents=[_set_option()],
                             help="check scenario files without running them",
                             description="Check scenario files: exit 0 if all are valid, "
@@ -579,7 +601,51 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _run, "compare": _compare, "sweep": _sweep, "calibrate": _calibrate,
+def _serve(args: argparse.Namespace) -> int:
+    import socket
+
+    try:
+        import starlette  # noqa: F401
+        import tomli_w  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"needs {exc.name}, which is not installed: pip install -e "
+                         "\".[serve]\" from the checkout", source="flowsim serve") from None
+    from .serve.app import Settings, build_app
+
+    if args.gallery is not None and not args.gallery.is_dir():
+        raise InputError("is not a folder; make it first", source=str(args.gallery))
+    for path in args.scenarios:
+        load(path)  # a bad file is one line before anything listens
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); "
+                         "choose another with --port", source="--port") from None
+    jobs = min(args.jobs, usable_cores())
+    app = build_app(Settings([Path(p) for p in args.scenarios], args.replications, jobs,
+                             args.gallery))
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"flowsim: serving the room's network on {args.host}:{args.port}: anyone who can "
+              "reach this computer can use the page", file=sys.stderr)
+    print(f"flowsim: the workshop page is at {url} (Ctrl-C stops it)", file=sys.stderr)
+    if args.open:
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    import uvicorn
+
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                    limit_concurrency=200, timeout_graceful_shutdown=2)
+    finally:
+        app.state.flowsim.pool.shutdown(cancel_futures=True)
+    return EXIT_OK
+
+
+COMMANDS = {"run": _run, "serve": _serve, "compare": _compare, "sweep": _sweep, "calibrate": _calibrate,
             "sensitivity": _sensitivity,
             "explain": _explain,
             "report": _report, "charts": _charts, "validate": _validate}

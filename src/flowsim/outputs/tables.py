@@ -49,12 +49,12 @@ def rounded(table: pd.DataFrame, *, metric: str | None = None) -> pd.DataFrame:
     if metric is not None or "metric" not in out.columns:
         places = decimals(metric or "requested")
         for c in columns:
-            out[c] = out[c].astype(float).round(places)
+            out[c] = out[c].astype(float).round(places) + 0.0  # never -0
         return out
     places = out["metric"].map(decimals).to_numpy()
     for c in columns:
         values = out[c].to_numpy(dtype=float)
-        out[c] = np.array([round(v, p) for v, p in zip(values, places)], dtype=float)
+        out[c] = np.array([round(v, p) + 0.0 for v, p in zip(values, places)], dtype=float)
     return out
 
 

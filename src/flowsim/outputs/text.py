@@ -211,7 +211,7 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None) -> str:
     if base is not None and base is not run and table is not None:
         shift = _diff(table, run.name, "first_transfer_days")
         if shift == shift and abs(shift) >= 1:
-            parts.append(f"the first disclosure comes {abs(shift):.0f} days "
+            parts.append(f"the first disclosure comes {plural(round(abs(shift)), 'day')} "
                          f"{'later' if shift > 0 else 'earlier'}")
         moved = {s: _diff(table, run.name, s) for s in STATES if s != "transferred"}
         state, gain = max(moved.items(), key=lambda kv: -1 if kv[1] != kv[1] else kv[1])

@@ -1,0 +1,1 @@
+"""The workshop page: `flowsim serve`, its JSON interface and its static files."""

@@ -1,0 +1,210 @@
+"""What the page asks for, computed where the command line computes it.
+
+Each function here takes only plain values (file paths, `--set` texts, numbers), so it
+runs in a worker process; its answer is plain JSON. The numbers come from the same
+functions that write stats.csv and comparison.csv, so the page and `flowsim run` agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Sequence
+
+from ..experiments.compare import comparison_table
+from ..experiments.run import run_many
+from ..outputs import charts
+from ..outputs.tables import comparison_file, stats_file
+from ..outputs.text import disclosure_share_text, scenario_sentence, title_of
+from ..model.outcomes import LABELS
+from ..scenario import load, param_of
+from ..scenario.provenance import parameter_rows
+
+# The tables whose values the page offers as controls: the court's rules, the requests
+# and the stages they pass through.
+CONTROL_TABLES = ("notice", "injunction", "requests", "request_streams", "review", "matching",
+                  "approval", "impact")
+IDENTITY_KINDS = ("name", "slug", "text")
+
+
+def toml_literal(value: Any) -> str:
+    """A value as TOML writes it inline: what `--set KEY=...` reads back."""
+    import tomli_w
+
+    if value is None:  # TOML has no null: an unset optional value is left out
+        return ""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_literal(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
+    return tomli_w.dumps({"x": value}).split("=", 1)[1].strip()
+
+
+def _plain(value: Any) -> Any:
+    """JSON for a table cell: NaN is null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def _records(table) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every leaf; a distribution table is one leaf."""
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and "dist" not in value:
+            items += flatten(value, path + ".")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                items += flatten(item, f"{path}.{i}.")
+        else:
+            items.append((path, value))
+    return items
+
+
+def controls(path: Path) -> list[dict[str, Any]]:
+    """Every value of the scenario's rules, requests and stages, as a control: its key,
+    value (as TOML), kind, unit, label and citation, from the parameter declarations."""
+    loaded = load(path)
+    rows = {r.key: r for r in parameter_rows(loaded)}
+    out = []
+    leaves = flatten(loaded.scenario.to_toml_dict())
+    order = {table: i for i, table in enumerate(CONTROL_TABLES)}
+    for key, value in sorted(leaves, key=lambda kv: order.get(kv[0].split(".")[0], 99)):
+        if key.split(".")[0] not in CONTROL_TABLES:
+            continue
+        param = param_of(key)
+        # Names identify requests and their random streams: not a lever.
+        if param is None or param.kind in IDENTITY_KINDS:
+            continue
+        row = rows.get(key)
+        out.append({"key": key, "table": key.split(".")[0], "value": toml_literal(value),
+                    "kind": param.kind, "unit": param.unit, "label": param.label,
+                    "distribution": isinstance(value, dict),
+                    "note": row.note if row else "", "source": row.source if row else ""})
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _baseline_run(path: Path, replications: int, seed: int) -> Any:
+    return run_many([load(path)], replications=replications, seed=seed)[0]
+
+
+def _retitled(result: Any, title: str) -> Any:
+    """The run as the page shows it: under a title that says it was changed."""
+    meta = result.scenario.scenario.model_copy(update={"title": title})
+    return SimpleNamespace(name=result.name, replications=result.replications,
+                           seed=result.seed, stats=result.stats, metrics=result.metrics,
+                           daily_stats=result.daily_stats,
+                           scenario=result.scenario.model_copy(update={"scenario": meta}))
+
+
+def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int | None,
+             baseline: Path) -> dict[str, Any]:
+    """The page's answer: stats as in stats.csv, the paired difference from the baseline
+    as in comparison.csv, the share with a disclosure, the sentence and the charts (SVG)."""
+    loaded = load(path, overrides)
+    seed = seed if seed is not None else loaded.scenario.scenario.seed
+    # The baseline unchanged against the page's scenario, on common random numbers: each
+    # replication depends only on (seed, replication, what is drawn), so the baseline's
+    # run is the same whether it runs beside this one or was kept from before.
+    base_run = _baseline_run(Path(baseline), replications, seed)
+    mine = run_many([loaded], replications=replications, seed=seed)[0]
+    runs = [base_run, mine]
+    base = base_run
+    if overrides:
+        mine = _retitled(mine, f"{title_of(mine)}, changed on the page")
+    table = comparison_table(runs)
+    starts = {base_run.name: base_run.scenario.scenario.start,
+              mine.name: mine.scenario.scenario.start}
+    diff = comparison_file(table, starts) if base_run.name != mine.name else None
+    stats = stats_file(mine.stats, mine.scenario.scenario.start)
+    rows = diff[diff["scenario"] == mine.name] if diff is not None else \
+        comparison_file(table.iloc[len(table) // 2:], {mine.name: starts[mine.name]})
+    share = stats.set_index("metric").loc["any_transferred"]
+    same = Path(loaded.path).resolve() == Path(baseline).resolve() and not overrides
+    disclosure = charts.disclosure_figure([charts.panel_of(
+        mine, reference=None if same else base_run, record=charts.is_baseline(mine))])
+    outcomes = charts.outcomes_figure([(title_of(r), charts.outcome_means(r.stats))
+                                       for r in ([mine] if same else [base_run, mine])])
+    return {
+        "scenario": mine.name, "title": title_of(mine),
+        "question": mine.scenario.scenario.question,
+        "replications": mine.replications, "seed": mine.seed, "overrides": list(overrides),
+        "stats": _records(stats),
+        "share_with_disclosure": {"share": _plain(share["mean"]),
+                                  "ci95_low": _plain(share["ci95_low"]),
+                                  "ci95_high": _plain(share["ci95_high"]),
+                                  "text": disclosure_share_text(mine)},
+        "baseline": {"name": base_run.name, "title": title_of(base_run)},
+        "difference": _records(rows[["metric", "diff_mean", "diff_ci95_low", "diff_ci95_high",
+                                     "diff_replications"]]),
+        "sentence": scenario_sentence(mine, table, None if same else base_run),
+        "labels": {**LABELS, "first_transfer_days": "first disclosure, days from the start",
+                   "any_transferred": "histories with a disclosure"},
+        "charts": {"disclosures": charts.svg_text(disclosure),
+                   "outcomes": charts.svg_text(outcomes)},
+    }
+
+
+def scenario_file(path: Path, overrides: Sequence[str], *, name: str | None = None,
+                  title: str | None = None, extends: str | None = None,
+                  made: dt.date | None = None) -> str:
+    """A scenario file that extends `path` with the page's changes, each with a comment
+    that says it was set on the page. Lists replace whole when a file extends another,
+    so a changed list is written whole, its changed values marked."""
+    loaded = load(path, overrides)
+    changed = {o.split("=", 1)[0].strip() for o in overrides}
+    doc = loaded.raw  # as the files and the changes give it: no defaults filled in
+    made = made or dt.date.today()
+    lines = [f"# Made on the flowsim page on {made:%Y-%m-%d} from {Path(path).name}.",
+             f"# The same as: flowsim run {Path(path).name} "
+             + " ".join(f"--set '{o}'" for o in overrides), "",
+             f"extends = {toml_literal(extends or str(Path(path).resolve()))}", ""]
+    meta_changes = {"name": name, "title": title}
+    if any(meta_changes.values()):
+        lines.append("[scenario]")
+        for key, value in meta_changes.items():
+            if value:
+                lines.append(f"{key} = {toml_literal(value)}  # set on the page")
+        lines.append("")
+    tables = dict.fromkeys(k.split(".")[0] for k in changed if not k.startswith("scenario."))
+    for table in tables:
+        value = doc.get(table)
+        if isinstance(value, list):
+            if not value:
+                lines += [f"{table} = []  # set on the page", ""]
+            for i, item in enumerate(value):
+                lines.append(f"[[{table}]]")
+                for key, v in item.items():
+                    if v is None:
+                        continue
+                    mark = "  # set on the page" if f"{table}.{i}.{key}" in changed else ""
+                    lines.append(f"{key} = {toml_literal(v)}{mark}")
+                lines.append("")
+        elif isinstance(value, dict):
+            lines.append(f"[{table}]")
+            for key, v in value.items():
+                if f"{table}.{key}" in changed and v is not None:
+                    lines.append(f"{key} = {toml_literal(v)}  # set on the page")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def warm() -> bool:
+    """Import what a run needs, so the room's first answer is as fast as the rest."""
+    from matplotlib.figure import Figure  # noqa: F401
+
+    from ..experiments import stats
+
+    stats.t_quantile(0.975, 10)
+    return True

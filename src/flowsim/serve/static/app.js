@@ -1,0 +1,268 @@
+// The workshop page: controls built from /api/controls, answers from /api/run.
+// Its state lives in the address (?scenario=NAME&set=KEY=VALUE&...), so a link restores
+// the view and the back button steps through changes. Nothing here loads from elsewhere.
+"use strict";
+
+const HEADLINE = ["requested", "rejected", "unmatched", "transferred", "blocked_notice",
+                  "blocked_injunction", "halted_upstream", "pending", "first_transfer_days"];
+const page = {
+  scenario: "", sets: new Map(), controls: [], original: new Map(), info: null,
+  client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "",
+};
+const $ = (id) => document.getElementById(id);
+
+function fmt(value, unit) {
+  if (value === null || value === undefined) return "–";
+  if (unit === "share") return (100 * value).toFixed(1) + "%";
+  if (unit === "days") return value.toFixed(1) + " days";
+  const n = Math.round(value);
+  return (n === 0 ? 0 : n).toLocaleString("en-US");
+}
+function signed(value, unit) {
+  if (value === null || value === undefined) return "–";
+  const text = fmt(Math.abs(value), unit);
+  return (Math.round(value * 100) === 0 ? "+" : value > 0 ? "+" : "−") + text;
+}
+
+function query(extra) {
+  const q = new URLSearchParams();
+  q.set("scenario", page.scenario);
+  for (const [k, v] of page.sets) q.append("set", `${k}=${v}`);
+  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  return q;
+}
+
+function readAddress() {
+  const q = new URLSearchParams(location.search);
+  page.scenario = q.get("scenario") || page.info.baseline;
+  page.sets = new Map();
+  for (const text of q.getAll("set")) {
+    const at = text.indexOf("=");
+    if (at > 0) page.sets.set(text.slice(0, at).trim(), text.slice(at + 1).trim());
+  }
+}
+
+function writeAddress(push) {
+  const url = "/?" + query().toString();
+  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+}
+
+async function getJSON(url, options) {
+  const response = await fetch(url, options);
+  let body = {};
+  try { body = await response.json(); } catch (e) { body = {}; }
+  return { status: response.status, body };
+}
+
+function controlInput(c, value) {
+  let input;
+  if (c.kind === "flag") {
+    input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = value === "true";
+  } else {
+    input = document.createElement("input");
+    const numeric = ["duration", "amount", "positive", "count", "rate", "whole"].includes(c.kind);
+    input.type = numeric && !c.distribution && !value.startsWith("{") ? "number" : "text";
+    if (input.type === "number") input.step = "any";
+    input.value = value;
+  }
+  input.id = "c-" + c.key;
+  input.dataset.key = c.key;
+  input.addEventListener("change", () => onChange(c, input));
+  return input;
+}
+
+function buildControls() {
+  const form = $("controls");
+  form.replaceChildren();
+  const groups = new Map();
+  for (const c of page.controls) {
+    const parts = c.key.split(".");
+    const group = parts.length > 2 ? `${parts[0]} ${Number(parts[1]) + 1}` : parts[0];
+    if (!groups.has(group)) {
+      const fs = document.createElement("fieldset");
+      const legend = document.createElement("legend");
+      legend.textContent = group;
+      fs.append(legend);
+      groups.set(group, fs);
+      form.append(fs);
+    }
+    const div = document.createElement("div");
+    div.className = "control";
+    div.dataset.key = c.key;
+    const label = document.createElement("label");
+    label.htmlFor = "c-" + c.key;
+    label.textContent = `${c.label} `;
+    const unit = document.createElement("span");
+    unit.className = "unit";
+    unit.textContent = c.unit ? `(${c.unit})` : "";
+    label.append(unit);
+    const value = page.sets.has(c.key) ? page.sets.get(c.key) : c.value;
+    const input = controlInput(c, value);
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent = (c.note || "no note: an assumption") + (c.source ? ` — ${c.source}` : "");
+    const from = document.createElement("p");
+    from.className = "changed-from";
+    const message = document.createElement("p");
+    message.className = "message";
+    message.hidden = true;
+    div.append(label, input, from, message, note);
+    groups.get(group).append(div);
+    markChanged(c.key);
+  }
+}
+
+function markChanged(key) {
+  const div = document.querySelector(`.control[data-key="${CSS.escape(key)}"]`);
+  if (!div) return;
+  const changed = page.sets.has(key);
+  div.classList.toggle("changed", changed);
+  div.querySelector(".changed-from").textContent =
+    changed ? `changed from ${page.original.get(key)} in ${page.scenario}` : "";
+}
+
+function onChange(c, input) {
+  const value = input.type === "checkbox" ? String(input.checked) : input.value.trim();
+  if (value === page.original.get(c.key) || value === "") page.sets.delete(c.key);
+  else page.sets.set(c.key, value);
+  markChanged(c.key);
+  writeAddress(true);
+  run(c.key);
+}
+
+function showError(text, key) {
+  for (const m of document.querySelectorAll(".control .message")) m.hidden = true;
+  $("error").hidden = !text;
+  $("error").textContent = text || "";
+  if (text && key) {
+    const div = document.querySelector(`.control[data-key="${CSS.escape(key)}"]`);
+    if (div) {
+      const m = div.querySelector(".message");
+      m.textContent = text;
+      m.hidden = false;
+    }
+  }
+}
+
+function render(answer) {
+  document.body.dataset.scenario = answer.scenario;
+  $("sentence").textContent = answer.sentence;
+  const share = answer.share_with_disclosure;
+  $("share").textContent = `Histories with a disclosure: ${share.text} ` +
+    `(${fmt(share.share, "share")}; 95% CI ${fmt(share.ci95_low, "share")} to ${fmt(share.ci95_high, "share")})`;
+  for (const el of document.querySelectorAll(".base-title")) el.textContent = answer.baseline.title;
+  const diffs = new Map(answer.difference.map((d) => [d.metric, d]));
+  const body = document.querySelector("#headline tbody");
+  body.replaceChildren();
+  for (const metric of HEADLINE) {
+    const s = answer.stats.find((row) => row.metric === metric);
+    if (!s || s.replications === 0) continue;
+    const d = diffs.get(metric);
+    const tr = document.createElement("tr");
+    tr.dataset.metric = metric;
+    const cells = [
+      [answer.labels[metric] || metric, ""],
+      [fmt(s.mean, s.unit), "num mean"],
+      [`${fmt(s.ci95_low, s.unit)} to ${fmt(s.ci95_high, s.unit)}`, "num"],
+      [`${fmt(s.p05, s.unit)} to ${fmt(s.p95, s.unit)}`, "num"],
+      [d && d.diff_replications ? `${signed(d.diff_mean, s.unit)} (${signed(d.diff_ci95_low, s.unit)} to ${signed(d.diff_ci95_high, s.unit)})` : "–", "num diff"],
+    ];
+    for (const [text, cls] of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (cls) td.className = cls;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  // The charts are SVG drawn by flowsim's own chart code on this computer.
+  $("chart-disclosures").innerHTML = answer.charts.disclosures;
+  $("chart-outcomes").innerHTML = answer.charts.outcomes;
+  $("reps").textContent = answer.replications;
+  $("download").href = "/api/scenario.toml?" + query().toString();
+}
+
+async function run(changedKey) {
+  const number = ++page.change;
+  $("results").classList.add("busy");
+  $("status").textContent = "Running…";
+  const q = query({ client: page.client, change: String(number) });
+  const { status, body } = await getJSON("/api/run?" + q.toString());
+  if (number !== page.change && status !== 200) return;
+  if (status === 409) return;
+  if (number < page.shown) return;
+  $("results").classList.remove("busy");
+  if (status !== 200) {
+    $("status").textContent = "The last good result is still shown.";
+    showError(body.error || `the server answered ${status}`, changedKey || guessKey(body.error));
+    return;
+  }
+  page.shown = number;
+  showError("");
+  render(body);
+  $("status").textContent = `${body.title}: ${body.replications} replications, seed ${body.seed}` +
+    (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "");
+  document.body.dataset.shown = String(number);
+}
+
+function guessKey(text) {
+  if (!text) return "";
+  const hit = page.controls.find((c) => text.includes(c.key));
+  return hit ? hit.key : "";
+}
+
+async function loadScenario() {
+  $("question").textContent = (page.info.scenarios.find((s) => s.name === page.scenario) || {}).question || "";
+  $("scenario").value = page.scenario;
+  const { status, body } = await getJSON("/api/controls?" + new URLSearchParams({ scenario: page.scenario }));
+  if (status !== 200) { showError(body.error || `the server answered ${status}`); return; }
+  page.controls = body.controls;
+  page.original = new Map(body.controls.map((c) => [c.key, c.value]));
+  buildControls();
+  await run(guessKey([...page.sets.keys()].join(" ")));
+}
+
+async function listScenarios() {
+  const { body } = await getJSON("/api/scenarios");
+  page.info = body;
+  const select = $("scenario");
+  select.replaceChildren();
+  for (const s of body.scenarios) {
+    const option = document.createElement("option");
+    option.value = s.name;
+    option.textContent = s.gallery ? `${s.title} (gallery)` : s.title;
+    select.append(option);
+  }
+  $("gallery").hidden = !body.gallery;
+}
+
+async function saveToGallery() {
+  const q = query({ name: $("gallery-name").value });
+  const { status, body } = await getJSON("/api/gallery?" + q.toString(), { method: "POST" });
+  $("gallery-status").textContent = status === 200 ? `Saved as ${body.saved}.` : body.error;
+  if (status === 200) { await listScenarios(); $("scenario").value = page.scenario; }
+}
+
+async function start() {
+  await listScenarios();
+  readAddress();
+  writeAddress(false);
+  $("scenario").addEventListener("change", () => {
+    page.scenario = $("scenario").value;
+    page.sets = new Map();
+    writeAddress(true);
+    loadScenario();
+  });
+  $("reset").addEventListener("click", () => {
+    page.sets = new Map();
+    writeAddress(true);
+    loadScenario();
+  });
+  $("save").addEventListener("click", saveToGallery);
+  window.addEventListener("popstate", () => { readAddress(); loadScenario(); });
+  await loadScenario();
+}
+
+start();

@@ -1,0 +1,339 @@
+"""The workshop page: its JSON interface against the command line, its gallery, and the
+page itself in a real browser. Every server listens on 127.0.0.1, on a free port, and is
+stopped by its process id."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowsim import cli
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+REPS = 40
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(*extra: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "flowsim", "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--replications", str(REPS), *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server ended: {process.stderr.read()}")
+        try:
+            urllib.request.urlopen(base + "/api/scenarios", timeout=2).read()
+            return process, base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    stop(process)
+    raise AssertionError("the server did not answer within a minute")
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    return tmp_path_factory.mktemp("gallery")
+
+
+@pytest.fixture(scope="module")
+def server(gallery):
+    process, base = start_server("--gallery", str(gallery))
+    yield base
+    stop(process)
+
+
+def get(url: str, method: str = "GET") -> tuple[int, object]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read().decode()
+            kind = response.headers.get("content-type", "")
+            return response.status, json.loads(body) if "json" in kind else body
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read().decode())
+
+
+def api(base: str, path: str, **params) -> str:
+    query = urllib.parse.urlencode([(k, v) for k, values in params.items()
+                                    for v in (values if isinstance(values, list) else [values])])
+    return f"{base}{path}?{query}"
+
+
+def cli_stats(tmp_path: Path, scenario: str, sets: list[str], reps: int, seed: int) -> pd.DataFrame:
+    out = tmp_path / "cli"
+    args = ["run", str(SCENARIOS / f"{scenario}.toml"), "-n", str(reps), "--seed", str(seed),
+            "--out", str(out), "-q", "--no-charts", *(x for s in sets for x in ("--set", s))]
+    assert cli.main(args) == 0
+    return pd.read_csv(out / "stats.csv").set_index("metric")
+
+
+STAT = ["mean", "ci95_low", "ci95_high", "p05", "p50", "p95", "replications"]
+
+
+def test_the_scenarios_offered_are_the_library(server):
+    status, body = get(server + "/api/scenarios")
+    assert status == 200 and body["baseline"] == "baseline"
+    names = {s["name"] for s in body["scenarios"]}
+    assert names >= {p.stem for p in SCENARIOS.glob("*.toml")}
+    notice = next(s for s in body["scenarios"] if s["name"] == "notice_72h")
+    assert notice["title"] == "72-hour notice from the MOU" and notice["question"]
+
+
+def test_a_run_has_the_numbers_of_flowsim_run(server, tmp_path):
+    sets = ["notice.0.hours=48", "matching.tin_rate=0.04"]
+    status, body = get(api(server, "/api/run", scenario="notice_72h", set=sets,
+                           replications=30, seed=5))
+    assert status == 200
+    page = pd.DataFrame(body["stats"]).set_index("metric")[STAT]
+    expected = cli_stats(tmp_path, "notice_72h", sets, 30, 5)[STAT]
+    pd.testing.assert_frame_equal(page.fillna(-1), expected.fillna(-1), check_dtype=False)
+    share = body["share_with_disclosure"]
+    assert share["share"] == expected.loc["any_transferred", "mean"]
+
+
+def test_the_difference_is_paired_with_the_baseline(server, tmp_path):
+    status, body = get(api(server, "/api/run", scenario="notice_72h", replications=30, seed=5))
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", str(SCENARIOS / "baseline.toml"),
+                     str(SCENARIOS / "notice_72h.toml"), "-n", "30", "--seed", "5",
+                     "--out", str(out), "-q", "--no-charts"]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    expected = table[table["scenario"] == "notice_72h"].set_index("metric")
+    page = pd.DataFrame(body["difference"]).set_index("metric")
+    for column in ("diff_mean", "diff_ci95_low", "diff_ci95_high", "diff_replications"):
+        assert page.loc["transferred", column] == expected.loc["transferred", column]
+    assert "against 47,2" in body["sentence"] or "against" in body["sentence"]
+
+
+def test_the_scenario_file_reproduces_the_page(server, tmp_path):
+    sets = ["notice.0.hours=48", "injunction.halts_upstream=false"]
+    status, text = get(api(server, "/api/scenario.toml", scenario="notice_72h", set=sets))
+    assert status == 200
+    assert "hours = 48  # set on the page" in text and "halts_upstream = false  # set on the page" in text
+    path = tmp_path / "page.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert cli.main(["run", str(path), "-n", str(REPS), "--out", str(out), "-q",
+                     "--no-charts"]) == 0
+    _, body = get(api(server, "/api/run", scenario="notice_72h", set=sets))
+    page = pd.DataFrame(body["stats"]).set_index("metric")[STAT]
+    pd.testing.assert_frame_equal(page.fillna(-1), pd.read_csv(out / "stats.csv")
+                                  .set_index("metric")[STAT].fillna(-1), check_dtype=False)
+
+
+def test_a_bad_value_is_400_with_the_command_lines_line(server, tmp_path, capsys):
+    status, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.hours=-4"))
+    assert status == 400
+    assert cli.main(["run", str(SCENARIOS / "notice_72h.toml"), "--set", "notice.0.hours=-4",
+                     "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert body["error"] == capsys.readouterr().err.strip()
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("name", ["nope", "../scenarios/baseline", "/etc/passwd",
+                                  "baseline.toml"])
+def test_an_unknown_scenario_is_404_and_never_a_path(server, name):
+    status, body = get(api(server, "/api/run", scenario=name))
+    assert status == 404 and "no scenario named" in body["error"]
+
+
+@pytest.mark.parametrize("params, key", [({"replications": "2001"}, "replications"),
+                                         ({"replications": "ten"}, "replications"),
+                                         ({"seed": "-1"}, "seed"),
+                                         ({"set": ["x=1"] * 65}, "set")])
+def test_the_page_bounds_its_work(server, params, key):
+    status, body = get(api(server, "/api/run", scenario="baseline", **params))
+    assert status == 400 and f"error: {key}:" in body["error"]
+
+
+def test_controls_come_from_the_declarations(server):
+    from flowsim.scenario import param_of
+
+    status, body = get(api(server, "/api/controls", scenario="notice_72h"))
+    assert status == 200
+    controls = {c["key"]: c for c in body["controls"]}
+    for key, c in controls.items():
+        param = param_of(key)
+        assert param is not None and (c["unit"], c["label"]) == (param.unit, param.label)
+    assert {"notice.0.hours", "notice.0.grant", "injunction.at", "injunction.halts_upstream",
+            "matching.tin_rate", "requests.0.records"} <= set(controls)
+    assert controls["notice.0.hours"]["value"] == "72"
+    assert "ASSUMPTION" in controls["notice.0.hours"]["note"]
+    assert list(controls)[0].startswith("notice.")  # the court's rules first
+
+
+def test_the_gallery_saves_without_overwriting(server, gallery):
+    sets = ["notice.0.hours=24"]
+    first = get(api(server, "/api/gallery", scenario="notice_72h", set=sets, name="Baseline"),
+                method="POST")
+    second = get(api(server, "/api/gallery", scenario="notice_72h", set=sets, name="baseline"),
+                 method="POST")
+    assert first[0] == second[0] == 200
+    assert first[1]["saved"] == "baseline-2" and second[1]["saved"] == "baseline-3"
+    assert sorted(p.name for p in gallery.iterdir()) == ["baseline-2.toml", "baseline-3.toml"]
+    _, listed = get(server + "/api/scenarios")
+    saved = {s["name"]: s for s in listed["scenarios"] if s["gallery"]}
+    assert set(saved) == {"baseline-2", "baseline-3"}
+    status, body = get(api(server, "/api/run", scenario="baseline-2"))
+    assert status == 200
+    _, direct = get(api(server, "/api/run", scenario="notice_72h", set=sets))
+    numbers = lambda rows: [{k: v for k, v in r.items() if k != "scenario"} for r in rows]  # noqa: E731
+    assert numbers(body["stats"]) == numbers(direct["stats"])
+    bad = get(api(server, "/api/gallery", scenario="notice_72h", name="../.."), method="POST")
+    assert bad[0] == 400 and "give the scenario a name" in bad[1]["error"]
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = cli.main(["serve", "--port", str(port)])
+    assert code == 2 and "choose another with --port" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_the_server_cleanly():
+    process, _ = start_server()
+    assert stop(process) == 0
+    assert "Traceback" not in process.stderr.read()
+
+
+# --- the page in a real browser -------------------------------------------------------
+
+def browser():
+    from test_report import _browser
+
+    return _browser()
+
+
+def wait_for(driver, condition, seconds: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds, poll_frequency=0.05).until(condition)
+
+
+def shown(driver) -> int:
+    return int(driver.execute_script("return document.body.dataset.shown || 0"))
+
+
+def mean_shown(driver, metric: str = "transferred") -> str:
+    return driver.execute_script(
+        f"const c = document.querySelector('#headline tr[data-metric={metric}] td.mean');"
+        "return c ? c.textContent : '';")
+
+
+def set_control(driver, key: str, value: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = driver.find_element(By.ID, f"c-{key}")
+    box.clear()
+    box.send_keys(value, Keys.TAB)  # a change is committed on leaving the box
+
+
+def test_the_page_redraws_and_agrees_with_the_api(server):
+    driver = browser()
+    try:
+        driver.get(server + "/?scenario=notice_72h")
+        wait_for(driver, lambda d: shown(d) >= 1)
+        before = shown(driver)
+        set_control(driver, "notice.0.hours", "24")
+        wait_for(driver, lambda d: shown(d) > before)
+        assert "set=notice.0.hours%3D24" in driver.current_url or \
+            "set=notice.0.hours=24" in urllib.parse.unquote(driver.current_url)
+        _, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.hours=24"))
+        row = next(r for r in body["stats"] if r["metric"] == "transferred")
+        assert mean_shown(driver) == f"{row['mean']:,.0f}"
+        changed = driver.find_element("css selector", '.control.changed[data-key="notice.0.hours"]')
+        assert "changed from 72" in changed.text
+        assert driver.find_element("id", "chart-disclosures").get_attribute("innerHTML").startswith("<?xml") \
+            or "<svg" in driver.find_element("id", "chart-disclosures").get_attribute("innerHTML")
+        driver.back()
+        wait_for(driver, lambda d: "notice.0.hours" not in urllib.parse.unquote(d.current_url))
+        wait_for(driver, lambda d: d.find_element("id", "c-notice.0.hours").get_attribute("value") == "72")
+    finally:
+        driver.quit()
+
+
+def test_a_shared_link_restores_the_view(server):
+    driver = browser()
+    try:
+        driver.get(server + "/?" + urllib.parse.urlencode(
+            [("scenario", "notice_72h"), ("set", "notice.0.grant=0.9")]))
+        wait_for(driver, lambda d: shown(d) >= 1)
+        assert driver.find_element("id", "scenario").get_attribute("value") == "notice_72h"
+        assert driver.find_element("id", "c-notice.0.grant").get_attribute("value") == "0.9"
+        _, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.grant=0.9"))
+        row = next(r for r in body["stats"] if r["metric"] == "transferred")
+        assert mean_shown(driver) == f"{row['mean']:,.0f}"
+    finally:
+        driver.quit()
+
+
+def test_a_bad_value_shows_its_message_and_keeps_the_last_result(server):
+    driver = browser()
+    try:
+        driver.get(server + "/?scenario=notice_72h")
+        wait_for(driver, lambda d: shown(d) >= 1)
+        good = mean_shown(driver)
+        set_control(driver, "notice.0.hours", "-5")
+        message = wait_for(driver, lambda d: d.find_element(
+            "css selector", '.control[data-key="notice.0.hours"] .message').text)
+        assert "notice.0.hours: must not be negative" in message
+        assert mean_shown(driver) == good
+    finally:
+        driver.quit()
+
+
+def test_no_request_leaves_this_computer(server):
+    from selenium.webdriver.common.by import By  # noqa: F401
+
+    from test_report import _browser
+
+    driver = _browser(performance_log=True)
+    try:
+        driver.get(server + "/?scenario=baseline")
+        wait_for(driver, lambda d: shown(d) >= 1)
+        urls = []
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                urls.append(message["params"]["request"]["url"])
+        assert urls
+        outside = [u for u in urls if not (u.startswith(server) or u.startswith("data:"))]
+        assert outside == []
+    finally:
+        driver.quit()
