@@ -239,7 +239,7 @@ def browser():
     return _browser()
 
 
-def wait_for(driver, condition, seconds: float = 30):
+def wait_for(driver, condition, seconds: float = 60):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, seconds, poll_frequency=0.05).until(condition)
