@@ -137,7 +137,9 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert manifest["overrides"] == ["notice.0.hours=48"]
     assert manifest["resolved_scenario"]["notice"][0]["hours"] == 48
     assert manifest["replications"] == 7
-    charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes") for ext in ("png", "svg")}
+    # The baseline holds orders after disclosure, so it charts them too.
+    charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes", "after_disclosure")
+              for ext in ("png", "svg")}
     assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES} | charts | {"results.xlsx"}
     assert all((out_dir / name).stat().st_size > 0 for name in charts)
     assert not (out_dir / "daily.csv").exists()  # per replication only when asked

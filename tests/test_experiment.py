@@ -105,8 +105,11 @@ def test_daily_table_ends_where_the_summary_does(baseline):
     summary = result.summary.set_index("replication")
     for column in ("requested", *STATES):
         assert (last[column] == summary[column]).all()
+    for state in ("usable", "use_barred", "disposed"):
+        assert (last[state] == summary[f"{state}_at_horizon"]).all()
     assert result.daily["date"].iloc[0] == "2025-04-07"
-    assert result.daily.groupby("replication")["date"].last().eq("2025-12-31").all()
+    end = f"{baseline.scenario.scenario.end:%Y-%m-%d}"
+    assert result.daily.groupby("replication")["date"].last().eq(end).all()
 
 
 def test_daily_counts_never_decrease(baseline):

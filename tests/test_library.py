@@ -15,6 +15,9 @@ from flowsim.experiments.compare import headline_markdown
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
 WHAT_IFS = sorted(p for p in SCENARIOS.glob("*.toml") if p.name != "baseline.toml")
+# The second case: its own folder, its own baseline.
+MEDICAID = SCENARIOS / "medicaid"
+MEDICAID_WHAT_IFS = sorted(p for p in MEDICAID.glob("*.toml") if p.name != "baseline.toml")
 TEXT_KEYS = {"name", "title", "question", "extends", "dist"}
 
 
@@ -29,7 +32,8 @@ def test_the_library_has_at_least_eight_what_ifs():
     assert len(WHAT_IFS) >= 8
 
 
-@pytest.mark.parametrize("path", WHAT_IFS, ids=[p.stem for p in WHAT_IFS])
+@pytest.mark.parametrize("path", [*WHAT_IFS, *MEDICAID_WHAT_IFS],
+                         ids=[*(p.stem for p in WHAT_IFS), *(f"medicaid-{p.stem}" for p in MEDICAID_WHAT_IFS)])
 def test_each_what_if_extends_the_baseline_and_asks_a_question(path):
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     assert raw["extends"] == "baseline.toml"
@@ -38,8 +42,12 @@ def test_each_what_if_extends_the_baseline_and_asks_a_question(path):
     assert s.scenario.question.startswith("What if") and s.scenario.question.endswith("?")
 
 
-@pytest.mark.parametrize("path", [SCENARIOS / "baseline.toml", *WHAT_IFS],
-                         ids=["baseline", *[p.stem for p in WHAT_IFS]])
+CASE_FILES = [SCENARIOS / "baseline.toml", *WHAT_IFS, MEDICAID / "baseline.toml",
+              *MEDICAID_WHAT_IFS]
+CASE_IDS = [str(p.relative_to(SCENARIOS).with_suffix("")) for p in CASE_FILES]
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=CASE_IDS)
 def test_every_number_cites_the_record_or_is_an_assumption(path):
     """A line that sets a number carries FACTS or ASSUMPTION in its own comment or in the
     comment block above it (a block covers the lines after it up to a blank line)."""
@@ -70,10 +78,10 @@ def test_readme_library_table_is_the_one_the_code_produces():
     assert block.group(1) == headline_markdown(comparison)
 
 
-CITED_FILES = [SCENARIOS / "baseline.toml", *WHAT_IFS, ROOT / "calibration" / "targets.toml"]
+CITED_FILES = [*CASE_FILES, ROOT / "calibration" / "targets.toml"]
 
 
-@pytest.mark.parametrize("path", CITED_FILES, ids=[p.stem for p in CITED_FILES])
+@pytest.mark.parametrize("path", CITED_FILES, ids=[*CASE_IDS, "targets"])
 def test_every_citation_names_a_row_of_the_record(path):
     from flowsim.outputs.record import cited_ids, read_record
 

@@ -225,6 +225,24 @@ def test_a_port_in_use_is_one_line_and_exit_2(capsys):
     assert code == 2 and "choose another with --port" in capsys.readouterr().err
 
 
+def test_the_second_case_is_served_beside_its_own_baseline():
+    case = sorted(str(p) for p in (SCENARIOS / "medicaid").glob("*.toml"))
+    process, base = start_server(*case)
+    try:
+        _, listed = get(base + "/api/scenarios")
+        assert listed["baseline"] == "medicaid_baseline"
+        status, body = get(api(base, "/api/run", scenario="never_lifted", replications=10))
+        assert status == 200 and body["baseline"]["name"] == "medicaid_baseline"
+        diff = {d["metric"]: d for d in body["difference"]}
+        assert diff["usable_at_horizon"]["diff_mean"] < 0
+        _, controls = get(api(base, "/api/controls", scenario="medicaid_baseline"))
+        keys = {c["key"] for c in controls["controls"]}
+        assert {"injunction.share", "injunction.until", "use_orders.2.share",
+                "access.0.records"} <= keys
+    finally:
+        stop(process)
+
+
 def test_ctrl_c_stops_the_server_cleanly():
     process, _ = start_server()
     assert stop(process) == 0

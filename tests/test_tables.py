@@ -16,7 +16,7 @@ import pytest
 import flowsim
 from flowsim.experiments.compare import compare
 from flowsim.experiments.stats import wilson_interval
-from flowsim.outputs.tables import DICTIONARY, dictionary_markdown
+from flowsim.outputs.tables import DECIMALS, DICTIONARY, dictionary_markdown
 from flowsim.outputs.writers import write_comparison, write_results
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -58,12 +58,13 @@ def test_share_with_a_disclosure_is_the_histories_that_disclosed(compared):
 
 
 def test_numbers_are_rounded_to_what_they_mean(compared):
+    assert (DECIMALS["records"], DECIMALS["days"], DECIMALS["share"]) == (0, 2, 4)
     _, out = compared
     text = (out / "notice_72h" / "stats.csv").read_text()
     for line in text.splitlines()[1:]:
         cells = line.split(",")
         unit, numbers = cells[2], cells[3:10]
-        places = {"records": 0, "files": 0, "people": 0, "days": 2, "share": 4}[unit]
+        places = DECIMALS[unit]
         for cell in filter(None, numbers):
             decimals = len(cell.partition(".")[2])
             assert decimals <= places, (line, cell)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from .executors import Executor, SerialExecutor
 from ..model import COUNTS, STATES, Event, compile_plan, simulate
-from ..model.outcomes import LEFT_IN_PIPELINE, TERMINAL_EVENTS, UNITS
+from ..model.after import daily_counts
+from ..model.outcomes import AFTER_STATES, LEFT_IN_PIPELINE, MEASURES, TERMINAL_EVENTS, UNITS
 from ..model.plan import Plan
 from ..scenario import LoadedScenario, Scenario
 from .stats import stats_table
@@ -34,8 +35,10 @@ IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_house
 METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
 METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
                 **dict.fromkeys(SHARE_METRICS, "share")}
-# The states of the daily tables: cumulative records requested and in each end state.
-DAILY_STATES = ("requested", *STATES)
+# The states of the daily tables: cumulative records requested and in each end state,
+# then the disclosed (or viewable) records in each state after disclosure.
+AFTER = tuple(h.name for h in AFTER_STATES)
+DAILY_STATES = ("requested", *STATES, *AFTER)
 EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
 
 
@@ -128,6 +131,8 @@ class Chunk:
     event_file: np.ndarray
     event_request: np.ndarray   # index into `request_names`
     request_names: list[str]
+    after_row: np.ndarray       # the replication (row within the chunk) of each segment
+    after_segments: np.ndarray  # (segments, 4): from, to, state, records after disclosure
 
 
 def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chunk]:
@@ -154,6 +159,10 @@ def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chun
         event_file=np.array(files, dtype=np.int64),
         event_request=np.array([names.setdefault(n, len(names)) for n in requests], dtype=np.int64),
         request_names=list(names),
+        after_row=np.array([i for i, r in enumerate(results) for _ in r.after_segments],
+                           dtype=np.int64),
+        after_segments=np.array([seg for r in results for seg in r.after_segments],
+                                dtype=float).reshape(-1, 4),
     )
 
 
@@ -282,9 +291,8 @@ def collect(scenario: Scenario, seed: int, chunks: Sequence[Chunk]) -> RunResult
     columns.update({m: metrics[m] for m in ("requested", *STATES)})
     columns["first_transfer"] = iso_times(plan.start, metrics["first_transfer_days"])
     columns["last_transfer"] = iso_times(plan.start, metrics["last_transfer_days"])
-    columns.update({m: metrics[m] for m in
-                    ("transferred_tin_path", "transferred_incomplete_address", "files_transferred",
-                     *IMPACT_METRICS, *SHARE_METRICS)})
+    columns.update({m.name: metrics[m.name] for m in MEASURES})
+    columns.update({m: metrics[m] for m in SHARE_METRICS})
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -349,6 +357,10 @@ def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
     states.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()})
     states[LEFT_IN_PIPELINE] = states["requested"] - sum(states[s] for s in
                                                          TERMINAL_EVENTS.values())
+    after = np.concatenate([
+        daily_counts(c.after_row, c.after_segments, c.hi - c.lo, n_days, plan.horizon_days)
+        for c in chunks]).round().astype(np.int64)
+    states.update({a: after[:, j, :] for j, a in enumerate(AFTER)})
     return {s: states[s] for s in DAILY_STATES}
 
 

@@ -71,3 +71,9 @@ def expected_flow(s: Scenario) -> list[ExpectedRequest]:
         if e.settled[LEFT_IN_PIPELINE] > 0:
             e.outcome, e.outcome_days = LEFT_IN_PIPELINE, math.nan
     return sorted(flows.values(), key=lambda e: e.arrival_days)
+
+
+def expected_counts(s: Scenario) -> dict[str, float]:
+    """Every count of a replication with mean draws: the states after disclosure and
+    the record-days usable included."""
+    return dict(simulate(compile_plan(s), s.scenario.seed, 0, draws=MeanDraws).counts)

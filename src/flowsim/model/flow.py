@@ -17,7 +17,8 @@ import simpy
 from ..errors import WorkLimitError
 from ..scenario import MAX_REQUESTS
 from ..scenario.distributions import Distribution
-from ..scenario.parameters import REQUEST_STREAMS, REQUESTS
+from ..scenario.parameters import ACCESS, REQUEST_STREAMS, REQUESTS, USE_ORDERS
+from .after import AfterDisclosure, Disclosure, after_disclosure
 from .ledger import Ledger, ReplicationResult
 from .outcomes import Event
 from .plan import Plan
@@ -88,6 +89,23 @@ class Replication:
                              incomplete_address_records=block.incomplete, people=people,
                              mixed_status_people=mixed)
 
+    def after_disclosure(self) -> AfterDisclosure:
+        """What the receiving agency may do with what it got, from each disclosure (and
+        each grant of access) to the horizon."""
+        held = list(self.ledger.disclosures)
+        for grant in self.plan[ACCESS.key]:
+            if grant.start >= self.plan.horizon_days:
+                continue
+            count = self.draws(Stream.RECORDS, entity_key(grant.name)).value(
+                "records", grant.records, "count")
+            count = int(count) if self.ledger.exact else count
+            self.ledger.totals["accessed"] += count
+            held.append(Disclosure(grant.start, grant.name, 0, count,
+                                   access_until_days=math.inf if grant.until is None
+                                   else grant.until, access=True))
+        return after_disclosure(held, self.plan[USE_ORDERS.key], self.draws,
+                                self.plan.horizon_days)
+
     def new_file(self) -> int:
         self.files += 1
         return self.files
@@ -142,4 +160,4 @@ def simulate(plan: Plan, seed: int, replication: int,
     for s in drawn[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)
-    return rep.ledger.close(replication)
+    return rep.ledger.close(replication, rep.after_disclosure())

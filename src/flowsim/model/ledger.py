@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+
 from ..errors import ConservationError
-from .outcomes import COUNTS, LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
+from .after import AfterDisclosure, Disclosure, Segment
+from .outcomes import AFTER_STATES, COUNTS, LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
 
 
 # An event as logged: time in days, request name, file number (0: none), event, records.
@@ -26,6 +28,8 @@ class ReplicationResult:
     first_transfer_days: float
     last_transfer_days: float
     events: list[LoggedEvent]
+    # The stretches of time the records after disclosure spent in each state.
+    after_segments: list[Segment] = field(default_factory=list)
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Ledger:
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     first_transfer_days: float = math.nan
     last_transfer_days: float = math.nan
+    disclosures: list[Disclosure] = field(default_factory=list)
 
     def log(self, t: float, request: str, file: int, event: Event, records: int) -> None:
         self.events.append((t, request, file, event, records))
@@ -72,12 +77,15 @@ class Ledger:
         self.totals["people_at_disclosed_addresses"] += people
         self.totals["people_in_mixed_status_households"] += mixed_status_people
         self.totals["files_transferred"] += 1
+        self.disclosures.append(Disclosure(t, request, file, records, tin_path_records,
+                                           incomplete_address_records))
         if math.isnan(self.first_transfer_days):
             self.first_transfer_days = t
         self.last_transfer_days = t
 
-    def close(self, replication: int) -> ReplicationResult:
-        """The replication's result, after checking that no record was made or lost."""
+    def close(self, replication: int, after: AfterDisclosure | None = None) -> ReplicationResult:
+        """The replication's result, after checking that no record was made or lost,
+        before disclosure or after it."""
         totals = dict(self.totals)
         totals[LEFT_IN_PIPELINE] = sum(self.in_flight.values())
         accounted = sum(totals[s] for s in STATES)
@@ -87,6 +95,18 @@ class Ledger:
                 f"replication {replication}: {totals['requested']} records requested but "
                 f"{accounted} accounted for ({', '.join(f'{s}={totals[s]}' for s in STATES)})"
             )
-        return ReplicationResult(
-            replication, totals, self.first_transfer_days, self.last_transfer_days, self.events
-        )
+        segments: list[Segment] = []
+        if after is not None:
+            held = totals["transferred"] + totals["accessed"]
+            whole = (lambda x: int(round(x))) if self.exact else float
+            for state in AFTER_STATES:
+                totals[f"{state.name}_at_horizon"] = whole(after.at_horizon[state.name])
+            totals["usable_record_days"] = whole(after.usable_record_days)
+            after_total = sum(after.at_horizon.values())
+            if abs(after_total - held) > (0 if self.exact else 1e-6 * max(1.0, held)):
+                raise ConservationError(
+                    f"replication {replication}: {held} records disclosed or viewable but "
+                    f"{after_total} accounted for after disclosure")
+            segments = after.segments
+        return ReplicationResult(replication, totals, self.first_transfer_days,
+                                 self.last_transfer_days, self.events, segments)

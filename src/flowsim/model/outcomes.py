@@ -69,6 +69,30 @@ OUTCOMES: tuple[Outcome, ...] = (
 
 
 @dataclass(frozen=True)
+class Holding:
+    """What the receiving agency may do with records it was sent or may view, at a time:
+    the states after disclosure (`after.py`)."""
+
+    name: str
+    label: str
+    description: str
+    colour: str
+    hatch: str
+
+
+AFTER_STATES: tuple[Holding, ...] = (
+    Holding("usable", "usable by the receiving agency",
+            "disclosed (or viewable) records the receiving agency may use", "#D55E00", ""),
+    Holding("use_barred", "held, use barred by a court",
+            "records it holds but a court order bars it from using", "#0072B2", "\\\\"),
+    Holding("disposed", "disposed of", "records an order had it destroy or return",
+            "#999999", "//"),
+    Holding("access_ended", "out of reach: view access ended",
+            "records it could only view, after its access ended", "#F0E442", ".."),
+)
+
+
+@dataclass(frozen=True)
 class Measure:
     """A count a replication keeps beside the end states."""
 
@@ -92,6 +116,14 @@ MEASURES: tuple[Measure, ...] = (
     Measure("people_in_mixed_status_households", "…of them in mixed-status households",
             unit="people", description="of those people, those in mixed-status households "
             "([impact])"),
+    Measure("accessed", "records it could view without transfer ([[access]])",
+            description="records the receiving agency was given access to view, not sent"),
+    *(Measure(f"{h.name}_at_horizon", f"at the horizon: {h.label}",
+              description=f"at the end of the horizon, {h.description}")
+      for h in AFTER_STATES),
+    Measure("usable_record_days", "record-days usable (how long the data could be acted on)",
+            unit="record-days", description="records usable by the receiving agency times "
+            "the days they were usable, summed from each disclosure to the horizon"),
 )
 
 REQUESTED_LABEL = "records requested"

@@ -48,23 +48,51 @@ class GateRule:
 
 class Injunction(GateRule):
     """From its date no file is sent; files at the gate or in a notice window are blocked.
-    With `halts_upstream`, review, matching and sign-off stop too."""
+    With `halts_upstream`, review, matching and sign-off stop too.
+
+    A scoped injunction covers only `share` of each file's records (the plaintiff states'
+    enrollees, say): that part is blocked, one binomial draw per file on its own stream,
+    and the rest goes on. One that is lifted (`until`) blocks nothing after that date. A
+    scoped or lifted injunction stops at the gate only."""
 
     spec = INJUNCTION
+    stream = Stream.INJUNCTION
     outcomes = ("blocked_injunction",)
+
+    @property
+    def whole(self) -> bool:
+        v = self.values
+        return v.until is None and v.share.mean >= 1
+
+    def in_force(self, t: float) -> bool:
+        v = self.values
+        return (v.enabled and v.at is not None and v.at <= t
+                and (v.until is None or t < v.until))
 
     def closes_days(self) -> float | None:
         v = self.values
-        return v.at if v.enabled and v.at is not None else None
+        return v.at if v.enabled and v.at is not None and self.whole else None
 
     def halts_days(self) -> float | None:
         return self.closes_days() if self.values.halts_upstream else None
 
     def at_gate(self, rep: "Replication", block: "Block") -> Step:
-        closes = self.closes_days()
-        if closes is not None and rep.env.now >= closes:
+        if not self.in_force(rep.env.now):
+            return True
+        if self.whole:
             return rep.block_at_gate(block)
-        return True
+        draws = rep.draws(self.stream, block.key)
+        share = draws.value("share", self.values.share, "rate")
+        tin = draws.binomial("covered on the TIN path", block.tin_path, share)
+        rest = draws.binomial("covered off the TIN path", block.records - block.tin_path, share)
+        if tin + rest:
+            incomplete = draws.binomial("covered with an incomplete address", block.incomplete,
+                                        (tin + rest) / block.records)
+            rep.settle(block, Event.BLOCKED_INJUNCTION, tin + rest)
+            block.records -= tin + rest
+            block.tin_path -= tin
+            block.incomplete = max(0, min(block.incomplete - incomplete, block.records))
+        return block.records > 0
         yield  # a generator, like every rule
 
 

@@ -35,6 +35,8 @@ class Stream(IntEnum):
     ARRIVALS = 6
     IMPACT = 7
     UNCERTAIN = 8
+    USE_ORDERS = 9
+    INJUNCTION = 10
 
 
 @lru_cache(maxsize=4096)

@@ -72,7 +72,7 @@ class Queued(Stage):
 
     def __init__(self, rep: "Replication") -> None:
         super().__init__(rep)
-        self.servers = simpy.Resource(rep.env, self.values.capacity)
+        self.servers = simpy.Resource(rep.env, self.values.capacity or 1)
 
     def duration_days(self, draws: Any, block: Block) -> float:
         raise NotImplementedError
@@ -130,6 +130,11 @@ class Matching(Queued):
             "records_per_day", v.records_per_day, "positive")
 
     def step(self, rep: "Replication", block: Block) -> Step:
+        if not self.values.enabled:
+            # A dataset handed over whole: one file of every accepted record.
+            block.file = rep.new_file()
+            rep.log(block, Event.MATCHED)
+            return True
         draws = yield from self.served(rep, block)
         if draws is None:
             return rep.halt_upstream(block)

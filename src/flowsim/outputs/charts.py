@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..model.outcomes import LABELS, OUTCOMES, STATES
+from ..model.outcomes import AFTER_STATES, LABELS, OUTCOMES, STATES
 from ..experiments.stats import number_text
 from ..scenario import Scenario
 from .record import RECORD_POINT
@@ -33,7 +33,7 @@ OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "
              "#F0E442", "#999999"]
 DASHES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)),
           (0, (5, 3, 1, 3)), (0, (8, 2))]
-CHART_FILES = ("disclosures", "outcomes", "comparison", "sweep")
+CHART_FILES = ("disclosures", "outcomes", "comparison", "after_disclosure", "sweep")
 
 # Applied inside each chart function and while saving, never to the process: a notebook
 # user's backend and style stay as they were. Figures are made without pyplot, so no
@@ -323,12 +323,84 @@ def outcome_means(stats: pd.DataFrame) -> dict[str, float]:
     return {s: float(means.get(s, 0.0)) for s in STATES}
 
 
+def has_after(run: Any) -> bool:
+    """Whether anything happens after disclosure worth a chart: orders, or access."""
+    s = run.scenario
+    return bool(s.use_orders or s.access)
+
+
+def _after_panel(ax: Axes, run: Any, *, large: bool = False, ticks: int = 12) -> None:
+    size = 13 if large else 9
+    stats = run.daily_stats
+    dates = None
+    stack, labels, colours, hatches = [], [], [], []
+    for holding in AFTER_STATES:
+        rows = stats[stats["state"] == holding.name]
+        if rows.empty:
+            continue
+        dates = pd.to_datetime(rows["date"]).to_numpy()
+        stack.append(rows["mean"].to_numpy(dtype=float))
+        labels.append(holding.label)
+        colours.append(holding.colour)
+        hatches.append(holding.hatch)
+    if dates is None:
+        return
+    areas = ax.stackplot(dates, *stack, labels=labels, colors=colours, edgecolor="#333333",
+                         linewidth=0.3)
+    for area, hatch in zip(areas, hatches):
+        area.set_hatch(hatch)
+    meta = run.scenario.scenario
+    for i, o in enumerate(sorted(run.scenario.use_orders, key=lambda o: o.start)):
+        if not meta.start <= o.start <= meta.end:
+            continue
+        when = np.datetime64(o.start)
+        ax.axvline(when, color="#222222", linewidth=1, linestyle="--")
+        right = (when - dates[0]) > 0.7 * (dates[-1] - dates[0])
+        ax.text(when, 0.98 - 0.1 * (i % 4), f"{o.name} {o.start:%-d %b} " if right else
+                f" {o.name} {o.start:%-d %b}", transform=ax.get_xaxis_transform(), va="top",
+                ha="right" if right else "left", fontsize=size - 2,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
+    ax.set_title(_wrap(title_of(run), 60 if large else 40), loc="left", fontweight="bold",
+                 fontsize=size + 2)
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, -(-len(dates) // (30 * ticks)))))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.tick_params(labelsize=size)
+    ax.set_xlim(dates[0], dates[-1])
+    ax.set_ylim(bottom=0)
+
+
+@styled
+def after_figure(runs: Sequence[Any]) -> Figure:
+    """The records ICE was sent or could view, by what it could do with them, over time
+    (means over histories): one panel per scenario, each with its own orders."""
+    n = len(runs)
+    cols = 1 if n == 1 else 2 if n <= 4 else 3
+    rows = -(-n // cols)
+    fig = Figure(figsize=(9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax, run in zip(axes, runs):
+        _after_panel(ax, run, ticks=12 if cols == 1 else 6)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.supylabel("records ICE was sent or could view (mean)", fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+               fontsize=8, frameon=False, title="after disclosure, by what ICE may do with "
+               "them; dashed lines: court orders", title_fontsize=8)
+    return fig
+
+
 def run_figures(run: Any) -> dict[str, Figure]:
     """The charts of one run (a RunResult or a results folder)."""
-    return {
+    figures = {
         "disclosures": disclosure_figure([panel_of(run, record=is_baseline(run))]),
         "outcomes": outcomes_figure([(title_of(run), outcome_means(run.stats))]),
     }
+    if has_after(run):
+        figures["after_disclosure"] = after_figure([run])
+    return figures
 
 
 def is_baseline(run: Any) -> bool:
@@ -341,11 +413,14 @@ def comparison_figures(runs: Sequence[Any], table: pd.DataFrame) -> dict[str, Fi
     own rules and the baseline's median beside it, outcomes, and the differences."""
     base = runs[0]
     panels = [panel_of(base, record=True)] + [panel_of(r, reference=base) for r in runs[1:]]
-    return {
+    figures = {
         "disclosures": disclosure_figure(panels),
         "outcomes": outcomes_figure([(title_of(r), outcome_means(r.stats)) for r in runs]),
         "comparison": comparison_figure(table, {r.name: title_of(r) for r in runs}),
     }
+    if any(has_after(r) for r in runs):
+        figures["after_disclosure"] = after_figure(runs)
+    return figures
 
 
 @styled

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from ..model.expected import expected_flow
-from ..model.outcomes import STATES
+from ..model.expected import expected_counts, expected_flow
+from ..model.outcomes import AFTER_STATES, STATES
 from ..model.plan import DAY
 from ..experiments.stats import number_text
 from ..scenario import LoadedScenario, Scenario
@@ -35,9 +35,27 @@ def timeline(s: Scenario) -> list[tuple[dt.datetime, str]]:
         items.append((rule.start, f"notice rule {i} in force{until}: files of "
                                   f"{rule.min_records:,}+ records wait {_mean(rule.hours):g} h; "
                                   f"relief probability {_mean(rule.relief):g}"))
-    if s.injunction.enabled and s.injunction.at is not None:
-        upstream = "all work stops" if s.injunction.halts_upstream else "the gate closes"
-        items.append((s.injunction.at, f"injunction: no file is sent from now on; {upstream}"))
+    inj = s.injunction
+    if inj.enabled and inj.at is not None:
+        upstream = "all work stops" if inj.halts_upstream else "the gate closes"
+        scope = "" if _mean(inj.share) >= 1 else f" (for {_mean(inj.share):.0%} of each file's records)"
+        items.append((inj.at, f"injunction: no file is sent{scope} from now on; {upstream}"))
+        if inj.until is not None:
+            items.append((inj.until, "injunction lifted: files are sent again"))
+    for a in s.access:
+        until = f" until {a.until:%Y-%m-%d}" if a.until else ""
+        items.append((a.start, f"access {a.name!r}{until}: {_records(a.records)} records "
+                               "may be viewed, not sent"))
+    for o in s.use_orders:
+        until = f" until {o.until:%Y-%m-%d}" if o.until else ""
+        scope = " ".join(filter(None, [
+            f"{_mean(o.share):.0%} of" if _mean(o.share) < 1 else "",
+            {"all": "the", "tin_path": "the TIN-path", "incomplete_address":
+             "the incomplete-address"}[o.covers],
+            "records", f"of {o.of!r}" if o.of else "", f"within {o.within!r}" if o.within else ""]))
+        what = {"bar_use": "use barred", "dispose": "disposed of",
+                "allow_use": "use allowed again"}[o.effect]
+        items.append((o.start, f"order {o.name!r}{until}: {scope} {what}"))
     items.append((s.scenario.end, "end of the horizon (scenario.end)"))
     return sorted(items, key=lambda item: item[0])
 
@@ -95,5 +113,10 @@ def explain_text(loaded: LoadedScenario) -> str:
     totals = {"requested": sum(e.records for e in flows),
               **{state: sum(e.settled[state] for e in flows) for state in STATES}}
     lines.append("  expected records: " + ", ".join(f"{k} {number_text(v)}" for k, v in totals.items()))
+    if s.use_orders or s.access:
+        counts = expected_counts(s)
+        lines.append("  after disclosure, at the horizon: " + ", ".join(
+            f"{h.name} {number_text(counts[f'{h.name}_at_horizon'])}" for h in AFTER_STATES)
+            + f"; usable record-days {number_text(counts['usable_record_days'])}")
     lines.append("  (run `flowsim run` for the distribution and intervals)")
     return "\n".join(lines)

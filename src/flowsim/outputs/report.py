@@ -255,6 +255,10 @@ def _details(results: Results) -> str:
         _figure(outcomes, "Stacked bars: where each scenario's records ended beyond review and "
                 "matching", "Records rejected by review and not matched are given as numbers; "
                 "the bars share out the rest."),
+        _figure(figures["after_disclosure"], "Small multiples: what ICE may do with the records "
+                "over time, per scenario", "After disclosure, by what ICE may do with the "
+                "records (mean over histories), each scenario with its own orders.")
+        if figures and "after_disclosure" in figures else "",
         "</section>",
     ])
 
@@ -339,6 +343,10 @@ def _scenario(run: RunFolder, base: RunFolder) -> str:
         _figure(figures["outcomes"], f"Stacked bar: where the records of {title_of(run)} ended",
                 "Records rejected by review and not matched as numbers; the bar shares out "
                 "the rest."),
+        _figure(figures["after_disclosure"], f"Stacked areas: what ICE may do with the records "
+                f"of {title_of(run)} over time", "After disclosure: the records ICE was sent "
+                "or could view, by what it may do with them (mean over histories); dashed "
+                "lines mark the court's orders.") if "after_disclosure" in figures else "",
         _assumptions(run, base),
         "</section>",
     ])

@@ -16,11 +16,13 @@ import pandas as pd
 
 from ..experiments.run import (DAILY_STATES, METRIC_UNITS, METRICS, SHARE_METRICS, TIME_METRICS,
                                iso_times)
-from ..model.outcomes import DESCRIPTIONS, STATES
+from ..model.outcomes import AFTER_STATES, DESCRIPTIONS, STATES
+
+AFTER_MEANINGS = {h.name: h.description for h in AFTER_STATES}
 
 # Decimals that carry meaning: records are whole, days to a quarter of an hour or so,
 # shares to a hundredth of a percent.
-DECIMALS = {"records": 0, "files": 0, "people": 0, "days": 2, "share": 4}
+DECIMALS = {"records": 0, "files": 0, "people": 0, "record-days": 0, "days": 2, "share": 4}
 # The statistics of a metric row, rounded like the metric.
 VALUE_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95",
                  "diff_mean", "diff_ci95_low", "diff_ci95_high")
@@ -155,15 +157,18 @@ def _dictionary() -> tuple[Column, ...]:
              ("comparison.csv", "mean_date", "date", "the mean as a date (time metrics only)")]
     rows += [("daily_stats.csv", "scenario", "", "the scenario's name"),
              ("daily_stats.csv", "date", "date", "the day; counts are at its end"),
-             ("daily_stats.csv", "state", "", "requested, or an end state: "
-              + ", ".join(STATES))]
+             ("daily_stats.csv", "state", "", "requested, or an end state ("
+              + ", ".join(STATES) + "), all cumulative; or a state after disclosure ("
+              + ", ".join(AFTER_MEANINGS) + "), records in it that day")]
     rows += [("daily_stats.csv", n, "records", f"{m}: cumulative records in the state")
              for n, _, m in _stat_meanings(over) if n in ("mean", "p05", "p50", "p95")]
     rows += [("daily.csv", "replication", "", "the replication (only with --daily "
               "per-replication)"), ("daily.csv", "date", "date", "the day")]
     rows += [("daily.csv", s, "records", f"cumulative records {METRIC_MEANINGS[s]}"
               if s == "requested" else f"cumulative records: {METRIC_MEANINGS[s]}")
-             for s in DAILY_STATES]
+             for s in DAILY_STATES if s not in AFTER_MEANINGS]
+    rows += [("daily.csv", s, "records", f"records at the day's end: {meaning}")
+             for s, meaning in AFTER_MEANINGS.items()]
     rows += [("events.csv", "replication", "", "the replication"),
              ("events.csv", "time", "date-time", "when it happened, ISO 8601"),
              ("events.csv", "request", "", "the request's name"),

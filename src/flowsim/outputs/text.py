@@ -208,6 +208,12 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None) -> str:
                  f"rest: {number_text(mean)} on average{against}")
     lead = "In" if base is None or base is run else "Under"
     parts = [f"{lead} “{title}”, {found}"]
+    scenario = run.scenario
+    if scenario.use_orders or scenario.access:
+        usable = _stat(run.stats, "usable_at_horizon")
+        days = _stat(run.stats, "usable_record_days")
+        parts.append(f"at the horizon ICE may use {number_text(usable)} of the records it got, "
+                     f"and could act on them for {number_text(days)} record-days in all")
     if base is not None and base is not run and table is not None:
         shift = _diff(table, run.name, "first_transfer_days")
         if shift == shift and abs(shift) >= 1:

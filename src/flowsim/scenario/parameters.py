@@ -9,7 +9,7 @@ parameter is one `Param` in its table; a new table (a court rule, a stage) is on
 Kinds: the five distribution kinds of `distributions` (`duration`, `amount`,
 `positive`, `count`, `rate`: a number or a `{ dist = ... }` table), and `date`,
 `whole` (a whole number within `low`..`high`), `flag`, `text`, `name` (a non-empty
-string) and `slug` (a-z, 0-9, `_` and `-`).
+string), `slug` (a-z, 0-9, `_` and `-`) and `choice` (one of `choices`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Param:
     high: float | None = None
     field: str = ""               # the attribute name, where the key is a Python keyword
     divides: bool = False         # the model divides by it: its reciprocal needs a mean
+    choices: tuple[str, ...] = ()  # the words a `choice` may be
 
     @property
     def name(self) -> str:
@@ -106,12 +107,16 @@ REVIEW = TableSpec("review", "Review", "IRS legal review", (
 ))
 
 MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
+    Param("enabled", "flag", "", "records are matched (false: a dataset is handed over "
+          "whole, as one file)", default=True),
     Param("capacity", "whole", "runs at once", "matching runs at once", default=1, low=1,
           high=10**6),
     Param("setup_days", "duration", "days", "set-up time of a run", default=D.Fixed(0.0)),
-    Param("records_per_day", "positive", "records a day", "throughput", divides=True),
-    Param("tin_rate", "rate", "share", "share matched through an SSN/ITIN"),
-    Param("name_address_rate", "rate", "share", "share of the rest matched by name and address"),
+    Param("records_per_day", "positive", "records a day", "throughput", divides=True,
+          default=None),
+    Param("tin_rate", "rate", "share", "share matched through an SSN/ITIN", default=None),
+    Param("name_address_rate", "rate", "share", "share of the rest matched by name and address",
+          default=None),
     Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
           "address", default=D.Fixed(0.0)),
 ))
@@ -137,8 +142,39 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
 INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("enabled", "flag", "", "in force", default=True),
     Param("at", "date", "", "from", default=None),
+    Param("until", "date", "", "lifted on", default=None),
+    Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
+          "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
 ), absent={"enabled": False})
+
+ACCESS = TableSpec("access", "Access", "access without transfer", (
+    NAME,
+    Param("from", "date", "", "access from", field="start"),
+    Param("until", "date", "", "access until", default=None),
+    Param("records", "count", "records", "records the receiving agency may view"),
+), many=True, item_key="name")
+
+# What a court order after disclosure does to the records it covers.
+ORDER_EFFECTS = ("bar_use", "dispose", "allow_use")
+# The disclosed records an order may cover.
+ORDER_COVERS = ("all", "tin_path", "incomplete_address")
+
+USE_ORDERS = TableSpec("use_orders", "UseOrder", "a court order on records already disclosed", (
+    NAME,
+    Param("from", "date", "", "in force from", field="start"),
+    Param("until", "date", "", "in force until", default=None),
+    Param("effect", "choice", "", "what it does to the records it covers (bar_use: may not "
+          "be used; dispose: destroyed, for good; allow_use: a bar lifted for them)",
+          choices=ORDER_EFFECTS),
+    Param("covers", "choice", "", "the disclosed records it covers", default="all",
+          choices=ORDER_COVERS),
+    Param("of", "text", "", "only the records of this request, stream or access (its name)",
+          default=""),
+    Param("within", "text", "", "only the records an earlier order covers (its name)",
+          default=""),
+    Param("share", "rate", "share", "share of those records it covers", default=D.Fixed(1.0)),
+), many=True, item_key="name")
 
 IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop figures)", (
     Param("persons_per_address", "amount", "people", "people per disclosed address"),
@@ -147,7 +183,7 @@ IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop 
 
 # Every table, in the order of a resolved scenario.
 TABLES: tuple[TableSpec, ...] = (META, REQUESTS, REQUEST_STREAMS, REVIEW, MATCHING, APPROVAL,
-                                 NOTICE, INJUNCTION, IMPACT)
+                                 NOTICE, INJUNCTION, IMPACT, ACCESS, USE_ORDERS)
 
 
 def spec_of(table_key: str) -> TableSpec:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, create_model
 
@@ -62,6 +62,8 @@ MAX_REQUESTS = 100_000  # listed, plus those streams are expected to make, per r
 MAX_EXTENDS = 32  # files in one extends chain
 MAX_DEPTH = 32  # nesting of tables and lists in one file
 MAX_FILE_BYTES = 64 * 2**20
+# Each order after disclosure may split every part of a file in two.
+MAX_USE_ORDERS = 8
 
 
 class Table(BaseModel):
@@ -84,6 +86,8 @@ def _value_type(param: Param) -> Any:
         return Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
     if param.kind == "name":
         return Annotated[str, Field(min_length=1)]
+    if param.kind == "choice":
+        return Literal[param.choices]  # type: ignore[valid-type]
     return str
 
 
@@ -187,6 +191,21 @@ def check_consistency(s: Scenario) -> None:
         if "ruling_days" in given and "grant" not in given:
             raise ScenarioError("ruling_days needs grant (relief assumes a ruling always in "
                                 "time)", key=f"notice.{i}.ruling_days")
+    m = s.matching
+    if m.enabled:
+        for key in ("records_per_day", "tin_rate", "name_address_rate"):
+            if getattr(m, key) is None:
+                raise ScenarioError("is required while matching is enabled (or set "
+                                    "matching.enabled = false to hand records over whole)",
+                                    key=f"matching.{key}")
+    inj = s.injunction
+    if inj.until is not None and inj.at is not None and inj.until <= inj.at:
+        raise ScenarioError("must be after injunction.at", key="injunction.until")
+    if inj.enabled and inj.halts_upstream and (inj.until is not None or inj.share.mean < 1):
+        raise ScenarioError("an injunction that covers a share of the records, or is lifted, "
+                            "stops at the gate only: set injunction.halts_upstream = false",
+                            key="injunction.halts_upstream")
+    _check_access_and_orders(s)
     if s.injunction.enabled and s.injunction.at is None:
         raise ScenarioError("is required while the injunction is enabled "
                             "(or set injunction.enabled = false)", key="injunction.at")
@@ -195,6 +214,44 @@ def check_consistency(s: Scenario) -> None:
                             "injunction in force from the start is at = scenario.start",
                             key="injunction.at")
     _check_request_count(s)
+
+
+def _check_access_and_orders(s: Scenario) -> None:
+    if len(s.use_orders) > MAX_USE_ORDERS:
+        raise ScenarioError(f"at most {MAX_USE_ORDERS} orders after disclosure, got "
+                            f"{len(s.use_orders)}", key="use_orders")
+    disclosures = {r.name for r in s.requests} | {st.name for st in s.request_streams}
+    names = set(disclosures)
+    for i, a in enumerate(s.access):
+        if a.name in names:
+            raise ScenarioError(f"name {a.name!r} is already used; names must be unique",
+                                key=f"access.{i}.name")
+        names.add(a.name)
+        if a.until is not None and a.until <= a.start:
+            raise ScenarioError("must be after from", key=f"access.{i}.until")
+    earlier: dict[str, str] = {}
+    for i, order in enumerate(s.use_orders):
+        key = f"use_orders.{i}"
+        if order.name in earlier or order.name in names:
+            raise ScenarioError(f"name {order.name!r} is already used; names must be unique",
+                                key=f"{key}.name")
+        if order.until is not None and order.until <= order.start:
+            raise ScenarioError("must be after from", key=f"{key}.until")
+        if order.of and order.of not in names:
+            raise ScenarioError(f"names no request, stream or access ({order.of!r}); one of: "
+                                + ", ".join(sorted(names)), key=f"{key}.of")
+        if order.within and order.within not in earlier:
+            raise ScenarioError(f"names no earlier order ({order.within!r}); "
+                                + ("one of: " + ", ".join(earlier) if earlier else
+                                   "an order can only narrow one listed before it"),
+                                key=f"{key}.within")
+        if order.effect == "allow_use" and not order.within:
+            raise ScenarioError("lifts a bar for part of its records: name the bar in within",
+                                key=f"{key}.within")
+        if order.within and earlier[order.within] != "bar_use" and order.effect == "allow_use":
+            raise ScenarioError(f"lifts a bar, but {order.within!r} is not one (its effect is "
+                                f"{earlier[order.within]})", key=f"{key}.within")
+        earlier[order.name] = order.effect
 
 
 def expected_stream_requests(s: Scenario, index: int) -> float:

@@ -100,7 +100,10 @@ class State:
 
     @property
     def baseline(self) -> Offered:
-        return next((o for o in self.offered if o.name == "baseline"), self.offered[0])
+        """The scenario named baseline, or in a file named baseline.toml, or the first."""
+        return next((o for o in self.offered if o.name == "baseline"),
+                    next((o for o in self.offered if o.path.stem == "baseline"),
+                         self.offered[0]))
 
 
 def _int(text: str | None, key: str, default: int, low: int, high: int) -> int:

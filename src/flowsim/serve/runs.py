@@ -25,8 +25,8 @@ from ..scenario.provenance import parameter_rows
 
 # The tables whose values the page offers as controls: the court's rules, the requests
 # and the stages they pass through.
-CONTROL_TABLES = ("notice", "injunction", "requests", "request_streams", "review", "matching",
-                  "approval", "impact")
+CONTROL_TABLES = ("notice", "injunction", "use_orders", "access", "requests", "request_streams",
+                  "review", "matching", "approval", "impact")
 IDENTITY_KINDS = ("name", "slug", "text")
 
 
@@ -90,6 +90,7 @@ def controls(path: Path) -> list[dict[str, Any]]:
         out.append({"key": key, "table": key.split(".")[0], "value": toml_literal(value),
                     "kind": param.kind, "unit": param.unit, "label": param.label,
                     "distribution": isinstance(value, dict),
+                    "choices": [toml_literal(c) for c in param.choices],
                     "note": row.note if row else "", "source": row.source if row else ""})
     return out
 
@@ -152,7 +153,9 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "labels": {**LABELS, "first_transfer_days": "first disclosure, days from the start",
                    "any_transferred": "histories with a disclosure"},
         "charts": {"disclosures": charts.svg_text(disclosure),
-                   "outcomes": charts.svg_text(outcomes)},
+                   "outcomes": charts.svg_text(outcomes),
+                   **({"after_disclosure": charts.svg_text(charts.after_figure([mine]))}
+                      if charts.has_after(mine) else {})},
     }
 
 

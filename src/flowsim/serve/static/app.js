@@ -4,7 +4,9 @@
 "use strict";
 
 const HEADLINE = ["requested", "rejected", "unmatched", "transferred", "blocked_notice",
-                  "blocked_injunction", "halted_upstream", "pending", "first_transfer_days"];
+                  "blocked_injunction", "halted_upstream", "pending", "first_transfer_days",
+                  "accessed", "usable_at_horizon", "use_barred_at_horizon",
+                  "disposed_at_horizon", "usable_record_days"];
 const page = {
   scenario: "", sets: new Map(), controls: [], original: new Map(), info: null,
   client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "",
@@ -60,6 +62,15 @@ function controlInput(c, value) {
     input = document.createElement("input");
     input.type = "checkbox";
     input.checked = value === "true";
+  } else if (c.choices && c.choices.length) {
+    input = document.createElement("select");
+    for (const choice of c.choices) {
+      const option = document.createElement("option");
+      option.value = choice;
+      option.textContent = choice.replaceAll('"', "");
+      input.append(option);
+    }
+    input.value = value;
   } else {
     input = document.createElement("input");
     const numeric = ["duration", "amount", "positive", "count", "rate", "whole"].includes(c.kind);
@@ -180,6 +191,8 @@ function render(answer) {
   // The charts are SVG drawn by flowsim's own chart code on this computer.
   $("chart-disclosures").innerHTML = answer.charts.disclosures;
   $("chart-outcomes").innerHTML = answer.charts.outcomes;
+  $("after-figure").hidden = !answer.charts.after_disclosure;
+  $("chart-after_disclosure").innerHTML = answer.charts.after_disclosure || "";
   $("reps").textContent = answer.replications;
   $("download").href = "/api/scenario.toml?" + query().toString();
 }

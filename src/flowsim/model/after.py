@@ -1,0 +1,187 @@
+"""After disclosure: what the receiving agency may do, over time, with the records it
+was sent or may view.
+
+A disclosed record stays `transferred`; beside that, at every moment it is in one of
+`AFTER_STATES`: usable, held under a use bar, disposed of, or (for records it could only
+view) out of reach once access ended. Court orders after disclosure (`[[use_orders]]`)
+decide which: each covers a part of the records (all, the TIN-path ones, those with an
+incomplete address; of one request or access; within an earlier order), a share of
+that part, from a date to an optional end.
+
+The records of a disclosure are split into parts, each part covered by a set of orders.
+The split is one binomial draw per part and order, on the `USE_ORDERS` stream keyed by
+the order and the disclosure, so that a scenario differing in one order shares the rest
+of its draws with the baseline (common random numbers). Which records have an incomplete
+address is drawn once, on the TIN path and off it at the same rate (an assumption: the
+record gives no split).
+
+A record's state at time t, given the orders covering it, in this order of precedence:
+out of reach, if it could only be viewed and access has ended; disposed, if a disposal
+covering it has begun (for good); usable, if an order lifting a bar for it is in force;
+barred, if a bar covering it is in force; else usable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .outcomes import AFTER_STATES
+from .seeding import Stream, entity_key
+
+USABLE, BARRED, DISPOSED, ENDED = (s.name for s in AFTER_STATES)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Records the receiving agency got (a file sent) or may view (an access grant)."""
+
+    days: float
+    request: str
+    file: int
+    records: float
+    tin_path: float = 0
+    incomplete: float = 0
+    access_until_days: float = math.inf   # finite for records it may only view
+    access: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    records: float
+    tin_path: bool
+    incomplete: bool
+    orders: frozenset[int]            # the orders (by index) that cover it
+
+
+def _matches(order: Any, disclosure: Disclosure) -> bool:
+    return (not order.of or disclosure.request == order.of
+            or disclosure.request.startswith(f"{order.of} #"))
+
+
+def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any) -> list[Part]:
+    """The disclosure's records split by attribute and by the orders that cover them.
+
+    Records are split by path and by address only as far as some order needs: a split
+    no order looks at would only cost draws."""
+    n, tin, incomplete = disclosure.records, disclosure.tin_path, disclosure.incomplete
+    label = f"{disclosure.request}|{disclosure.file}"
+    by_tin = any(o.covers == "tin_path" for o in orders)
+    by_address = any(o.covers == "incomplete_address" for o in orders)
+    if by_tin and by_address and incomplete and 0 < tin < n:
+        joint = draws_of(Stream.USE_ORDERS, entity_key(label))
+        on_tin = joint.binomial("incomplete on the TIN path", incomplete, tin / n)
+        # Never more than either path holds: conservation before likelihood.
+        on_tin = min(max(on_tin, incomplete - (n - tin)), tin, incomplete)
+        cells = [(on_tin, True, True), (tin - on_tin, True, False),
+                 (incomplete - on_tin, False, True), (n - tin - incomplete + on_tin, False, False)]
+    elif by_tin:
+        cells = [(tin, True, False), (n - tin, False, False)]
+    elif by_address:
+        cells = [(incomplete, False, True), (n - incomplete, False, False)]
+    else:
+        cells = [(n, False, False)]
+    parts = [Part(r, t, i, frozenset()) for r, t, i in cells if r > 0]
+    for index, order in enumerate(orders):
+        if not _matches(order, disclosure):
+            continue
+        draws = draws_of(Stream.USE_ORDERS, entity_key(f"{order.name}|{label}"))
+        share = draws.value("share", order.share, "rate")
+        within = next((j for j, o in enumerate(orders) if o.name == order.within), None) \
+            if order.within else None
+        split: list[Part] = []
+        for k, part in enumerate(parts):
+            eligible = ((order.covers == "all"
+                         or (order.covers == "tin_path" and part.tin_path)
+                         or (order.covers == "incomplete_address" and part.incomplete))
+                        and (within is None or within in part.orders))
+            covered = draws.binomial(f"covered {k}", part.records, share) if eligible else 0
+            if covered:
+                split.append(Part(covered, part.tin_path, part.incomplete,
+                                  part.orders | {index}))
+            if part.records - covered:
+                split.append(Part(part.records - covered, part.tin_path, part.incomplete,
+                                  part.orders))
+        parts = split
+    return parts
+
+
+def state_at(t: float, part: Part, disclosure: Disclosure, orders: Sequence[Any]) -> str:
+    """The part's state at time t (on or after its disclosure)."""
+    def in_force(order: Any) -> bool:
+        until = math.inf if order.until is None else order.until
+        return order.start <= t < until and disclosure.days < until
+
+    if t >= disclosure.access_until_days:
+        return ENDED
+    covering = [orders[i] for i in part.orders]
+    if any(o.effect == "dispose" and o.start <= t and disclosure.days <
+           (math.inf if o.until is None else o.until) for o in covering):
+        return DISPOSED
+    if any(o.effect == "allow_use" and in_force(o) for o in covering):
+        return USABLE
+    if any(o.effect == "bar_use" and in_force(o) for o in covering):
+        return BARRED
+    return USABLE
+
+
+STATE_INDEX = {s.name: i for i, s in enumerate(AFTER_STATES)}
+# A stretch of time in which some records are in one state: (from, to, state, records).
+Segment = tuple[float, float, int, float]
+
+
+@dataclass
+class AfterDisclosure:
+    """A replication's records after disclosure: at the horizon, record-days usable, and
+    the stretches of time each part spent in each state."""
+
+    at_horizon: dict[str, float]
+    usable_record_days: float
+    segments: list[Segment]
+
+
+def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
+                     draws_of: Any, horizon_days: float) -> AfterDisclosure:
+    """Follow every disclosure's parts from its disclosure to the horizon."""
+    at_horizon = dict.fromkeys((s.name for s in AFTER_STATES), 0.0)
+    segments: list[Segment] = []
+    record_days = 0.0
+    changes = sorted({t for o in orders for t in (o.start, o.until) if t is not None})
+    for d in disclosures:
+        if d.days >= horizon_days or not d.records:
+            continue
+        if not orders and d.access_until_days >= horizon_days:
+            # Nothing after disclosure: usable from disclosure to the horizon.
+            at_horizon[USABLE] += d.records
+            record_days += d.records * (horizon_days - d.days)
+            segments.append((d.days, math.inf, STATE_INDEX[USABLE], d.records))
+            continue
+        times = sorted({d.days, horizon_days,
+                        *(t for t in (*changes, d.access_until_days) if d.days < t < horizon_days)})
+        for part in parts_of(d, orders, draws_of):
+            states = [state_at(t, part, d, orders) for t in times[:-1]]
+            for a, b, state in zip(times, times[1:], states):
+                if state == USABLE:
+                    record_days += part.records * (b - a)
+                segments.append((a, b if b < horizon_days else math.inf, STATE_INDEX[state],
+                                 part.records))
+            at_horizon[states[-1]] += part.records
+    return AfterDisclosure(at_horizon, record_days, segments)
+
+
+def daily_counts(rows: np.ndarray, segments: np.ndarray, replications: int, days: int,
+                 horizon_days: float) -> np.ndarray:
+    """(replications, states, days) records in each state at the end of each day, from
+    segments (from, to, state, records) and the replication row of each."""
+    ends = np.minimum(np.arange(1, days + 1, dtype=float), horizon_days) - 1e-9
+    diff = np.zeros((replications, len(AFTER_STATES), days + 1))
+    if len(segments):
+        first = np.searchsorted(ends, segments[:, 0], side="left")
+        last = np.searchsorted(ends, segments[:, 1], side="left")
+        state = segments[:, 2].astype(np.int64)
+        np.add.at(diff, (rows, state, first), segments[:, 3])
+        np.add.at(diff, (rows, state, last), -segments[:, 3])
+    return np.cumsum(diff, axis=2)[:, :, :days]
