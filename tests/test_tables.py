@@ -115,14 +115,24 @@ def test_the_workbook_holds_the_numbers_of_the_csv_files(tmp_path):
                                "dictionary"]
     assert all(book[name].freeze_panes == "A2" for name in book.sheetnames[1:])
     daily = book["daily statistics"]
-    assert isinstance(daily["B2"].value, dt.datetime)  # a real date, not text
-    for sheet, csv in (("stats", "stats.csv"), ("daily statistics", "daily_stats.csv")):
-        written = pd.read_excel(out / "baseline" / "results.xlsx", sheet_name=sheet)
-        expected = pd.read_csv(out / "baseline" / csv)
-        numbers = expected.select_dtypes("number").columns
-        assert list(written.columns) == list(expected.columns)
-        np.testing.assert_array_equal(written[numbers].to_numpy(dtype=float),
-                                      expected[numbers].to_numpy(dtype=float))
+    assert isinstance(daily["A2"].value, dt.datetime)  # a real date, not text
+    written = pd.read_excel(out / "baseline" / "results.xlsx", sheet_name="stats")
+    expected = pd.read_csv(out / "baseline" / "stats.csv")
+    numbers = expected.select_dtypes("number").columns
+    assert list(written.columns) == list(expected.columns)
+    np.testing.assert_array_equal(written[numbers].to_numpy(dtype=float),
+                                  expected[numbers].to_numpy(dtype=float))
+    # The daily sheet is daily_stats.csv one row per date, without the states at zero.
+    wide = pd.read_excel(out / "baseline" / "results.xlsx", sheet_name="daily statistics")
+    daily = pd.read_csv(out / "baseline" / "daily_stats.csv")
+    for state, rows in daily.groupby("state"):
+        if rows["p95"].max() == 0:
+            assert f"{state} mean" not in wide.columns
+            continue
+        for stat in ("mean", "p05", "p50", "p95"):
+            np.testing.assert_array_equal(wide[f"{state} {stat}"].to_numpy(dtype=float),
+                                          rows[stat].to_numpy(dtype=float))
+    assert len(wide) == daily["date"].nunique()
     headline = [c.value for row in book["headline"].iter_rows() for c in row if c.value]
     assert any("every history" in str(v) for v in headline)
 

@@ -17,10 +17,8 @@ from typing import Iterable, Iterator, Sequence
 from . import __version__
 from .errors import InputError
 from .experiments.executors import EXECUTORS, Executor, make_executor, usable_cores
-from .experiments.calibrate import DEFAULT_REPLICATIONS as CALIBRATE_REPLICATIONS
-from .experiments.sensitivity import DEFAULT_REPLICATIONS as SENSITIVITY_REPLICATIONS
+from .experiments.defaults import CALIBRATE_REPLICATIONS, DAILY_CHOICES, SENSITIVITY_REPLICATIONS
 from .outputs.folders import OutputFolder
-from .outputs.writers import DAILY_CHOICES
 from .scenario import MAX_REPLICATIONS, LoadedScenario, load
 
 

@@ -9,6 +9,8 @@ started from the scenario's own values, on parameters scaled to [0, 1] by their 
 
 from __future__ import annotations
 
+from .defaults import CALIBRATE_REPLICATIONS
+
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from .targets import Target, evaluate, objective
 FREE_SOURCE = "--free"
 # Every evaluation of a calibration runs this many replications unless told otherwise:
 # enough for the targets' tolerances, few enough for a hundred evaluations.
-DEFAULT_REPLICATIONS = 100
+DEFAULT_REPLICATIONS = CALIBRATE_REPLICATIONS
 # The first words of a scenario file that `calibrate --write-scenario` wrote, which it
 # may therefore replace.
 SCENARIO_MARK = "# Written by flowsim calibrate"

@@ -367,11 +367,22 @@ def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
 DAILY_STAT_COLUMNS = ("scenario", "date", "state", "mean", "p05", "p50", "p95")
 
 
+def _percentiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 5th, 50th and 95th percentiles of each day across replications. Most days
+    are the same in every replication (nothing has happened yet, or everything has):
+    only the days that differ need a partition."""
+    out = np.repeat(values[:1].astype(float), 3, axis=0)
+    varies = (values != values[:1]).any(axis=0)
+    if varies.any():
+        out[:, varies] = np.percentile(values[:, varies], [5, 50, 95], axis=0)
+    return out[0], out[1], out[2]
+
+
 def daily_stats_table(name: str, dates: np.ndarray,
                       counts: dict[str, np.ndarray]) -> pd.DataFrame:
     parts = []
     for state, values in counts.items():
-        low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
+        low, mid, high = _percentiles(values)
         parts.append(pd.DataFrame({"scenario": name, "date": dates, "state": state,
                                    "mean": values.mean(axis=0), "p05": low, "p50": mid,
                                    "p95": high}))

@@ -10,6 +10,8 @@ same indices.
 
 from __future__ import annotations
 
+from .defaults import SENSITIVITY_REPLICATIONS
+
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -25,7 +27,7 @@ PARAM_SOURCE = "--param"
 METHODS = ("morris", "sobol")
 # Each sampled point runs this many replications unless told otherwise: the screening
 # ranks assumptions by their effect on means, which 20 replications pin down well.
-DEFAULT_REPLICATIONS = 20
+DEFAULT_REPLICATIONS = SENSITIVITY_REPLICATIONS
 DEFAULT_METRICS = ("transferred", "blocked_notice", "blocked_injunction", "first_transfer_days")
 MORRIS_LEVELS = 4
 

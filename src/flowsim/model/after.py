@@ -177,11 +177,12 @@ def daily_counts(rows: np.ndarray, segments: np.ndarray, replications: int, days
     """(replications, states, days) records in each state at the end of each day, from
     segments (from, to, state, records) and the replication row of each."""
     ends = np.minimum(np.arange(1, days + 1, dtype=float), horizon_days) - 1e-9
-    diff = np.zeros((replications, len(AFTER_STATES), days + 1))
-    if len(segments):
-        first = np.searchsorted(ends, segments[:, 0], side="left")
-        last = np.searchsorted(ends, segments[:, 1], side="left")
-        state = segments[:, 2].astype(np.int64)
-        np.add.at(diff, (rows, state, first), segments[:, 3])
-        np.add.at(diff, (rows, state, last), -segments[:, 3])
-    return np.cumsum(diff, axis=2)[:, :, :days]
+    cells = replications * len(AFTER_STATES) * (days + 1)
+    if not len(segments):
+        return np.zeros((replications, len(AFTER_STATES), days))
+    first = np.searchsorted(ends, segments[:, 0], side="left")
+    last = np.searchsorted(ends, segments[:, 1], side="left")
+    row = (rows * len(AFTER_STATES) + segments[:, 2].astype(np.int64)) * (days + 1)
+    diff = (np.bincount(row + first, weights=segments[:, 3], minlength=cells)
+            - np.bincount(row + last, weights=segments[:, 3], minlength=cells))
+    return np.cumsum(diff.reshape(replications, len(AFTER_STATES), days + 1), axis=2)[:, :, :days]

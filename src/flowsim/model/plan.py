@@ -62,33 +62,48 @@ class Plan:
         """
         if not self.uncertain:
             return self
-        tables: dict[str, Any] = {}
-        for spec in TABLES:
-            table = self.tables[spec.key]
-            if spec.many:
-                tables[spec.key] = tuple(
-                    _drawn(spec, item, f"{spec.key}.{_item_id(spec, item, i)}", seed, replication)
-                    for i, item in enumerate(table))
-            elif table is not None:
-                tables[spec.key] = _drawn(spec, table, spec.key, seed, replication)
+        tables = dict(self.tables)
+        for key, index, param, prefix in self.uncertain_inputs:
+            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(f"{prefix}.{param.key}"), 0)
+            value = Fixed(draw(getattr(self._value(key, index), param.name).inner, param.kind, u))
+            if index is None:
+                tables[key] = tables[key].changed(**{param.name: value})
             else:
-                tables[spec.key] = None
+                items = list(tables[key])
+                items[index] = items[index].changed(**{param.name: value})
+                tables[key] = tuple(items)
         return replace(self, tables=tables, uncertain=False)
+
+    def _value(self, key: str, index: int | None) -> Values:
+        return self.tables[key] if index is None else self.tables[key][index]
+
+    @property
+    def uncertain_inputs(self) -> tuple[tuple[str, int | None, Any, str], ...]:
+        """Every input drawn once per replication: (table, item index, parameter, the
+        scenario key its draw is keyed by), found once per plan."""
+        found = self.__dict__.get("_uncertain_inputs")
+        if found is None:
+            found = tuple(_uncertain_inputs(self.tables))
+            object.__setattr__(self, "_uncertain_inputs", found)
+        return found
+
+
+def _uncertain_inputs(tables: dict[str, Any]):
+    for spec in TABLES:
+        table = tables[spec.key]
+        if table is None:
+            continue
+        items = list(enumerate(table)) if spec.many else [(None, table)]
+        for index, item in items:
+            prefix = (spec.key if index is None
+                      else f"{spec.key}.{_item_id(spec, item, index)}")
+            for param in spec.params:
+                if param.random and isinstance(getattr(item, param.name), PerReplication):
+                    yield spec.key, index, param, prefix
 
 
 def _item_id(spec: TableSpec, item: Values, index: int) -> str:
     return str(getattr(item, spec.item_key)) if spec.item_key != "index" else str(index)
-
-
-def _drawn(spec: TableSpec, values: Values, prefix: str, seed: int, replication: int) -> Values:
-    fixed = {}
-    for param in spec.params:
-        dist = getattr(values, param.name)
-        if param.random and isinstance(dist, PerReplication):
-            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(f"{prefix}.{param.key}"),
-                        0)
-            fixed[param.name] = Fixed(draw(dist.inner, param.kind, u))  # type: ignore[arg-type]
-    return values.changed(**fixed) if fixed else values
 
 
 def _compiled(spec: TableSpec, table: Any, start: dt.datetime) -> tuple[Values, bool]:

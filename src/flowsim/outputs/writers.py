@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import pandas as pd
 
 from ..experiments.compare import Comparison
+from ..experiments.defaults import DAILY_CHOICES  # noqa: F401  (the --daily choices)
 from ..errors import InputError
 from ..experiments.run import RunResult
 from .explain import parameter_rows
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 # The tables every run writes, and the per-replication daily table written on request.
 TABLES = ("summary", "stats", "daily_stats", "events")
-DAILY_CHOICES = ("stats", "per-replication")
 
 
 def run_manifest(result: RunResult, loaded: LoadedScenario | None,
@@ -106,7 +106,8 @@ def file_tables(result: RunResult) -> dict[str, pd.DataFrame]:
 
 def run_sheets(tables: dict[str, pd.DataFrame], loaded: LoadedScenario | None) -> list[Sheet]:
     sheets = [Sheet("stats", tables["stats"], units="unit", dates=tuple(DATE_OF.values())),
-              Sheet("daily statistics", tables["daily_stats"], unit="records", dates=("date",))]
+              Sheet("daily statistics", daily_wide(tables["daily_stats"]), unit="records",
+                    dates=("date",))]
     if loaded is not None:
         sheets.append(Sheet("assumptions", assumptions_table(loaded),
                             widths={"parameter": 36, "value": 24, "set in": 28,
@@ -163,6 +164,22 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
         checksums.update(write_figures(run_figures(result), folder))
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
     return tables
+
+
+def daily_wide(daily_stats: pd.DataFrame) -> pd.DataFrame:
+    """daily_stats.csv as a spreadsheet charts it: one row per date, and for each state
+    that is ever above zero its mean and percentiles (a state left out is zero
+    throughout, as daily_stats.csv shows)."""
+    kept = daily_stats.groupby("state", sort=False)["p95"].max()
+    kept = [state for state, top in kept.items() if top > 0]
+    wide = None
+    for state in kept:
+        rows = daily_stats[daily_stats["state"] == state].set_index("date")
+        part = rows[["mean", "p05", "p50", "p95"]].add_prefix(f"{state} ")
+        wide = part if wide is None else wide.join(part)
+    if wide is None:
+        return pd.DataFrame({"date": daily_stats["date"].unique()})
+    return wide.reset_index()
 
 
 def daily_disclosures(runs: Sequence[RunResult],
