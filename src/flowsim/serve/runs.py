@@ -133,10 +133,8 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         comparison_file(table.iloc[len(table) // 2:], {mine.name: starts[mine.name]})
     share = stats.set_index("metric").loc["any_transferred"]
     same = Path(loaded.path).resolve() == Path(baseline).resolve() and not overrides
-    disclosure = charts.disclosure_figure([charts.panel_of(
-        mine, reference=None if same else base_run, record=charts.is_baseline(mine))])
-    outcomes = charts.outcomes_figure([(title_of(r), charts.outcome_means(r.stats))
-                                       for r in ([mine] if same else [base_run, mine])])
+    figure = charts.page_figure(mine, None if same else base_run,
+                                record=charts.is_baseline(mine))
     return {
         "scenario": mine.name, "title": title_of(mine),
         "question": mine.scenario.scenario.question,
@@ -152,10 +150,7 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "sentence": scenario_sentence(mine, table, None if same else base_run),
         "labels": {**LABELS, "first_transfer_days": "first disclosure, days from the start",
                    "any_transferred": "histories with a disclosure"},
-        "charts": {"disclosures": charts.svg_text(disclosure),
-                   "outcomes": charts.svg_text(outcomes),
-                   **({"after_disclosure": charts.svg_text(charts.after_figure([mine]))}
-                      if charts.has_after(mine) else {})},
+        "charts": {"page": charts.svg_text(figure)},
     }
 
 

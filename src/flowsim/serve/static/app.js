@@ -189,10 +189,7 @@ function render(answer) {
     body.append(tr);
   }
   // The charts are SVG drawn by flowsim's own chart code on this computer.
-  $("chart-disclosures").innerHTML = answer.charts.disclosures;
-  $("chart-outcomes").innerHTML = answer.charts.outcomes;
-  $("after-figure").hidden = !answer.charts.after_disclosure;
-  $("chart-after_disclosure").innerHTML = answer.charts.after_disclosure || "";
+  $("chart-page").innerHTML = answer.charts.page;
   $("reps").textContent = answer.replications;
   $("download").href = "/api/scenario.toml?" + query().toString();
 }
