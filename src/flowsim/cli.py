@@ -533,7 +533,8 @@ def _run(args: argparse.Namespace) -> int:
     with _executor(args) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
-        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily)
+        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily,
+                      executor=executor)
     if not args.quiet:
         from .outputs.text import headline
 
@@ -569,7 +570,7 @@ def _compare(args: argparse.Namespace) -> int:
                                 replications=args.replications, seed=args.seed,
                                 executor=executor, progress=_progress(args, "runs"))
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         robustness=robust, daily=args.daily)
+                         robustness=robust, daily=args.daily, executor=executor)
     if not args.quiet:
         from .outputs.text import comparison_text
 

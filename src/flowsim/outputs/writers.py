@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import pandas as pd
 
 from ..experiments.compare import Comparison
+from ..experiments.executors import Executor, PoolExecutor
 from ..experiments.defaults import DAILY_CHOICES  # noqa: F401  (the --daily choices)
 from ..errors import InputError
 from ..experiments.run import RunResult
@@ -65,11 +66,18 @@ def write_csv(table: pd.DataFrame, path: Path) -> str:
     return sha256_of(path)
 
 
-def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
-    """Save each figure as PNG and SVG; return the files' checksums."""
-    from .charts import save
+def write_figures(figures: dict[str, Any], folder: Path,
+                  executor: Executor | None = None) -> dict[str, str]:
+    """Save each figure as PNG and SVG; return the files' checksums. Drawing is most of
+    the time a run takes to write: with local worker processes, each draws a figure."""
+    from .charts import save, save_task
 
-    return {p.name: sha256_of(p) for stem, fig in figures.items() for p in save(fig, folder, stem)}
+    if isinstance(executor, PoolExecutor) and executor.workers > 1 and len(figures) > 1:
+        tasks = [(fig, str(folder), stem) for stem, fig in figures.items()]
+        paths = [Path(p) for _, saved in executor.map_unordered(save_task, tasks) for p in saved]
+    else:
+        paths = [p for stem, fig in figures.items() for p in save(fig, folder, stem)]
+    return {p.name: sha256_of(p) for p in sorted(paths)}
 
 
 def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -147,8 +155,8 @@ def run_headline(result: RunResult) -> list[list[Any]]:
 
 
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None, *,
-                    charts: bool = True, daily: str = "stats",
-                    workbook: bool = True) -> dict[str, pd.DataFrame]:
+                    charts: bool = True, daily: str = "stats", workbook: bool = True,
+                    executor: Executor | None = None) -> dict[str, pd.DataFrame]:
     """The run's files in `folder`; returns the tables as written."""
     folder.mkdir(exist_ok=True)
     tables = file_tables(result)
@@ -161,7 +169,7 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
     if charts:
         from .charts import run_figures
 
-        checksums.update(write_figures(run_figures(result), folder))
+        checksums.update(write_figures(run_figures(result), folder, executor))
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
     return tables
 
@@ -195,11 +203,12 @@ def daily_disclosures(runs: Sequence[RunResult],
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
-                  charts: bool = False, daily: str = "stats") -> Path:
+                  charts: bool = False, daily: str = "stats",
+                  executor: Executor | None = None) -> Path:
     """Write the run's tables, workbook, charts if asked, and manifest into `out`,
     replacing it only when complete."""
-    return _fill(out, "run", lambda staging: write_run_files(result, staging, loaded,
-                                                             charts=charts, daily=daily))
+    return _fill(out, "run", lambda staging: write_run_files(
+        result, staging, loaded, charts=charts, daily=daily, executor=executor))
 
 
 def compare_headline(comparison: Comparison) -> list[list[Any]]:
@@ -225,7 +234,7 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
                      charts: bool = False, robustness: pd.DataFrame | None = None,
-                     daily: str = "stats") -> Path:
+                     daily: str = "stats", executor: Executor | None = None) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
@@ -254,7 +263,8 @@ def write_comparison(comparison: Comparison, out: Out, *,
             from .charts import comparison_figures
 
             checksums.update(write_figures(comparison_figures(comparison.results,
-                                                              comparison.table), staging))
+                                                              comparison.table), staging,
+                                           executor))
         base = comparison.baseline
         write_json(build_manifest(
             "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
