@@ -47,15 +47,18 @@ figcaption { font-size: 0.9rem; color: #444; }
 code { font-size: 0.9em; }
 #summary { max-width: 1860px; margin: 0 auto; padding: 1rem 1.5rem; box-sizing: border-box;
            font-size: 15px; }
+#summary .findings { font-size: 0.85rem; columns: 2; column-gap: 1.5rem; }
+#summary .findings li { break-inside: avoid; }
+#summary td:first-child { min-width: 9em; }
 #summary h1 { margin: 0 0 0.2rem; font-size: 1.6rem; }
 #summary .findings { padding-left: 1.1rem; margin: 0.3rem 0; }
 #summary .findings li { margin-bottom: 0.3rem; }
-#summary .question { font-size: 0.95rem; display: block; }
+#summary .question { font-size: 0.92rem; display: block; color: #333; }
 #summary table { font-size: 0.85rem; margin: 0.4rem 0; }
 #summary figure { margin: 0.4rem 0; }
-#summary figure img { max-height: 520px; max-width: 100%; width: auto; }
+#summary figure img { max-height: 400px; max-width: 100%; width: auto; }
 @media (min-width: 1400px) {
-  #summary { display: grid; grid-template-columns: 1.1fr 1fr; gap: 1.5rem; align-items: start; }
+  #summary { display: grid; grid-template-columns: 1.55fr 1fr; gap: 1.5rem; align-items: start; }
 }
 details summary { cursor: pointer; color: #0072B2; margin: 0.4rem 0; }
 @media print { h2 { page-break-before: always; } #summary { page-break-after: always; }
@@ -159,6 +162,7 @@ def _glance(results: Results) -> str:
     """The at-a-glance table: one row per scenario, each figure with its interval."""
     base = results.baseline
     compared = results.comparison is not None and len(results.runs) > 1
+    after = any(charts.has_after(r) for r in results.runs)
     rows, attrs = [], []
     for run in results.runs:
         s = run.stats.set_index("metric")
@@ -179,6 +183,11 @@ def _glance(results: Results) -> str:
                 f"{r['diff_mean']:+.1f} days ({int(r['diff_replications'])} pairs)")
             cells.append((shift, "num"))
         cells.append((f"{int(first['replications'])} of {run.replications}", "num"))
+        if after:
+            u = s.loc["usable_at_horizon"] if "usable_at_horizon" in s.index else None
+            d = s.loc["usable_record_days"] if "usable_record_days" in s.index else None
+            cells.append(("–" if u is None else _num(u["mean"]), "num"))
+            cells.append(("–" if d is None else _num(d["mean"]), "num"))
         if results.robustness is not None:
             robust = results.robustness
             match = robust[(robust["scenario"] == run.name) & (robust["metric"] == "transferred")]
@@ -192,9 +201,19 @@ def _glance(results: Results) -> str:
     if compared:
         headers.append("date shift, mean")
     headers.append("histories the dates rest on")
+    if after:
+        headers += ["usable by ICE at the horizon (mean)", "record-days usable (mean)"]
     if results.robustness is not None:
         headers.append("across the record-consistent parameter sets")
     return _table(headers, rows, row_attrs=attrs)
+
+
+def case_title(results: Results) -> str:
+    """The report's heading: the IRS case's, or the baseline's title for another case."""
+    base = results.baseline
+    if charts.is_baseline(base):
+        return "IRS–ICE address sharing, 2025: what happened and what if"
+    return f"{title_of(base)}: what happened and what if"
 
 
 def _summary(results: Results, made: dt.date) -> str:
@@ -204,7 +223,8 @@ def _summary(results: Results, made: dt.date) -> str:
     items = []
     for run in results.runs:
         question = run.scenario.scenario.question
-        sentence = scenario_sentence(run, table, base if len(results.runs) > 1 else None)
+        sentence = scenario_sentence(run, table, base if len(results.runs) > 1 else None,
+                                     brief=True)
         items.append(f"<li data-scenario=\"{_e(run.name)}\">"
                      + (f"<span class=\"question\">{_e(question)}</span> " if question else "")
                      + f"{_e(sentence)}</li>")
@@ -223,14 +243,14 @@ def _summary(results: Results, made: dt.date) -> str:
                         "range of 90% of histories.", css="summary-chart")
     return "\n".join([
         "<section id=\"summary\"><div class=\"words\">",
-        "<h1>IRS–ICE address sharing, 2025: what happened and what if</h1>",
+        f"<h1>{_e(case_title(results))}</h1>",
         f"<p class=\"muted\">Made {made:%Y-%m-%d} with flowsim {__version__}: "
         f"{base.replications} replications (histories) per scenario, seed {base.seed}"
         + ("; every scenario shares its random numbers with the others." if len(results.runs) > 1
            else ".") + "</p>",
-        "<ul class=\"findings\">" + "".join(items) + "</ul>",
-        _glance(results), "</div>",
-        chart,
+        _glance(results),
+        "<ul class=\"findings\">" + "".join(items) + "</ul>", "</div>",
+        "<div class=\"picture\">", chart, "</div>",
         "</section>",
     ])
 

@@ -187,8 +187,10 @@ def disclosure_share_text(run: Any) -> str:
     return f"{k} of {n} histories" if k < n else f"all {n} histories"
 
 
-def scenario_sentence(run: Any, table: Any = None, base: Any = None) -> str:
-    """What a run found, in one plain sentence; beside the baseline if one is given."""
+def scenario_sentence(run: Any, table: Any = None, base: Any = None, *,
+                      brief: bool = False) -> str:
+    """What a run found, in one plain sentence; beside the baseline if one is given.
+    `brief` leaves out what happened after disclosure (a summary's table shows it)."""
     from ..model.outcomes import LABELS, STATES
 
     title = title_of(run)
@@ -209,7 +211,7 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None) -> str:
     lead = "In" if base is None or base is run else "Under"
     parts = [f"{lead} “{title}”, {found}"]
     scenario = run.scenario
-    if scenario.use_orders or scenario.access:
+    if (scenario.use_orders or scenario.access) and not brief:
         usable = _stat(run.stats, "usable_at_horizon")
         days = _stat(run.stats, "usable_record_days")
         parts.append(f"at the horizon ICE may use {number_text(usable)} of the records it got, "
