@@ -136,7 +136,7 @@ def panel_of(run: Any, *, reference: Any = None, record: bool = False) -> Panel:
 
 def _draw_panel(ax: Axes, panel: Panel, *, large: bool = False, months: int = 1) -> None:
     band = panel.band
-    size = 13 if large else 9
+    size = 17 if large else 9
     if panel.reference is not None:
         name, ref = panel.reference
         ax.plot(ref.dates, ref.p50, color="#999999", linewidth=1.5, linestyle=(0, (1, 1)),
@@ -190,21 +190,23 @@ def disclosure_figure(panels: Sequence[Panel], *, large: bool = False) -> Figure
     n = len(panels)
     cols = 1 if n == 1 else 2 if n <= 4 else 3
     rows = -(-n // cols)
-    size = (16, 9) if large else (9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9)
+    # Large: a 16:9 slide or handout, whose type must read from the back of a room.
+    size = (12, 6.75) if large else (9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9)
     fig = Figure(figsize=size, layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     for ax, panel in zip(axes, panels):
         _draw_panel(ax, panel, large=large, months=1 if cols == 1 else 2)
     for ax in axes[n:]:
         ax.set_visible(False)
-    fig.supylabel("records disclosed to ICE, cumulative", fontsize=13 if large else 10)
+    fig.supylabel("records disclosed to ICE, cumulative", fontsize=16 if large else 10)
     handles, labels = {}, []
     for ax in axes[:n]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in handles:
                 handles[lab] = h
     fig.legend(list(handles.values()), list(handles), loc="outside lower center",
-               ncols=min(5, len(handles)), fontsize=12 if large else 8, frameon=False)
+               ncols=min(3 if large else 5, len(handles)), fontsize=15 if large else 8,
+               frameon=False)
     return fig
 
 
