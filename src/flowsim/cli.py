@@ -533,8 +533,7 @@ def _run(args: argparse.Namespace) -> int:
     with _executor(args) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
-        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily,
-                      executor=executor)
+        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily)
     if not args.quiet:
         from .outputs.text import headline
 
@@ -570,7 +569,7 @@ def _compare(args: argparse.Namespace) -> int:
                                 replications=args.replications, seed=args.seed,
                                 executor=executor, progress=_progress(args, "runs"))
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         robustness=robust, daily=args.daily, executor=executor)
+                         robustness=robust, daily=args.daily)
     if not args.quiet:
         from .outputs.text import comparison_text
 

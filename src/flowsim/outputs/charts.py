@@ -306,12 +306,6 @@ def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
     return paths
 
 
-def save_task(task: tuple[Figure, str, str]) -> list[str]:
-    """`save` as a task for a worker process: (figure, folder, stem) in, paths out."""
-    fig, folder, stem = task
-    return [str(p) for p in save(fig, Path(folder), stem)]
-
-
 @styled
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import pandas as pd
 
 from ..experiments.compare import Comparison
-from ..experiments.executors import Executor, PoolExecutor
 from ..experiments.defaults import DAILY_CHOICES  # noqa: F401  (the --daily choices)
 from ..errors import InputError
 from ..experiments.run import RunResult
@@ -66,18 +65,11 @@ def write_csv(table: pd.DataFrame, path: Path) -> str:
     return sha256_of(path)
 
 
-def write_figures(figures: dict[str, Any], folder: Path,
-                  executor: Executor | None = None) -> dict[str, str]:
-    """Save each figure as PNG and SVG; return the files' checksums. Drawing is most of
-    the time a run takes to write: with local worker processes, each draws a figure."""
-    from .charts import save, save_task
+def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Save each figure as PNG and SVG; return the files' checksums."""
+    from .charts import save
 
-    if isinstance(executor, PoolExecutor) and executor.workers > 1 and len(figures) > 1:
-        tasks = [(fig, str(folder), stem) for stem, fig in figures.items()]
-        paths = [Path(p) for _, saved in executor.map_unordered(save_task, tasks) for p in saved]
-    else:
-        paths = [p for stem, fig in figures.items() for p in save(fig, folder, stem)]
-    return {p.name: sha256_of(p) for p in sorted(paths)}
+    return {p.name: sha256_of(p) for stem, fig in figures.items() for p in save(fig, folder, stem)}
 
 
 def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -155,8 +147,8 @@ def run_headline(result: RunResult) -> list[list[Any]]:
 
 
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None, *,
-                    charts: bool = True, daily: str = "stats", workbook: bool = True,
-                    executor: Executor | None = None) -> dict[str, pd.DataFrame]:
+                    charts: bool = True, daily: str = "stats",
+                    workbook: bool = True) -> dict[str, pd.DataFrame]:
     """The run's files in `folder`; returns the tables as written."""
     folder.mkdir(exist_ok=True)
     tables = file_tables(result)
@@ -169,7 +161,7 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
     if charts:
         from .charts import run_figures
 
-        checksums.update(write_figures(run_figures(result), folder, executor))
+        checksums.update(write_figures(run_figures(result), folder))
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
     return tables
 
@@ -203,12 +195,11 @@ def daily_disclosures(runs: Sequence[RunResult],
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
-                  charts: bool = False, daily: str = "stats",
-                  executor: Executor | None = None) -> Path:
+                  charts: bool = False, daily: str = "stats") -> Path:
     """Write the run's tables, workbook, charts if asked, and manifest into `out`,
     replacing it only when complete."""
-    return _fill(out, "run", lambda staging: write_run_files(
-        result, staging, loaded, charts=charts, daily=daily, executor=executor))
+    return _fill(out, "run", lambda staging: write_run_files(result, staging, loaded,
+                                                             charts=charts, daily=daily))
 
 
 def compare_headline(comparison: Comparison) -> list[list[Any]]:
@@ -234,7 +225,7 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
                      charts: bool = False, robustness: pd.DataFrame | None = None,
-                     daily: str = "stats", executor: Executor | None = None) -> Path:
+                     daily: str = "stats") -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder."""
     loaded = list(loaded) or [None] * len(comparison.results)
@@ -263,8 +254,7 @@ def write_comparison(comparison: Comparison, out: Out, *,
             from .charts import comparison_figures
 
             checksums.update(write_figures(comparison_figures(comparison.results,
-                                                              comparison.table), staging,
-                                           executor))
+                                                              comparison.table), staging))
         base = comparison.baseline
         write_json(build_manifest(
             "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
