@@ -46,7 +46,6 @@ class Disclosure:
     tin_path: float = 0
     incomplete: float = 0
     access_until_days: float = math.inf   # finite for records it may only view
-    access: bool = False
 
 
 @dataclass(frozen=True)

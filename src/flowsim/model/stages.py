@@ -72,7 +72,7 @@ class Queued(Stage):
 
     def __init__(self, rep: "Replication") -> None:
         super().__init__(rep)
-        self.servers = simpy.Resource(rep.env, self.values.capacity or 1)
+        self.servers = simpy.Resource(rep.env, self.values.capacity)
 
     def duration_days(self, draws: Any, block: Block) -> float:
         raise NotImplementedError

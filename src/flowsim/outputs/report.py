@@ -295,10 +295,6 @@ def _record(run: RunFolder) -> str:
     ])
 
 
-def _parameter_table(rows: list, headers: list[str]) -> str:
-    return _table(headers, rows)
-
-
 def _assumptions(run: RunFolder, base: RunFolder) -> str:
     shown = [p for p in run.parameters if not p["key"].startswith("scenario.")]
     if not shown:

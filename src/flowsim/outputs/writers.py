@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import pandas as pd
 
 from ..experiments.compare import Comparison
-from ..experiments.defaults import DAILY_CHOICES  # noqa: F401  (the --daily choices)
 from ..errors import InputError
 from ..experiments.run import RunResult
 from .explain import parameter_rows

@@ -21,7 +21,7 @@ from ..outputs.tables import comparison_file, stats_file
 from ..outputs.text import disclosure_share_text, scenario_sentence, title_of
 from ..model.outcomes import LABELS
 from ..scenario import load, param_of
-from ..scenario.provenance import parameter_rows
+from ..scenario.provenance import flatten, parameter_rows
 
 # The tables whose values the page offers as controls: the court's rules, the requests
 # and the stages they pass through.
@@ -54,21 +54,6 @@ def _plain(value: Any) -> Any:
 
 def _records(table) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
-def flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """(dotted key, value) of every leaf; a distribution table is one leaf."""
-    items: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and "dist" not in value:
-            items += flatten(value, path + ".")
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for i, item in enumerate(value):
-                items += flatten(item, f"{path}.{i}.")
-        else:
-            items.append((path, value))
-    return items
 
 
 def controls(path: Path) -> list[dict[str, Any]]:
