@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..scenario import Scenario
 from .flow import simulate
+from .ledger import ReplicationResult
 from .outcomes import LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
 from .plan import compile_plan
 from .seeding import MeanDraws
@@ -52,9 +53,16 @@ class ExpectedRequest:
         raise AttributeError(name)
 
 
-def expected_flow(s: Scenario) -> list[ExpectedRequest]:
-    """Each request's path with mean durations, queues and expected record counts."""
-    result = simulate(compile_plan(s), s.scenario.seed, 0, draws=MeanDraws)
+def expected_result(s: Scenario) -> ReplicationResult:
+    """The scenario run once with mean draws: its event log and every count, the states
+    after disclosure and the record-days usable included."""
+    return simulate(compile_plan(s), s.scenario.seed, 0, draws=MeanDraws)
+
+
+def expected_flow(s: Scenario, result: ReplicationResult | None = None) -> list[ExpectedRequest]:
+    """Each request's path with mean durations, queues and expected record counts, from
+    `result` (the expected run) if it has been made already."""
+    result = result if result is not None else expected_result(s)
     flows: dict[str, ExpectedRequest] = {}
     for t, name, _, event, records in result.events:
         e = flows.setdefault(name, ExpectedRequest(name))
@@ -72,8 +80,3 @@ def expected_flow(s: Scenario) -> list[ExpectedRequest]:
             e.outcome, e.outcome_days = LEFT_IN_PIPELINE, math.nan
     return sorted(flows.values(), key=lambda e: e.arrival_days)
 
-
-def expected_counts(s: Scenario) -> dict[str, float]:
-    """Every count of a replication with mean draws: the states after disclosure and
-    the record-days usable included."""
-    return dict(simulate(compile_plan(s), s.scenario.seed, 0, draws=MeanDraws).counts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from ..model.expected import expected_counts, expected_flow
+from ..model.expected import expected_flow, expected_result
 from ..model.outcomes import AFTER_STATES, STATES
 from ..model.plan import DAY
 from ..experiments.stats import number_text
@@ -99,7 +99,8 @@ def explain_text(loaded: LoadedScenario) -> str:
         lines.append(f"  {r.key:<{width}}  {r.value}  [{r.source}]{note}")
     lines += ["", "Timeline:"]
     lines += [f"  {when:%Y-%m-%d}  {what}" for when, what in timeline(s)]
-    flows = expected_flow(s)
+    expected = expected_result(s)
+    flows = expected_flow(s, expected)
     lines += ["", "Expected flow, from the means alone (no randomness; queues first come, "
               "first served):"]
     start = meta.start
@@ -114,7 +115,7 @@ def explain_text(loaded: LoadedScenario) -> str:
               **{state: sum(e.settled[state] for e in flows) for state in STATES}}
     lines.append("  expected records: " + ", ".join(f"{k} {number_text(v)}" for k, v in totals.items()))
     if s.use_orders or s.access:
-        counts = expected_counts(s)
+        counts = expected.counts
         lines.append("  after disclosure, at the horizon: " + ", ".join(
             f"{h.name} {number_text(counts[f'{h.name}_at_horizon'])}" for h in AFTER_STATES)
             + f"; usable record-days {number_text(counts['usable_record_days'])}")
