@@ -39,12 +39,17 @@ class Values(SimpleNamespace):
         return Values(**{**vars(self), **values})
 
 
+# An input drawn once per replication: (table, item index or None, parameter, the
+# scenario key its draw is keyed by).
+UncertainInput = tuple[str, "int | None", Any, str]
+
+
 @dataclass(frozen=True)
 class Plan:
     start: dt.datetime
     horizon_days: float
     tables: dict[str, Any]  # a Values, a tuple of them for a list table, or None
-    uncertain: bool = False  # some input is drawn once per replication
+    uncertain_inputs: tuple[UncertainInput, ...] = ()  # found once, by compile_plan
 
     def __getitem__(self, table: str) -> Any:
         return self.tables[table]
@@ -60,7 +65,7 @@ class Plan:
         Each draw is keyed by the scenario key it fills (a list item by its name, or its
         index), so two scenarios that share an uncertain input draw the same value for it.
         """
-        if not self.uncertain:
+        if not self.uncertain_inputs:
             return self
         tables = dict(self.tables)
         for key, index, param, prefix in self.uncertain_inputs:
@@ -72,20 +77,10 @@ class Plan:
                 items = list(tables[key])
                 items[index] = items[index].changed(**{param.name: value})
                 tables[key] = tuple(items)
-        return replace(self, tables=tables, uncertain=False)
+        return replace(self, tables=tables, uncertain_inputs=())
 
     def _value(self, key: str, index: int | None) -> Values:
         return self.tables[key] if index is None else self.tables[key][index]
-
-    @property
-    def uncertain_inputs(self) -> tuple[tuple[str, int | None, Any, str], ...]:
-        """Every input drawn once per replication: (table, item index, parameter, the
-        scenario key its draw is keyed by), found once per plan."""
-        found = self.__dict__.get("_uncertain_inputs")
-        if found is None:
-            found = tuple(_uncertain_inputs(self.tables))
-            object.__setattr__(self, "_uncertain_inputs", found)
-        return found
 
 
 def _uncertain_inputs(tables: dict[str, Any]):
@@ -106,31 +101,24 @@ def _item_id(spec: TableSpec, item: Values, index: int) -> str:
     return str(getattr(item, spec.item_key)) if spec.item_key != "index" else str(index)
 
 
-def _compiled(spec: TableSpec, table: Any, start: dt.datetime) -> tuple[Values, bool]:
-    values, uncertain = {}, False
+def _compiled(spec: TableSpec, table: Any, start: dt.datetime) -> Values:
+    values = {}
     for param in spec.params:
         value = getattr(table, param.name)
         if param.kind == "date" and value is not None:
             value = days_between(start, value)
-        uncertain |= isinstance(value, PerReplication)
         values[param.name] = value
-    return Values(**values), uncertain
+    return Values(**values)
 
 
 def compile_plan(s: Scenario) -> Plan:
     start = s.scenario.start
     tables: dict[str, Any] = {}
-    uncertain = False
     for spec in TABLES:
         table = getattr(s, spec.key)
         if spec.many:
-            items = [_compiled(spec, item, start) for item in table]
-            tables[spec.key] = tuple(v for v, _ in items)
-            uncertain |= any(u for _, u in items)
-        elif table is None:
-            tables[spec.key] = None
+            tables[spec.key] = tuple(_compiled(spec, item, start) for item in table)
         else:
-            tables[spec.key], u = _compiled(spec, table, start)
-            uncertain |= u
+            tables[spec.key] = None if table is None else _compiled(spec, table, start)
     return Plan(start=start, horizon_days=days_between(start, horizon_of(s)), tables=tables,
-                uncertain=uncertain)
+                uncertain_inputs=tuple(_uncertain_inputs(tables)))
