@@ -613,8 +613,6 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.gallery is not None and not args.gallery.is_dir():
         raise InputError("is not a folder; make it first", source=str(args.gallery))
-    for path in args.scenarios:
-        load(path)  # a bad file is one line before anything listens
     try:
         with socket.create_server((args.host, args.port)):
             pass
@@ -622,6 +620,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); "
                          "choose another with --port", source="--port") from None
     jobs = min(args.jobs, usable_cores())
+    # A bad file is one line here, before anything listens or any worker starts.
     app = build_app(Settings([Path(p) for p in args.scenarios], args.replications, jobs,
                              args.gallery))
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"

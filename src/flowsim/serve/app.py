@@ -86,14 +86,29 @@ class State:
     inflight: dict = field(default_factory=dict)
     latest: dict = field(default_factory=dict)   # client -> its newest change's number
 
-    def scenarios(self) -> list[Offered]:
-        gallery = []
+    # Each gallery file read once, by (path, modification time, size): a run names its
+    # scenario, and that must not mean reading every file of the room's gallery again.
+    gallery_read: dict = field(default_factory=dict)
+
+    def gallery(self) -> list[Offered]:
         folder = self.settings.gallery
-        if folder is not None and folder.is_dir():
-            taken = {o.name for o in self.offered}
-            gallery = [o for o in read_offered(sorted(folder.glob("*.toml")), gallery=True,
-                                               strict=False) if o.name not in taken]
-        return [*self.offered, *gallery]
+        if folder is None or not folder.is_dir():
+            return []
+        taken = {o.name for o in self.offered}
+        found = []
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            key = (path, info.st_mtime_ns, info.st_size)
+            if key not in self.gallery_read:
+                self.gallery_read[key] = read_offered([path], gallery=True, strict=False)
+            found += [o for o in self.gallery_read[key] if o.name not in taken]
+        return found
+
+    def scenarios(self) -> list[Offered]:
+        return [*self.offered, *self.gallery()]
 
     def find(self, name: str) -> Offered | None:
         return next((o for o in self.scenarios() if o.name == name), None)
