@@ -354,3 +354,14 @@ def test_no_request_leaves_this_computer(server):
         assert outside == []
     finally:
         driver.quit()
+
+
+def test_a_changed_baseline_is_compared_with_the_baseline_unchanged():
+    from flowsim.serve import runs
+
+    baseline = SCENARIOS / "baseline.toml"
+    # The baseline's 24-hour notice rule in force from the MOU: each file waits a day.
+    body = runs.page_run(baseline, ["notice.0.from=2025-04-07"], 20, None, baseline)
+    shift = next(d for d in body["difference"] if d["metric"] == "first_transfer_days")
+    assert shift["diff_mean"] == pytest.approx(1.0, abs=0.01)
+    assert "the first disclosure comes 1 day later" in body["sentence"]

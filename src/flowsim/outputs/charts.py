@@ -27,7 +27,7 @@ from ..model.outcomes import AFTER_STATES, LABELS, OUTCOMES, STATES
 from ..experiments.stats import number_text
 from ..scenario import Scenario
 from .record import RECORD_POINT
-from .text import title_of
+from .text import disclosing, title_of
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
              "#F0E442", "#999999"]
@@ -124,11 +124,11 @@ class Panel:
 
 def panel_of(run: Any, *, reference: Any = None, record: bool = False) -> Panel:
     """The panel of a run-like object (a RunResult or a results folder)."""
-    share = run.stats.set_index("metric").loc["any_transferred", "mean"]
     meta = run.scenario.scenario
     shows_record = record and meta.start <= RECORD_POINT[0] <= meta.end
+    with_disclosure, replications = disclosing(run)
     return Panel(title_of(run), band_of(run.daily_stats), tuple(rule_markers(run.scenario)),
-                 int(run.replications), int(round(float(share) * int(run.replications))),
+                 replications, with_disclosure,
                  None if reference is None else (title_of(reference),
                                                  band_of(reference.daily_stats)),
                  RECORD_POINT if shows_record else None)

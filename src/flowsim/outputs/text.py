@@ -179,11 +179,16 @@ def title_of(run: Any) -> str:
     return run.scenario.scenario.title or run.name
 
 
-def disclosure_share_text(run: Any) -> str:
-    """"in 49 of 200 histories", from the share of histories with a disclosure."""
+def disclosing(run: Any) -> tuple[int, int]:
+    """How many of the run's histories disclosed anything, and of how many."""
     share = _stat(run.stats, "any_transferred")
     n = int(run.replications)
-    k = 0 if share != share else round(share * n)
+    return (0 if share != share else round(share * n)), n
+
+
+def disclosure_share_text(run: Any) -> str:
+    """"49 of 200 histories", from the share of histories with a disclosure."""
+    k, n = disclosing(run)
     return f"{k} of {n} histories" if k < n else f"all {n} histories"
 
 
@@ -196,8 +201,7 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None, *,
     title = title_of(run)
     mean = _stat(run.stats, "transferred")
     share = _stat(run.stats, "any_transferred")
-    n = int(run.replications)
-    k = 0 if share != share else round(share * n)
+    k, n = disclosing(run)
     against = ""
     if base is not None and base is not run:
         against = f", against {number_text(_stat(base.stats, 'transferred'))} in “{title_of(base)}”"

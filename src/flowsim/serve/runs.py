@@ -105,17 +105,15 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     # run is the same whether it runs beside this one or was kept from before.
     base_run = _baseline_run(Path(baseline), replications, seed)
     mine = run_many([loaded], replications=replications, seed=seed)[0]
-    runs = [base_run, mine]
-    base = base_run
+    # comparison_table lists the baseline's rows, then this run's: this run's rows alone,
+    # whatever the two are named (a changed baseline keeps the baseline's name).
+    table = comparison_table([base_run, mine])
+    mine_rows = table.iloc[len(table) // 2:]
     if overrides:
         mine = _retitled(mine, f"{title_of(mine)}, changed on the page")
-    table = comparison_table(runs)
-    starts = {base_run.name: base_run.scenario.scenario.start,
-              mine.name: mine.scenario.scenario.start}
-    diff = comparison_file(table, starts) if base_run.name != mine.name else None
-    stats = stats_file(mine.stats, mine.scenario.scenario.start)
-    rows = diff[diff["scenario"] == mine.name] if diff is not None else \
-        comparison_file(table.iloc[len(table) // 2:], {mine.name: starts[mine.name]})
+    start = mine.scenario.scenario.start
+    rows = comparison_file(mine_rows, {mine.name: start})
+    stats = stats_file(mine.stats, start)
     share = stats.set_index("metric").loc["any_transferred"]
     same = Path(loaded.path).resolve() == Path(baseline).resolve() and not overrides
     figure = charts.page_figure(mine, None if same else base_run,
@@ -132,7 +130,7 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "baseline": {"name": base_run.name, "title": title_of(base_run)},
         "difference": _records(rows[["metric", "diff_mean", "diff_ci95_low", "diff_ci95_high",
                                      "diff_replications"]]),
-        "sentence": scenario_sentence(mine, table, None if same else base_run),
+        "sentence": scenario_sentence(mine, mine_rows, None if same else base_run),
         "labels": {**LABELS, "first_transfer_days": "first disclosure, days from the start",
                    "any_transferred": "histories with a disclosure"},
         "charts": {"page": page_svg(figure)},
