@@ -183,27 +183,38 @@ def _draw_panel(ax: Axes, panel: Panel, *, large: bool = False, months: int = 1)
     ax.set_xlim(band.dates[0], band.dates[-1])
 
 
+def _small_multiples(n: int, *, large: bool = False) -> tuple[Figure, np.ndarray]:
+    """A figure of one panel per scenario: one alone, up to four in two columns, more in
+    three; the panels left over are hidden. Large: a 16:9 slide or handout, whose type
+    must read from the back of a room."""
+    cols = 1 if n == 1 else 2 if n <= 4 else 3
+    rows = -(-n // cols)
+    size = (12, 6.75) if large else (9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9)
+    fig = Figure(figsize=size, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _legend_entries(axes: Sequence[Axes]) -> dict[str, Any]:
+    """Each label drawn in any of the axes, once, with its first handle."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    return handles
+
+
 @styled
 def disclosure_figure(panels: Sequence[Panel], *, large: bool = False) -> Figure:
     """Cumulative records disclosed per day: the median history, the mean and the
     5–95% band, one panel per scenario, each with its own court rules and axis."""
-    n = len(panels)
-    cols = 1 if n == 1 else 2 if n <= 4 else 3
-    rows = -(-n // cols)
-    # Large: a 16:9 slide or handout, whose type must read from the back of a room.
-    size = (12, 6.75) if large else (9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9)
-    fig = Figure(figsize=size, layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    fig, axes = _small_multiples(len(panels), large=large)
     for ax, panel in zip(axes, panels):
-        _draw_panel(ax, panel, large=large, months=1 if cols == 1 else 2)
-    for ax in axes[n:]:
-        ax.set_visible(False)
+        _draw_panel(ax, panel, large=large, months=1 if len(panels) == 1 else 2)
     fig.supylabel("records disclosed to ICE, cumulative", fontsize=16 if large else 10)
-    handles, labels = {}, []
-    for ax in axes[:n]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in handles:
-                handles[lab] = h
+    handles = _legend_entries(axes)
     fig.legend(list(handles.values()), list(handles), loc="outside lower center",
                ncols=min(3 if large else 5, len(handles)), fontsize=15 if large else 8,
                frameon=False)
@@ -376,16 +387,9 @@ def _after_panel(ax: Axes, run: Any, *, large: bool = False, ticks: int = 12) ->
 def after_figure(runs: Sequence[Any]) -> Figure:
     """The records ICE was sent or could view, by what it could do with them, over time
     (means over histories): one panel per scenario, each with its own orders."""
-    n = len(runs)
-    cols = 1 if n == 1 else 2 if n <= 4 else 3
-    rows = -(-n // cols)
-    fig = Figure(figsize=(9, 4.8) if n == 1 else (4.6 * cols, 3.3 * rows + 0.9),
-                 layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    fig, axes = _small_multiples(len(runs))
     for ax, run in zip(axes, runs):
-        _after_panel(ax, run, ticks=12 if cols == 1 else 6)
-    for ax in axes[n:]:
-        ax.set_visible(False)
+        _after_panel(ax, run, ticks=12 if len(runs) == 1 else 6)
     fig.supylabel("records ICE was sent or could view (mean)", fontsize=10)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
@@ -413,10 +417,7 @@ def page_figure(run: Any, reference: Any = None, *, record: bool = False) -> Fig
         _after_panel(axes[1], run)
         axes[1].set_title("what ICE may do with the records after disclosure (mean)",
                           loc="left", fontweight="bold", fontsize=11)
-    handles: dict[str, Any] = {}
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(lab, h)
+    handles = _legend_entries(axes)
     fig.legend(list(handles.values()), list(handles), loc="lower center",
                ncols=min(4, len(handles)), fontsize=8, frameon=False)
     fig.text(0.01, 0.5, "records", rotation=90, va="center", fontsize=10)
