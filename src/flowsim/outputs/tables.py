@@ -100,6 +100,9 @@ class Column:
     meaning: str
 
 
+UNIT_MEANING = "what the metric counts or measures: " + ", ".join(DECIMALS)
+
+
 def _stat_meanings(what: str) -> list[tuple[str, str, str]]:
     return [("mean", "the metric's unit", f"mean {what}"),
             ("std", "the metric's unit", f"standard deviation {what}"),
@@ -129,7 +132,7 @@ def _dictionary() -> tuple[Column, ...]:
     rows += [("summary.csv", m, "0 or 1", METRIC_MEANINGS[m]) for m in SHARE_METRICS]
     rows += [("stats.csv", "scenario", "", "the scenario's name"),
              ("stats.csv", "metric", "", "what is counted or timed: see the metrics below"),
-             ("stats.csv", "unit", "", "records, files, people, days or share")]
+             ("stats.csv", "unit", "", UNIT_MEANING)]
     rows += [("stats.csv", n, u, m) for n, u, m in _stat_meanings(over)]
     rows += [("stats.csv", "replications", "replications", "how many replications the row "
               "rests on (time metrics: only those with a disclosure)")]
@@ -138,13 +141,10 @@ def _dictionary() -> tuple[Column, ...]:
     rows += [("comparison.csv", "scenario", "", "the what-if (the baseline compares with "
               "itself)"), ("comparison.csv", "baseline", "", "the baseline's name"),
              ("comparison.csv", "metric", "", "see the metrics below"),
-             ("comparison.csv", "unit", "", "records, files, people, days or share"),
-             ("comparison.csv", "mean", "the metric's unit", f"mean {over}"),
-             ("comparison.csv", "ci95_low", "the metric's unit", "95% interval of the mean, "
-              "lower end"),
-             ("comparison.csv", "ci95_high", "the metric's unit", "95% interval of the mean, "
-              "upper end"),
-             ("comparison.csv", "diff_mean", "the metric's unit", "mean of the paired "
+             ("comparison.csv", "unit", "", UNIT_MEANING)]
+    rows += [("comparison.csv", n, u, m) for n, u, m in _stat_meanings(over)
+             if n in ("mean", "ci95_low", "ci95_high")]
+    rows += [("comparison.csv", "diff_mean", "the metric's unit", "mean of the paired "
               "difference scenario minus baseline, replication by replication"),
              ("comparison.csv", "diff_ci95_low", "the metric's unit", "paired 95% interval of "
               "the difference, lower end"),
