@@ -176,13 +176,18 @@ def test_the_summary_is_dated_and_says_each_finding_in_words(report):
     assert "<details>" in page  # the full assumptions sit behind a fold
 
 
-def test_a_lone_what_if_is_not_asked_the_record_question(tmp_path):
-    out = tmp_path / "r"
+@pytest.fixture(scope="module")
+def lone_what_if(tmp_path_factory) -> str:
+    """The report of one what-if's run folder, with nothing beside it."""
+    folder = tmp_path_factory.mktemp("lone")
     assert cli.main(["run", str(SCENARIOS / "notice_72h.toml"), "-n", "3", "--no-charts",
-                     "--out", str(out), "-q"]) == 0
-    assert cli.main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
-    page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "reproduce the record" not in page
+                     "--out", str(folder / "r"), "-q"]) == 0
+    assert cli.main(["report", str(folder / "r"), "-o", str(folder / "r.html")]) == 0
+    return (folder / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_lone_what_if_is_not_asked_the_record_question(lone_what_if):
+    assert "reproduce the record" not in lone_what_if
 
 
 def test_handout_is_one_sheet_per_scenario_with_a_wide_chart(report):
@@ -198,16 +203,8 @@ def test_handout_is_one_sheet_per_scenario_with_a_wide_chart(report):
         assert width / height == pytest.approx(16 / 9, rel=0.01)
 
 
-def test_the_report_links_every_row_it_cites(tmp_path):
-    import re
-
-    from flowsim import cli
-
-    out = tmp_path / "r"
-    assert cli.main(["run", str(SCENARIOS / "notice_72h.toml"), "-n", "3", "--no-charts",
-                     "--out", str(out), "-q"]) == 0
-    assert cli.main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
-    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+def test_the_report_links_every_row_it_cites(lone_what_if):
+    page = lone_what_if
     links = set(re.findall(r'href="#fact-([^"]+)"', page))
     rows = set(re.findall(r'id="fact-([^"]+)"', page))
     assert {"2025-09-05", "2025-06-27", "not-found-threshold"} <= links

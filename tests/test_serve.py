@@ -273,6 +273,19 @@ def mean_shown(driver, metric: str = "transferred") -> str:
         "return c ? c.textContent : '';")
 
 
+def open_page(driver, address: str) -> None:
+    """Open the page and wait for its first answer."""
+    driver.get(address)
+    wait_for(driver, lambda d: shown(d) >= 1)
+
+
+def api_mean(server: str, scenario: str, change: str, metric: str = "transferred") -> str:
+    """The API's mean of `metric` with one change, as the page shows it."""
+    _, body = get(api(server, "/api/run", scenario=scenario, set=change))
+    row = next(r for r in body["stats"] if r["metric"] == metric)
+    return f"{row['mean']:,.0f}"
+
+
 def set_control(driver, key: str, value: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -285,16 +298,13 @@ def set_control(driver, key: str, value: str) -> None:
 def test_the_page_redraws_and_agrees_with_the_api(server):
     driver = browser()
     try:
-        driver.get(server + "/?scenario=notice_72h")
-        wait_for(driver, lambda d: shown(d) >= 1)
+        open_page(driver, server + "/?scenario=notice_72h")
         before = shown(driver)
         set_control(driver, "notice.0.hours", "24")
         wait_for(driver, lambda d: shown(d) > before)
         assert "set=notice.0.hours%3D24" in driver.current_url or \
             "set=notice.0.hours=24" in urllib.parse.unquote(driver.current_url)
-        _, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.hours=24"))
-        row = next(r for r in body["stats"] if r["metric"] == "transferred")
-        assert mean_shown(driver) == f"{row['mean']:,.0f}"
+        assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=24")
         changed = driver.find_element("css selector", '.control.changed[data-key="notice.0.hours"]')
         assert "changed from 72" in changed.text
         assert "<svg" in driver.find_element("id", "chart-page").get_attribute("innerHTML")
@@ -308,14 +318,11 @@ def test_the_page_redraws_and_agrees_with_the_api(server):
 def test_a_shared_link_restores_the_view(server):
     driver = browser()
     try:
-        driver.get(server + "/?" + urllib.parse.urlencode(
+        open_page(driver, server + "/?" + urllib.parse.urlencode(
             [("scenario", "notice_72h"), ("set", "notice.0.grant=0.9")]))
-        wait_for(driver, lambda d: shown(d) >= 1)
         assert driver.find_element("id", "scenario").get_attribute("value") == "notice_72h"
         assert driver.find_element("id", "c-notice.0.grant").get_attribute("value") == "0.9"
-        _, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.grant=0.9"))
-        row = next(r for r in body["stats"] if r["metric"] == "transferred")
-        assert mean_shown(driver) == f"{row['mean']:,.0f}"
+        assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.grant=0.9")
     finally:
         driver.quit()
 
@@ -323,8 +330,7 @@ def test_a_shared_link_restores_the_view(server):
 def test_a_bad_value_shows_its_message_and_keeps_the_last_result(server):
     driver = browser()
     try:
-        driver.get(server + "/?scenario=notice_72h")
-        wait_for(driver, lambda d: shown(d) >= 1)
+        open_page(driver, server + "/?scenario=notice_72h")
         good = mean_shown(driver)
         set_control(driver, "notice.0.hours", "-5")
         message = wait_for(driver, lambda d: d.find_element(
@@ -342,8 +348,7 @@ def test_no_request_leaves_this_computer(server):
 
     driver = _browser(performance_log=True)
     try:
-        driver.get(server + "/?scenario=baseline")
-        wait_for(driver, lambda d: shown(d) >= 1)
+        open_page(driver, server + "/?scenario=baseline")
         urls = []
         for entry in driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
