@@ -364,7 +364,9 @@ def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
     return {s: states[s] for s in DAILY_STATES}
 
 
-DAILY_STAT_COLUMNS = ("scenario", "date", "state", "mean", "p05", "p50", "p95")
+# A day's statistics across replications in daily_stats.csv, and its columns.
+DAILY_STATISTICS = ("mean", "p05", "p50", "p95")
+DAILY_STAT_COLUMNS = ("scenario", "date", "state", *DAILY_STATISTICS)
 
 
 def _percentiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -382,8 +384,7 @@ def daily_stats_table(name: str, dates: np.ndarray,
                       counts: dict[str, np.ndarray]) -> pd.DataFrame:
     parts = []
     for state, values in counts.items():
-        low, mid, high = _percentiles(values)
+        columns = dict(zip(DAILY_STATISTICS, (values.mean(axis=0), *_percentiles(values))))
         parts.append(pd.DataFrame({"scenario": name, "date": dates, "state": state,
-                                   "mean": values.mean(axis=0), "p05": low, "p50": mid,
-                                   "p95": high}))
+                                   **columns}))
     return pd.concat(parts, ignore_index=True)

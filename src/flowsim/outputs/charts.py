@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..model.outcomes import AFTER_STATES, LABELS, OUTCOMES, STATES
+from ..experiments.run import DAILY_STATISTICS
 from ..experiments.stats import number_text
 from ..scenario import Scenario
 from .record import RECORD_POINT
@@ -105,7 +106,7 @@ class Band:
 def band_of(daily_stats: pd.DataFrame, state: str = "transferred") -> Band:
     rows = daily_stats[daily_stats["state"] == state]
     return Band(pd.to_datetime(rows["date"]).to_numpy(), *(rows[c].to_numpy(dtype=float)
-                                                          for c in ("mean", "p05", "p50", "p95")))
+                                                          for c in DAILY_STATISTICS))
 
 
 @dataclass(frozen=True)

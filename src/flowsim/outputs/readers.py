@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..experiments.compare import COMPARISON_COLUMNS, comparison_table
 from ..errors import InputError
-from ..experiments.run import METRICS
+from ..experiments.run import DAILY_STAT_COLUMNS, METRICS
 from ..model.outcomes import STATES
 from ..model.plan import days_between
 from ..scenario import Scenario
@@ -55,7 +55,7 @@ class RunFolder:
     @cached_property
     def daily_stats(self) -> pd.DataFrame:
         return _read_table(self.folder, self.manifest, "daily_stats.csv",
-                           ("date", "state", "mean", "p05", "p50", "p95"))
+                           DAILY_STAT_COLUMNS[1:])
 
     @cached_property
     def metrics(self) -> dict[str, np.ndarray]:

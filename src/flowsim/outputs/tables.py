@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..experiments.run import (DAILY_STATES, METRIC_UNITS, METRICS, SHARE_METRICS, TIME_METRICS,
-                               iso_times)
+from ..experiments.run import (DAILY_STATES, DAILY_STATISTICS, METRIC_UNITS, METRICS,
+                               SHARE_METRICS, TIME_METRICS, iso_times)
 from ..model.outcomes import AFTER_STATES, DESCRIPTIONS, STATES
 
 AFTER_MEANINGS = {h.name: h.description for h in AFTER_STATES}
@@ -74,7 +74,7 @@ def stats_file(stats: pd.DataFrame, start: dt.datetime) -> pd.DataFrame:
     """stats.csv: each metric's unit, rounded statistics and, for dates, ISO dates."""
     table = rounded(stats)
     table.insert(2, "unit", table["metric"].map(METRIC_UNITS))
-    return with_dates(table, start, ("mean", "p05", "p50", "p95"))
+    return with_dates(table, start, tuple(DATE_OF))
 
 
 def comparison_file(comparison: pd.DataFrame, starts: dict[str, dt.datetime]) -> pd.DataFrame:
@@ -161,7 +161,7 @@ def _dictionary() -> tuple[Column, ...]:
               + ", ".join(STATES) + "), all cumulative; or a state after disclosure ("
               + ", ".join(AFTER_MEANINGS) + "), records in it that day")]
     rows += [("daily_stats.csv", n, "records", f"{m}: cumulative records in the state")
-             for n, _, m in _stat_meanings(over) if n in ("mean", "p05", "p50", "p95")]
+             for n, _, m in _stat_meanings(over) if n in DAILY_STATISTICS]
     rows += [("daily.csv", "replication", "", "the replication (only with --daily "
               "per-replication)"), ("daily.csv", "date", "date", "the day")]
     rows += [("daily.csv", s, "records", f"cumulative records {METRIC_MEANINGS[s]}"

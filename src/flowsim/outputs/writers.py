@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..experiments.compare import Comparison
 from ..errors import InputError
-from ..experiments.run import RunResult
+from ..experiments.run import DAILY_STATISTICS, RunResult
 from .explain import parameter_rows
 from ..spreadsheet import spreadsheet_safe
 from .folders import OutputFolder, check_file, starts_with, write_file
@@ -165,32 +165,33 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
     return tables
 
 
+def _by_date(parts: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """One row per date from rows of daily_stats: each part's mean and percentiles as
+    columns named after it."""
+    wide = None
+    for name, rows in parts:
+        part = rows.set_index("date")[list(DAILY_STATISTICS)].add_prefix(f"{name} ")
+        wide = part if wide is None else wide.join(part, how="outer")
+    return wide.sort_index().reset_index()
+
+
 def daily_wide(daily_stats: pd.DataFrame) -> pd.DataFrame:
     """daily_stats.csv as a spreadsheet charts it: one row per date, and for each state
     that is ever above zero its mean and percentiles (a state left out is zero
     throughout, as daily_stats.csv shows)."""
-    kept = daily_stats.groupby("state", sort=False)["p95"].max()
-    kept = [state for state, top in kept.items() if top > 0]
-    wide = None
-    for state in kept:
-        rows = daily_stats[daily_stats["state"] == state].set_index("date")
-        part = rows[["mean", "p05", "p50", "p95"]].add_prefix(f"{state} ")
-        wide = part if wide is None else wide.join(part)
-    if wide is None:
+    parts = [(state, rows) for state, rows in daily_stats.groupby("state", sort=False)
+             if rows["p95"].max() > 0]
+    if not parts:
         return pd.DataFrame({"date": daily_stats["date"].unique()})
-    return wide.reset_index()
+    return _by_date(parts)
 
 
 def daily_disclosures(runs: Sequence[RunResult],
                       every: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One row per date, and for each scenario the mean and percentiles of its
     cumulative disclosures: the compare workbook's daily sheet, small enough to chart."""
-    wide = None
-    for result, table in zip(runs, every):
-        rows = table[table["state"] == "transferred"].set_index("date")
-        part = rows[["mean", "p05", "p50", "p95"]].add_prefix(f"{result.name} ")
-        wide = part if wide is None else wide.join(part, how="outer")
-    return wide.sort_index().reset_index()
+    return _by_date([(result.name, table[table["state"] == "transferred"])
+                     for result, table in zip(runs, every)])
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
