@@ -108,21 +108,22 @@ def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any) -> li
     return parts
 
 
+def _until(order: Any) -> float:
+    return math.inf if order.until is None else order.until
+
+
 def state_at(t: float, part: Part, disclosure: Disclosure, orders: Sequence[Any]) -> str:
     """The part's state at time t (on or after its disclosure)."""
-    def in_force(order: Any) -> bool:
-        until = math.inf if order.until is None else order.until
-        return order.start <= t < until and disclosure.days < until
-
     if t >= disclosure.access_until_days:
         return ENDED
-    covering = [orders[i] for i in part.orders]
-    if any(o.effect == "dispose" and o.start <= t and disclosure.days <
-           (math.inf if o.until is None else o.until) for o in covering):
+    # An order covers the records disclosed before its end.
+    covering = [o for o in (orders[i] for i in part.orders) if disclosure.days < _until(o)]
+    if any(o.effect == "dispose" and o.start <= t for o in covering):
         return DISPOSED
-    if any(o.effect == "allow_use" and in_force(o) for o in covering):
+    in_force = [o.effect for o in covering if o.start <= t < _until(o)]
+    if "allow_use" in in_force:
         return USABLE
-    if any(o.effect == "bar_use" and in_force(o) for o in covering):
+    if "bar_use" in in_force:
         return BARRED
     return USABLE
 
