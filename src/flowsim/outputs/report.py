@@ -151,11 +151,18 @@ def _comparison_row(results: Results, run: RunFolder, metric: str):
     return None if rows.empty else rows.iloc[0]
 
 
+def _share_parts(stats) -> tuple[str, str]:
+    """The share of histories with a disclosure and its interval, as the tables show
+    them; dashes for a folder written before the share was kept."""
+    if "any_transferred" not in stats.index:
+        return "–", "–"
+    s = stats.loc["any_transferred"]
+    return f"{s['mean']:.0%}", f"{s['ci95_low']:.0%} to {s['ci95_high']:.0%}"
+
+
 def _share_text(stats) -> str:
-    s = stats.loc["any_transferred"] if "any_transferred" in stats.index else None
-    if s is None:
-        return "–"
-    return f"{s['mean']:.0%} ({s['ci95_low']:.0%} to {s['ci95_high']:.0%})"
+    share, interval = _share_parts(stats)
+    return share if interval == "–" else f"{share} ({interval})"
 
 
 def _glance(results: Results) -> str:
@@ -333,8 +340,9 @@ def _headline(run: RunFolder) -> str:
                      (interval_text(s["ci95_low"], s["ci95_high"]), "num"),
                      (interval_text(s["p05"], s["p95"]), "num")])
         attrs.append(f"data-metric=\"{metric}\"")
-    rows.append([("histories with a disclosure", ""), (_share_text(stats).split(" (")[0], "num"),
-                 (_share_text(stats).partition(" (")[2].rstrip(")") or "–", "num"), ("", "num")])
+    share, interval = _share_parts(stats)
+    rows.append([("histories with a disclosure", ""), (share, "num"), (interval, "num"),
+                 ("", "num")])
     attrs.append("data-metric=\"any_transferred\"")
     return ("<h3>Headline numbers</h3>"
             + _table(["", "mean", "95% CI of the mean", "5–95% of replications"], rows,
