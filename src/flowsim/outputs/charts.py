@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..model.outcomes import AFTER_STATES, LABELS, OUTCOMES, STATES
-from ..experiments.run import DAILY_STATISTICS
+from ..experiments.run import DAILY_STATISTICS, METRIC_UNITS
 from ..experiments.stats import number_text
 from ..scenario import Scenario
 from .record import RECORD_POINT
@@ -532,7 +532,7 @@ def sweep_figure(stats: pd.DataFrame, keys: Sequence[str]) -> Figure:
                     markersize=4, label=f"{line_key} = {value}" if line_key else "mean")
             if not ordered:
                 ax.set_xticks(x[order], [x_text[j] for j in order], rotation=30)
-        unit = "share" if metric == "any_transferred" else "days" if metric.endswith("_days") else "records"
+        unit = METRIC_UNITS[metric]
         label = ("share of histories with a disclosure" if metric == "any_transferred" else
                  "days to the first disclosure" if metric == "first_transfer_days" else
                  f"records {LABELS.get(metric, metric)}")

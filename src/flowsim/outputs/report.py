@@ -21,6 +21,7 @@ from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
 from .text import robust_words, scenario_sentence, title_of
 from .readers import Results, RunFolder
+from ..experiments.run import METRIC_UNITS
 from ..experiments.stats import interval_text, number_text
 
 HEADLINE_METRICS = tuple((name, LABELS[name]) for name in display_order())
@@ -499,8 +500,8 @@ def render_sweep(swept, *, made: dt.date | None = None) -> str:
         rows = stats[stats["metric"] == metric]
         if rows.empty:
             continue
-        share = metric == "any_transferred"
-        days = metric.endswith("_days")
+        unit = METRIC_UNITS[metric]
+        share, days = unit == "share", unit == "days"
 
         def cell(v: float) -> str:
             if isinstance(v, float) and math.isnan(v):
