@@ -179,6 +179,16 @@ def test_the_page_bounds_its_work(server, params, key):
     assert status == 400 and f"error: {key}:" in body["error"]
 
 
+def test_the_page_bounds_the_horizon(server):
+    status, body = get(api(server, "/api/run", scenario="baseline",
+                           set="scenario.end=2031-01-01"))
+    assert status == 400
+    assert "scenario.end: the page runs horizons of at most 1,827 days" in body["error"]
+    # The longest shipped scenario (ICE resubmitting through 2026) stays within it.
+    assert get(api(server, "/api/run", scenario="no_injunction_resubmit",
+                   replications=5))[0] == 200
+
+
 def test_controls_come_from_the_declarations(server):
     from flowsim.scenario import param_of
 

@@ -19,6 +19,7 @@ from ..experiments.run import run_many
 from ..outputs import charts
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.text import disclosure_share_text, scenario_sentence, title_of
+from ..errors import InputError
 from ..model.outcomes import LABELS
 from ..scenario import load, param_of
 from ..scenario.provenance import flatten, parameter_rows
@@ -28,6 +29,9 @@ from ..scenario.provenance import flatten, parameter_rows
 CONTROL_TABLES = ("notice", "injunction", "use_orders", "access", "requests", "request_streams",
                   "review", "matching", "approval", "impact")
 IDENTITY_KINDS = ("name", "slug", "text")
+# A room's answers stay quick: the page runs at most five years of a scenario (the
+# command line, ten).
+PAGE_MAX_HORIZON_DAYS = 1827
 
 
 def toml_literal(value: Any) -> str:
@@ -99,7 +103,13 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     """The page's answer: stats as in stats.csv, the paired difference from the baseline
     as in comparison.csv, the share with a disclosure, the sentence and the charts (SVG)."""
     loaded = load(path, overrides)
-    seed = seed if seed is not None else loaded.scenario.scenario.seed
+    meta = loaded.scenario.scenario
+    if (meta.end - meta.start).days > PAGE_MAX_HORIZON_DAYS:
+        raise InputError(f"the page runs horizons of at most {PAGE_MAX_HORIZON_DAYS:,} days "
+                         f"(five years) after scenario.start ({meta.start:%Y-%m-%d}); run "
+                         "longer ones with flowsim run", key="scenario.end",
+                         source=str(path))
+    seed = seed if seed is not None else meta.seed
     # The baseline unchanged against the page's scenario, on common random numbers: each
     # replication depends only on (seed, replication, what is drawn), so the baseline's
     # run is the same whether it runs beside this one or was kept from before.
