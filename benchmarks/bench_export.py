@@ -60,7 +60,7 @@ def main() -> None:
             "workbook": lambda: writers.write_workbook(
                 out / "r.xlsx", writers.run_headline(result),
                 writers.run_sheets(writers.file_tables(result), loaded)),
-            "charts": lambda: writers.write_figures(charts.run_figures(result), out),
+            "charts": lambda: writers.write_figures(charts.run_charts(result), out),
         }
         for name, part in parts.items():
             t = best_of(args.repeat, part)

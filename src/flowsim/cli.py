@@ -447,20 +447,21 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .outputs.charts import comparison_figures, run_figures, sweep_figure
+    from .outputs.charts import Chart, comparison_charts, run_charts, sweep_figure
     from .outputs.writers import redraw_figures
     from .outputs.readers import is_sweep, read_results, read_sweep
 
     for folder in args.folders:
         if is_sweep(folder):
             swept = read_sweep(folder)
-            written = redraw_figures({"sweep": sweep_figure(swept.stats, swept.keys)}, folder)
+            written = redraw_figures([Chart("sweep", sweep_figure, (swept.stats, swept.keys))],
+                                     folder)
         elif (folder / "comparison.csv").exists():
             results = read_results([folder])
-            written = redraw_figures(comparison_figures(results.runs, results.comparison),
+            written = redraw_figures(comparison_charts(results.runs, results.comparison),
                                      folder)
         else:
-            written = redraw_figures(run_figures(read_results([folder]).baseline), folder)
+            written = redraw_figures(run_charts(read_results([folder]).baseline), folder)
         print(f"{folder}: " + ", ".join(written))
     return EXIT_OK
 
@@ -533,7 +534,8 @@ def _run(args: argparse.Namespace) -> int:
     with _executor(args) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
-        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily)
+        write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily,
+                      executor=executor)
     if not args.quiet:
         from .outputs.text import headline
 
@@ -569,7 +571,7 @@ def _compare(args: argparse.Namespace) -> int:
                                 replications=args.replications, seed=args.seed,
                                 executor=executor, progress=_progress(args, "runs"))
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         robustness=robust, daily=args.daily)
+                         robustness=robust, daily=args.daily, executor=executor)
     if not args.quiet:
         from .outputs.text import comparison_text
 

@@ -307,15 +307,30 @@ def comparison_figure(table: pd.DataFrame, titles: dict[str, str] | None = None,
     return fig
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A chart to draw: the stem of its files, the function that draws it, and the
+    small tables it is drawn from, so that any worker process can draw it."""
+
+    stem: str
+    draw: Callable[..., Figure]
+    args: tuple[Any, ...]
+
+    def figure(self) -> Figure:
+        return self.draw(*self.args)
+
+
 @styled
-def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
-    """Write `stem`.png and `stem`.svg into `folder`."""
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    fig.savefig(paths[0], dpi=150, metadata={"Software": None})
+def rendered(chart: Chart) -> tuple[tuple[str, bytes], ...]:
+    """The chart's files, `stem`.png for slides and `stem`.svg for print, as
+    (file name, bytes): the same bytes wherever it is drawn."""
+    fig = chart.figure()
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
     # The layout is settled by the first save; a second pass would only repeat it.
     fig.set_layout_engine("none")
-    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
-    return paths
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return (f"{chart.stem}.png", png.getvalue()), (f"{chart.stem}.svg", svg.getvalue())
 
 
 @styled
@@ -425,15 +440,35 @@ def page_figure(run: Any, reference: Any = None, *, record: bool = False) -> Fig
     return fig
 
 
+@dataclass(frozen=True)
+class RunView:
+    """What the charts read of a run (a RunResult or a results folder): a few small
+    tables, cheap to send to the process that draws."""
+
+    name: str
+    scenario: Scenario
+    replications: int
+    stats: pd.DataFrame
+    daily_stats: pd.DataFrame
+
+
+def view_of(run: Any) -> RunView:
+    return RunView(run.name, run.scenario, int(run.replications), run.stats, run.daily_stats)
+
+
+def run_charts(run: Any) -> list[Chart]:
+    """The charts of one run."""
+    view = view_of(run)
+    charts = [Chart("disclosures", disclosure_figure, ([panel_of(view, record=is_baseline(view))],)),
+              Chart("outcomes", outcomes_figure, ([(title_of(view), outcome_means(view.stats))],))]
+    if has_after(view):
+        charts.append(Chart("after_disclosure", after_figure, ([view],)))
+    return charts
+
+
 def run_figures(run: Any) -> dict[str, Figure]:
-    """The charts of one run (a RunResult or a results folder)."""
-    figures = {
-        "disclosures": disclosure_figure([panel_of(run, record=is_baseline(run))]),
-        "outcomes": outcomes_figure([(title_of(run), outcome_means(run.stats))]),
-    }
-    if has_after(run):
-        figures["after_disclosure"] = after_figure([run])
-    return figures
+    """The charts of one run (a RunResult or a results folder), drawn."""
+    return {chart.stem: chart.figure() for chart in run_charts(run)}
 
 
 def is_baseline(run: Any) -> bool:
@@ -441,19 +476,27 @@ def is_baseline(run: Any) -> bool:
     return run.name == "baseline"
 
 
-def comparison_figures(runs: Sequence[Any], table: pd.DataFrame) -> dict[str, Figure]:
+def comparison_charts(runs: Sequence[Any], table: pd.DataFrame) -> list[Chart]:
     """The charts of a comparison: small multiples of disclosures, each scenario with its
-    own rules and the baseline's median beside it, outcomes, and the differences."""
-    base = runs[0]
-    panels = [panel_of(base, record=True)] + [panel_of(r, reference=base) for r in runs[1:]]
-    figures = {
-        "disclosures": disclosure_figure(panels),
-        "outcomes": outcomes_figure([(title_of(r), outcome_means(r.stats)) for r in runs]),
-        "comparison": comparison_figure(table, {r.name: title_of(r) for r in runs}),
-    }
-    if any(has_after(r) for r in runs):
-        figures["after_disclosure"] = after_figure(runs)
-    return figures
+    own rules and the baseline's median beside it, what ICE may do with the records after
+    disclosure where anything happens then, outcomes, and the differences. The small
+    multiples come first: they take longest to draw."""
+    views = [view_of(r) for r in runs]
+    base = views[0]
+    panels = [panel_of(base, record=True)] + [panel_of(v, reference=base) for v in views[1:]]
+    charts = [Chart("disclosures", disclosure_figure, (panels,))]
+    if any(has_after(v) for v in views):
+        charts.append(Chart("after_disclosure", after_figure, (views,)))
+    charts += [Chart("outcomes", outcomes_figure,
+                     ([(title_of(v), outcome_means(v.stats)) for v in views],)),
+               Chart("comparison", comparison_figure,
+                     (table, {v.name: title_of(v) for v in views}))]
+    return charts
+
+
+def comparison_figures(runs: Sequence[Any], table: pd.DataFrame) -> dict[str, Figure]:
+    """The charts of a comparison, drawn."""
+    return {chart.stem: chart.figure() for chart in comparison_charts(runs, table)}
 
 
 @styled

@@ -87,10 +87,11 @@ def write_sweep(result: SweepResult, out: OutputFolder,
                                                   folder / "sweep_stats.csv"),
                      "points.csv": write_csv(result.points, folder / "points.csv")}
         if charts and len(result.stats):
-            from .charts import sweep_figure
+            from .charts import Chart, sweep_figure
 
             keys = [key for key, _ in result.spec["vary"]]
-            checksums.update(write_figures({"sweep": sweep_figure(result.stats, keys)}, folder))
+            checksums.update(write_figures([Chart("sweep", sweep_figure, (result.stats, keys))],
+                                           folder))
         fields = {k: v for k, v in result.spec.items() if k != "flowsim"}
         write_json(build_manifest("sweep", {**fields, "points": len(result.points)},
                                   inputs=inputs, files=checksums), folder / "manifest.json")

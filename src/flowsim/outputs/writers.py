@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -29,6 +30,8 @@ from ..scenario import LoadedScenario, jsonable
 
 if TYPE_CHECKING:
     from ..experiments.calibrate import Calibration
+    from ..experiments.executors import Executor
+    from .charts import Chart
     from ..experiments.ensemble import Ensemble
     from ..experiments.sensitivity import Sensitivity
 
@@ -64,33 +67,71 @@ def write_csv(table: pd.DataFrame, path: Path) -> str:
     return sha256_of(path)
 
 
-def write_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
-    """Save each figure as PNG and SVG; return the files' checksums."""
-    from .charts import save
+def draw_charts(charts: Sequence["Chart"], executor: "Executor | None" = None
+                ) -> Callable[[], list[tuple[str, bytes]]]:
+    """Start drawing `charts`; the function returned waits for their files and gives
+    them in the order of `charts`.
 
-    return {p.name: sha256_of(p) for stem, fig in figures.items() for p in save(fig, folder, stem)}
+    On an executor of more than one worker the charts are drawn there, while this
+    process writes the tables; otherwise they are drawn here, when their files are asked
+    for. A chart's bytes do not depend on where it was drawn.
+    """
+    from .charts import rendered
+
+    if executor is None or executor.workers < 2 or not charts:
+        return lambda: [file for chart in charts for file in rendered(chart)]
+    drawn: dict[int, tuple[tuple[str, bytes], ...]] = {}
+    failed: list[BaseException] = []
+
+    def collect() -> None:
+        try:
+            drawn.update(executor.map_unordered(rendered, list(charts)))
+        except BaseException as exc:  # handed to the thread that waits
+            failed.append(exc)
+
+    thread = threading.Thread(target=collect, name="flowsim-charts", daemon=True)
+    thread.start()
+
+    def files() -> list[tuple[str, bytes]]:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return [file for i in range(len(charts)) for file in drawn[i]]
+
+    return files
 
 
-def redraw_figures(figures: dict[str, Any], folder: Path) -> dict[str, str]:
+def save_files(files: Sequence[tuple[str, bytes]], folder: Path) -> dict[str, str]:
+    """Write each (name, bytes) into `folder`; return the files' checksums."""
+    checksums = {}
+    for name, data in files:
+        (folder / name).write_bytes(data)
+        checksums[name] = sha256_of(folder / name)
+    return checksums
+
+
+def write_figures(charts: Sequence["Chart"], folder: Path) -> dict[str, str]:
+    """Draw each chart as PNG and SVG into `folder`; return the files' checksums."""
+    return save_files(draw_charts(charts)(), folder)
+
+
+def redraw_figures(charts: Sequence["Chart"], folder: Path) -> dict[str, str]:
     """Draw charts again into a results folder: each file whole, and never over a file
     that the folder's manifest does not list as flowsim's."""
-    from .charts import save
     from .folders import read_manifest, written_by_flowsim
 
     doc = read_manifest(folder) or {}
     ours = written_by_flowsim(folder, doc)
-    for stem in figures:
-        for name in (f"{stem}.png", f"{stem}.svg"):
+    for chart in charts:
+        for name in (f"{chart.stem}.png", f"{chart.stem}.svg"):
             if (folder / name).exists() and name not in ours:
                 raise InputError(f"holds {name}, which flowsim did not write; move it and "
                                  "draw the charts again", source=str(folder))
     staging = Path(tempfile.mkdtemp(prefix=".charts.partial-", dir=folder))
     try:
-        written = {}
-        for stem, fig in figures.items():
-            for path in save(fig, staging, stem):
-                written[path.name] = sha256_of(path)
-                os.replace(path, folder / path.name)
+        written = save_files(draw_charts(charts)(), staging)
+        for name in written:
+            os.replace(staging / name, folder / name)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -146,10 +187,15 @@ def run_headline(result: RunResult) -> list[list[Any]]:
 
 
 def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | None, *,
-                    charts: bool = True, daily: str = "stats",
-                    workbook: bool = True) -> dict[str, pd.DataFrame]:
-    """The run's files in `folder`; returns the tables as written."""
+                    charts: bool = True, daily: str = "stats", workbook: bool = True,
+                    executor: "Executor | None" = None) -> dict[str, pd.DataFrame]:
+    """The run's files in `folder`; returns the tables as written. Charts are drawn on
+    `executor`'s workers, if it has more than one, while the tables are written."""
     folder.mkdir(exist_ok=True)
+    if charts:
+        from .charts import run_charts
+
+        figures = draw_charts(run_charts(result), executor)
     tables = file_tables(result)
     if daily == "per-replication":
         tables["daily"] = result.daily
@@ -158,9 +204,7 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
         write_workbook(folder / "results.xlsx", run_headline(result), run_sheets(tables, loaded))
         checksums["results.xlsx"] = sha256_of(folder / "results.xlsx")
     if charts:
-        from .charts import run_figures
-
-        checksums.update(write_figures(run_figures(result), folder))
+        checksums.update(save_files(figures(), folder))
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
     return tables
 
@@ -195,11 +239,12 @@ def daily_disclosures(runs: Sequence[RunResult],
 
 
 def write_results(result: RunResult, out: Out, *, loaded: LoadedScenario | None = None,
-                  charts: bool = False, daily: str = "stats") -> Path:
+                  charts: bool = False, daily: str = "stats",
+                  executor: "Executor | None" = None) -> Path:
     """Write the run's tables, workbook, charts if asked, and manifest into `out`,
     replacing it only when complete."""
-    return _fill(out, "run", lambda staging: write_run_files(result, staging, loaded,
-                                                             charts=charts, daily=daily))
+    return _fill(out, "run", lambda staging: write_run_files(
+        result, staging, loaded, charts=charts, daily=daily, executor=executor))
 
 
 def compare_headline(comparison: Comparison) -> list[list[Any]]:
@@ -225,12 +270,18 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
                      charts: bool = False, robustness: pd.DataFrame | None = None,
-                     daily: str = "stats") -> Path:
+                     daily: str = "stats", executor: "Executor | None" = None) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
-    (tables only) in a subfolder."""
+    (tables only) in a subfolder. Charts are drawn on `executor`'s workers, if it has
+    more than one, while the tables are written."""
     loaded = list(loaded) or [None] * len(comparison.results)
 
     def fill(staging: Path) -> None:
+        if charts:
+            from .charts import comparison_charts
+
+            figures = draw_charts(comparison_charts(comparison.results, comparison.table),
+                                  executor)
         table = comparison_file(comparison.table, {r.name: r.scenario.scenario.start
                                                    for r in comparison.results})
         checksums = {"comparison.csv": write_csv(table, staging / "comparison.csv")}
@@ -251,10 +302,7 @@ def write_comparison(comparison: Comparison, out: Out, *,
                               unit="records", dates=("date",))])
         checksums["results.xlsx"] = sha256_of(staging / "results.xlsx")
         if charts:
-            from .charts import comparison_figures
-
-            checksums.update(write_figures(comparison_figures(comparison.results,
-                                                              comparison.table), staging))
+            checksums.update(save_files(figures(), staging))
         base = comparison.baseline
         write_json(build_manifest(
             "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
@@ -343,10 +391,11 @@ def write_sensitivity(result: "Sensitivity", out: Out, *, loaded: LoadedScenario
         files = {"indices.csv": write_csv(result.indices, staging / "indices.csv"),
                  "samples.csv": write_csv(result.samples, staging / "samples.csv")}
         if charts and metrics[0] not in result.skipped:
-            from .charts import tornado_figure
+            from .charts import Chart, tornado_figure
 
             files.update(write_figures(
-                {"tornado": tornado_figure(result.indices, result.method, metrics[0])}, staging))
+                [Chart("tornado", tornado_figure, (result.indices, result.method, metrics[0]))],
+                staging))
         write_json(build_manifest(
             "sensitivity", {"scenario": loaded.scenario.name, "method": result.method,
                             "samples": samples, "points": len(result.samples),
