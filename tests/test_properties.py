@@ -130,3 +130,17 @@ def test_a_replication_is_a_function_of_its_seed(s):
     assert a.events == b.events
     assert (math.isnan(a.first_transfer_days) and math.isnan(b.first_transfer_days)) or (
         a.first_transfer_days == b.first_transfer_days)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(1e-12, 1 - 1e-12), st.integers(1, 10_000_000),
+       st.floats(1e-9, 1 - 1e-9))
+def test_a_binomial_split_is_the_exact_quantile_of_its_uniform(u, n, p):
+    from scipy.special import bdtr
+
+    from flowsim.model.seeding import binomial_quantile
+
+    k = binomial_quantile(u, n, p)
+    assert 0 <= k <= n
+    assert k == n or bdtr(k, n, p) >= u          # enough records to reach u
+    assert k == 0 or bdtr(k - 1, n, p) < u       # and not one more than needed
