@@ -12,7 +12,6 @@ cluster left with no worker, or whose scheduler goes away, ends the run within
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import threading
@@ -110,6 +109,8 @@ def check_scheduler(address: str, timeout_seconds: float = CONNECT_SECONDS) -> N
     connection but never speaks its protocol (a dashboard, a silent server), so the
     scheduler is asked who it is first, under a deadline of our own.
     """
+    import asyncio  # here, not at the top: only a Dask address needs it, and it costs a start
+
     from distributed.comm import connect
 
     async def identity() -> Any:
