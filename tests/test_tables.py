@@ -135,6 +135,15 @@ def test_the_workbook_holds_the_numbers_of_the_csv_files(tmp_path):
     assert len(wide) == daily["date"].nunique()
     headline = [c.value for row in book["headline"].iter_rows() for c in row if c.value]
     assert any("every history" in str(v) for v in headline)
+    # Its table says where every requested record ended: each end state, summing to the
+    # records requested.
+    from flowsim.model.outcomes import LABELS, STATES
+
+    means = {row[0].value: row[1].value for row in book["headline"].iter_rows()
+             if len(row) > 1 and row[0].value in LABELS.values()}
+    assert set(means) == {LABELS[s] for s in ("requested", *STATES)}
+    assert sum(means[LABELS[s]] for s in STATES) == pytest.approx(
+        means[LABELS["requested"]], abs=len(STATES))
 
 
 def test_the_compare_workbook_holds_comparison_csv(compared):

@@ -24,7 +24,7 @@ from ..spreadsheet import spreadsheet_safe
 from .folders import OutputFolder, check_file, starts_with, write_file
 from .tables import DATE_OF, comparison_file, daily_stats_file, stats_file
 from .workbook import Sheet, write_workbook
-from ..model.outcomes import LABELS
+from ..model.outcomes import LABELS, STATES
 from .manifest import build_manifest, sha256_of, write_json
 from ..scenario import LoadedScenario, jsonable
 
@@ -173,8 +173,7 @@ def run_headline(result: RunResult) -> list[list[Any]]:
                               ["replications", result.replications], ["seed", result.seed], [],
                               ["", "mean", "95% CI, low", "95% CI, high", "5% of runs",
                                "95% of runs"]]
-    for metric in ("requested", "rejected", "transferred", "blocked_notice",
-                   "blocked_injunction", "halted_upstream", "pending"):
+    for metric in ("requested", *STATES):  # where every requested record ended
         row = stats.loc[metric]
         lines.append([LABELS[metric], *(round(float(row[c])) for c in
                                         ("mean", "ci95_low", "ci95_high", "p05", "p95"))])
