@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -496,7 +497,7 @@ def _check_work(args: argparse.Namespace, scenarios: Sequence[LoadedScenario],
 
 
 @contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[Executor]:
+def _executor(args: argparse.Namespace, *, charts: bool = False) -> Iterator[Executor]:
     if args.jobs > usable_cores() and not args.quiet:
         print(f"flowsim: --jobs {args.jobs} is more than this machine's {usable_cores()} "
               f"cores; using {usable_cores()}", file=sys.stderr)
@@ -504,6 +505,11 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor]:
         # A lost cluster is reported in one line; distributed's own log would add pages.
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
     executor = make_executor(args.executor, args.jobs, args.scheduler)
+    if charts and executor.workers > 1 and args.executor == "local" \
+            and multiprocessing.get_start_method() == "fork":
+        # The pool's workers are forked on its first task: with matplotlib loaded before,
+        # each draws its charts without loading it again (a second apiece).
+        from .outputs import charts as _  # noqa: F401
     try:
         yield executor
     finally:
@@ -531,7 +537,7 @@ def _run(args: argparse.Namespace) -> int:
     _check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
     out = _output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files,
                          {"scenario": loaded.scenario.name})
-    with _executor(args) as executor, out:
+    with _executor(args, charts=not args.no_charts) as executor, out:
         result = run(loaded, replications=args.replications, seed=args.seed,
                      executor=executor, progress=_progress(args, "replications"))
         write_results(result, out, loaded=loaded, charts=not args.no_charts, daily=args.daily,
@@ -559,7 +565,7 @@ def _compare(args: argparse.Namespace) -> int:
 
         members = read_members(args.ensemble)
         _check_work(args, loaded, reps * len(loaded) * len(members), writes=False)
-    with _executor(args) as executor, out:
+    with _executor(args, charts=not args.no_charts) as executor, out:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=_progress(args, "replications"))
