@@ -319,18 +319,22 @@ class Chart:
     def figure(self) -> Figure:
         return self.draw(*self.args)
 
+    @property
+    def files(self) -> tuple[str, str]:
+        """Its file names: `stem`.png for slides, `stem`.svg for print."""
+        return f"{self.stem}.png", f"{self.stem}.svg"
+
 
 @styled
 def rendered(chart: Chart) -> tuple[tuple[str, bytes], ...]:
-    """The chart's files, `stem`.png for slides and `stem`.svg for print, as
-    (file name, bytes): the same bytes wherever it is drawn."""
+    """The chart's files as (file name, bytes): the same bytes wherever it is drawn."""
     fig = chart.figure()
     png, svg = io.BytesIO(), io.BytesIO()
     fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
     # The layout is settled by the first save; a second pass would only repeat it.
     fig.set_layout_engine("none")
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    return (f"{chart.stem}.png", png.getvalue()), (f"{chart.stem}.svg", svg.getvalue())
+    return tuple(zip(chart.files, (png.getvalue(), svg.getvalue())))
 
 
 @styled

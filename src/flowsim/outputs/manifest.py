@@ -20,8 +20,12 @@ from .. import __version__
 PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy")
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_hex(path.read_bytes())
 
 
 def package_versions() -> dict[str, str]:

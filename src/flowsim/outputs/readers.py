@@ -7,7 +7,6 @@ needs. A missing, changed or damaged file is one line that names it, never a tra
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from ..model.outcomes import STATES
 from ..model.plan import days_between
 from ..scenario import Scenario
 from ..experiments.stats import STAT_COLUMNS
+from .manifest import sha256_hex
 
 # The count columns every summary.csv has.
 SUMMARY_COUNTS = ("requested", *STATES)
@@ -113,7 +113,7 @@ def _read_table(folder: Path, manifest: dict[str, Any], name: str,
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", source=where) from None
     expected = (manifest.get("files") or {}).get(name)
-    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+    if expected is not None and sha256_hex(data) != expected:
         raise InputError("has changed since flowsim wrote it (its checksum differs from "
                          "manifest.json); run the command that wrote it again", source=where)
     try:

@@ -25,7 +25,7 @@ from .folders import OutputFolder, check_file, starts_with, write_file
 from .tables import DATE_OF, comparison_file, daily_stats_file, stats_file
 from .workbook import Sheet, write_workbook
 from ..model.outcomes import LABELS, STATES
-from .manifest import build_manifest, sha256_of, write_json
+from .manifest import build_manifest, sha256_hex, sha256_of, write_json
 from ..scenario import LoadedScenario, jsonable
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def save_files(files: Sequence[tuple[str, bytes]], folder: Path) -> dict[str, st
     checksums = {}
     for name, data in files:
         (folder / name).write_bytes(data)
-        checksums[name] = sha256_of(folder / name)
+        checksums[name] = sha256_hex(data)
     return checksums
 
 
@@ -123,7 +123,7 @@ def redraw_figures(charts: Sequence["Chart"], folder: Path) -> dict[str, str]:
     doc = read_manifest(folder) or {}
     ours = written_by_flowsim(folder, doc)
     for chart in charts:
-        for name in (f"{chart.stem}.png", f"{chart.stem}.svg"):
+        for name in chart.files:
             if (folder / name).exists() and name not in ours:
                 raise InputError(f"holds {name}, which flowsim did not write; move it and "
                                  "draw the charts again", source=str(folder))
