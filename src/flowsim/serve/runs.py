@@ -7,11 +7,11 @@ functions that write stats.csv and comparison.csv, so the page and `flowsim run`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Sequence
 
 from ..experiments.compare import comparison_table
@@ -89,13 +89,11 @@ def _baseline_run(path: Path, replications: int, seed: int) -> Any:
     return run_many([load(path)], replications=replications, seed=seed)[0]
 
 
-def _retitled(result: Any, title: str) -> Any:
+def _retitled(result: Any, title: str) -> charts.RunView:
     """The run as the page shows it: under a title that says it was changed."""
     meta = result.scenario.scenario.model_copy(update={"title": title})
-    return SimpleNamespace(name=result.name, replications=result.replications,
-                           seed=result.seed, stats=result.stats, metrics=result.metrics,
-                           daily_stats=result.daily_stats,
-                           scenario=result.scenario.model_copy(update={"scenario": meta}))
+    return dataclasses.replace(charts.view_of(result),
+                               scenario=result.scenario.model_copy(update={"scenario": meta}))
 
 
 def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int | None,
@@ -131,7 +129,7 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     return {
         "scenario": mine.name, "title": title_of(mine),
         "question": mine.scenario.scenario.question,
-        "replications": mine.replications, "seed": mine.seed, "overrides": list(overrides),
+        "replications": mine.replications, "seed": seed, "overrides": list(overrides),
         "stats": _records(stats),
         "share_with_disclosure": {"share": _plain(share["mean"]),
                                   "ci95_low": _plain(share["ci95_low"]),
