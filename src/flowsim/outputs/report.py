@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import math
 import re
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .. import __version__
 from ..model.outcomes import LABELS, display_order
@@ -137,6 +137,11 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]],
     return "\n".join(out)
 
 
+def _drawn(of: Sequence[charts.Chart], stem: str) -> Any:
+    """The chart named `stem` among `of`, drawn: the others are not drawn for nothing."""
+    return next(chart for chart in of if chart.stem == stem).figure()
+
+
 def _figure(fig, alt: str, caption: str, css: str = "") -> str:
     data = base64.b64encode(charts.png_bytes(fig)).decode("ascii")
     klass = f" class=\"{css}\"" if css else ""
@@ -237,15 +242,14 @@ def _summary(results: Results, made: dt.date) -> str:
                      + (f"<span class=\"question\">{_e(question)}</span> " if question else "")
                      + f"{_e(sentence)}</li>")
     if table is not None and len(results.runs) > 1:
-        titles = {r.name: title_of(r) for r in results.runs}
-        chart = _figure(charts.comparison_figure(table, titles),
+        chart = _figure(_drawn(charts.comparison_charts(results.runs, table), "comparison"),
                         f"Bar chart: each what-if's difference from {title_of(base)} in records "
                         "disclosed, with paired 95% intervals",
                         "Difference in records disclosed, paired replication by replication "
                         "(the scenarios share their random numbers), with its 95% interval.",
                         css="summary-chart")
     else:
-        chart = _figure(charts.run_figures(base)["disclosures"],
+        chart = _figure(_drawn(charts.run_charts(base), "disclosures"),
                         f"Line chart: records disclosed over time in {title_of(base)}",
                         "Cumulative records disclosed: the median history, the mean and the "
                         "range of 90% of histories.", css="summary-chart")
@@ -267,8 +271,9 @@ def _details(results: Results) -> str:
     """The charts of every scenario together, after the summary."""
     if len(results.runs) < 2:
         return ""
-    figures = charts.comparison_figures(results.runs, results.comparison) \
-        if results.comparison is not None else None
+    figures = None if results.comparison is None else {
+        c.stem: c.figure() for c in charts.comparison_charts(results.runs, results.comparison)
+        if c.stem != "comparison"}  # the summary shows that one
     disclosures = (figures or {}).get("disclosures") or charts.disclosure_figure(
         [charts.panel_of(r) for r in results.runs])
     outcomes = (figures or {}).get("outcomes") or charts.outcomes_figure(
