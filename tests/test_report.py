@@ -113,56 +113,50 @@ def _browser(*, performance_log: bool = False):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-def test_report_in_a_real_browser(report):
+def test_report_in_a_real_browser(report, browser):
     """The page loads without console errors, every chart decodes, the tables hold the
     numbers of stats.csv, and a screenshot is taken."""
     from selenium.webdriver.common.by import By
 
-    driver = _browser()
-    try:
-        driver.get((report / "report.html").as_uri())
-        assert driver.title.startswith("flowsim report")
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        images = driver.find_elements(By.TAG_NAME, "img")
-        assert len(images) >= 9
-        for img in images:
-            assert driver.execute_script(
-                "return arguments[0].complete && arguments[0].naturalWidth > 0 "
-                "&& arguments[0].naturalHeight > 0", img), img.get_attribute("alt")
-        for scenario in ("baseline", "notice_72h", "better_ice_data"):
-            row = driver.find_element(
-                By.CSS_SELECTOR, f'section[data-scenario="{scenario}"] tr[data-metric="transferred"]')
-            cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
-            s = stats_of(report, scenario).loc["transferred"]
-            assert cells[1] == f"{s['mean']:,.0f}"
-            assert cells[3] == f"{s['p05']:,.0f} to {s['p95']:,.0f}"
-        finding = driver.find_element(By.CSS_SELECTOR, '#summary li[data-scenario="notice_72h"]')
-        assert "What if every disclosure" in finding.text
-        shot = report / "report.png"
-        assert driver.save_screenshot(str(shot))
-        assert shot.stat().st_size > 10_000
-    finally:
-        driver.quit()
+    driver = browser()
+    driver.get((report / "report.html").as_uri())
+    assert driver.title.startswith("flowsim report")
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    images = driver.find_elements(By.TAG_NAME, "img")
+    assert len(images) >= 9
+    for img in images:
+        assert driver.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth > 0 "
+            "&& arguments[0].naturalHeight > 0", img), img.get_attribute("alt")
+    for scenario in ("baseline", "notice_72h", "better_ice_data"):
+        row = driver.find_element(
+            By.CSS_SELECTOR, f'section[data-scenario="{scenario}"] tr[data-metric="transferred"]')
+        cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        s = stats_of(report, scenario).loc["transferred"]
+        assert cells[1] == f"{s['mean']:,.0f}"
+        assert cells[3] == f"{s['p05']:,.0f} to {s['p95']:,.0f}"
+    finding = driver.find_element(By.CSS_SELECTOR, '#summary li[data-scenario="notice_72h"]')
+    assert "What if every disclosure" in finding.text
+    shot = report / "report.png"
+    assert driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
 
 
-def test_the_summary_fits_a_projector_at_1920_by_1080(report):
-    driver = _browser()
-    try:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
-        driver.get((report / "report.html").as_uri())
-        box = driver.execute_script(
-            "const b = document.getElementById('summary').getBoundingClientRect();"
-            "return [b.left, b.top, b.right, b.bottom, innerWidth, innerHeight];")
-        left, top, right, bottom, width, height = box
-        assert (width, height) == (1920, 1080)
-        assert left >= 0 and top >= 0 and right <= width and bottom <= height, box
-        summary = driver.find_element("id", "summary")
-        assert summary.find_elements("tag name", "img")  # the comparison chart is on it
-        driver.save_screenshot(str(report / "summary.png"))
-    finally:
-        driver.quit()
+def test_the_summary_fits_a_projector_at_1920_by_1080(report, browser):
+    driver = browser()
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    driver.get((report / "report.html").as_uri())
+    box = driver.execute_script(
+        "const b = document.getElementById('summary').getBoundingClientRect();"
+        "return [b.left, b.top, b.right, b.bottom, innerWidth, innerHeight];")
+    left, top, right, bottom, width, height = box
+    assert (width, height) == (1920, 1080)
+    assert left >= 0 and top >= 0 and right <= width and bottom <= height, box
+    summary = driver.find_element("id", "summary")
+    assert summary.find_elements("tag name", "img")  # the comparison chart is on it
+    driver.save_screenshot(str(report / "summary.png"))
 
 
 def test_the_summary_is_dated_and_says_each_finding_in_words(report):

@@ -261,12 +261,6 @@ def test_ctrl_c_stops_the_server_cleanly():
 
 # --- the page in a real browser -------------------------------------------------------
 
-def browser():
-    from test_report import _browser
-
-    return _browser()
-
-
 def wait_for(driver, condition, seconds: float = 60):
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -305,70 +299,54 @@ def set_control(driver, key: str, value: str) -> None:
     box.send_keys(value, Keys.TAB)  # a change is committed on leaving the box
 
 
-def test_the_page_redraws_and_agrees_with_the_api(server):
+def test_the_page_redraws_and_agrees_with_the_api(server, browser):
     driver = browser()
-    try:
-        open_page(driver, server + "/?scenario=notice_72h")
-        before = shown(driver)
-        set_control(driver, "notice.0.hours", "24")
-        wait_for(driver, lambda d: shown(d) > before)
-        assert "set=notice.0.hours%3D24" in driver.current_url or \
-            "set=notice.0.hours=24" in urllib.parse.unquote(driver.current_url)
-        assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=24")
-        changed = driver.find_element("css selector", '.control.changed[data-key="notice.0.hours"]')
-        assert "changed from 72" in changed.text
-        assert "<svg" in driver.find_element("id", "chart-page").get_attribute("innerHTML")
-        driver.back()
-        wait_for(driver, lambda d: "notice.0.hours" not in urllib.parse.unquote(d.current_url))
-        wait_for(driver, lambda d: d.find_element("id", "c-notice.0.hours").get_attribute("value") == "72")
-    finally:
-        driver.quit()
+    open_page(driver, server + "/?scenario=notice_72h")
+    before = shown(driver)
+    set_control(driver, "notice.0.hours", "24")
+    wait_for(driver, lambda d: shown(d) > before)
+    assert "set=notice.0.hours%3D24" in driver.current_url or \
+        "set=notice.0.hours=24" in urllib.parse.unquote(driver.current_url)
+    assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=24")
+    changed = driver.find_element("css selector", '.control.changed[data-key="notice.0.hours"]')
+    assert "changed from 72" in changed.text
+    assert "<svg" in driver.find_element("id", "chart-page").get_attribute("innerHTML")
+    driver.back()
+    wait_for(driver, lambda d: "notice.0.hours" not in urllib.parse.unquote(d.current_url))
+    wait_for(driver, lambda d: d.find_element("id", "c-notice.0.hours").get_attribute("value") == "72")
 
 
-def test_a_shared_link_restores_the_view(server):
+def test_a_shared_link_restores_the_view(server, browser):
     driver = browser()
-    try:
-        open_page(driver, server + "/?" + urllib.parse.urlencode(
-            [("scenario", "notice_72h"), ("set", "notice.0.grant=0.9")]))
-        assert driver.find_element("id", "scenario").get_attribute("value") == "notice_72h"
-        assert driver.find_element("id", "c-notice.0.grant").get_attribute("value") == "0.9"
-        assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.grant=0.9")
-    finally:
-        driver.quit()
+    open_page(driver, server + "/?" + urllib.parse.urlencode(
+        [("scenario", "notice_72h"), ("set", "notice.0.grant=0.9")]))
+    assert driver.find_element("id", "scenario").get_attribute("value") == "notice_72h"
+    assert driver.find_element("id", "c-notice.0.grant").get_attribute("value") == "0.9"
+    assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.grant=0.9")
 
 
-def test_a_bad_value_shows_its_message_and_keeps_the_last_result(server):
+def test_a_bad_value_shows_its_message_and_keeps_the_last_result(server, browser):
     driver = browser()
-    try:
-        open_page(driver, server + "/?scenario=notice_72h")
-        good = mean_shown(driver)
-        set_control(driver, "notice.0.hours", "-5")
-        message = wait_for(driver, lambda d: d.find_element(
-            "css selector", '.control[data-key="notice.0.hours"] .message').text)
-        assert "notice.0.hours: must not be negative" in message
-        assert mean_shown(driver) == good
-    finally:
-        driver.quit()
+    open_page(driver, server + "/?scenario=notice_72h")
+    good = mean_shown(driver)
+    set_control(driver, "notice.0.hours", "-5")
+    message = wait_for(driver, lambda d: d.find_element(
+        "css selector", '.control[data-key="notice.0.hours"] .message').text)
+    assert "notice.0.hours: must not be negative" in message
+    assert mean_shown(driver) == good
 
 
-def test_no_request_leaves_this_computer(server):
-    from selenium.webdriver.common.by import By  # noqa: F401
-
-    from test_report import _browser
-
-    driver = _browser(performance_log=True)
-    try:
-        open_page(driver, server + "/?scenario=baseline")
-        urls = []
-        for entry in driver.get_log("performance"):
-            message = json.loads(entry["message"])["message"]
-            if message["method"] == "Network.requestWillBeSent":
-                urls.append(message["params"]["request"]["url"])
-        assert urls
-        outside = [u for u in urls if not (u.startswith(server) or u.startswith("data:"))]
-        assert outside == []
-    finally:
-        driver.quit()
+def test_no_request_leaves_this_computer(server, browser):
+    driver = browser(performance_log=True)
+    open_page(driver, server + "/?scenario=baseline")
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    assert urls
+    outside = [u for u in urls if not (u.startswith(server) or u.startswith("data:"))]
+    assert outside == []
 
 
 def test_a_changed_baseline_is_compared_with_the_baseline_unchanged():
