@@ -295,7 +295,9 @@ def set_control(driver, key: str, value: str) -> None:
     from selenium.webdriver.common.keys import Keys
 
     box = driver.find_element(By.ID, f"c-{key}")
-    box.clear()
+    # One edit, as a person makes it: clear() would commit an empty box first, and the
+    # page would run (and draw) the unchanged scenario before the new value.
+    box.send_keys(Keys.CONTROL, "a")
     box.send_keys(value, Keys.TAB)  # a change is committed on leaving the box
 
 
