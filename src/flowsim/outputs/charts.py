@@ -358,8 +358,7 @@ def outcome_means(stats: pd.DataFrame) -> dict[str, float]:
 
 def has_after(run: Any) -> bool:
     """Whether anything happens after disclosure worth a chart: orders, or access."""
-    s = run.scenario
-    return bool(s.use_orders or s.access)
+    return run.scenario.acts_after_disclosure
 
 
 def _after_panel(ax: Axes, run: Any, *, large: bool = False, ticks: int = 12) -> None:

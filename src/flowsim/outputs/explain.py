@@ -114,7 +114,7 @@ def explain_text(loaded: LoadedScenario) -> str:
     totals = {"requested": sum(e.records for e in flows),
               **{state: sum(e.settled[state] for e in flows) for state in STATES}}
     lines.append("  expected records: " + ", ".join(f"{k} {number_text(v)}" for k, v in totals.items()))
-    if s.use_orders or s.access:
+    if s.acts_after_disclosure:
         counts = expected.counts
         lines.append("  after disclosure, at the horizon: " + ", ".join(
             f"{h.name} {number_text(counts[f'{h.name}_at_horizon'])}" for h in AFTER_STATES)

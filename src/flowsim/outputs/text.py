@@ -214,8 +214,7 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None, *,
                  f"rest: {number_text(mean)} on average{against}")
     lead = "In" if base is None or base is run else "Under"
     parts = [f"{lead} “{title}”, {found}"]
-    scenario = run.scenario
-    if (scenario.use_orders or scenario.access) and not brief:
+    if run.scenario.acts_after_disclosure and not brief:
         usable = _stat(run.stats, "usable_at_horizon")
         days = _stat(run.stats, "usable_record_days")
         parts.append(f"at the horizon ICE may use {number_text(usable)} of the records it got, "

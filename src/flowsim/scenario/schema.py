@@ -122,6 +122,12 @@ class _Scenario(Table):
     def name(self) -> str:
         return self.scenario.name
 
+    @property
+    def acts_after_disclosure(self) -> bool:
+        """Whether anything happens to records after disclosure: court orders on their
+        use, or access to view records without transfer."""
+        return bool(self.use_orders or self.access)
+
     def to_toml_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain TOML-like data (dates kept as dates)."""
         return self.model_dump(by_alias=True)
