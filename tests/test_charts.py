@@ -104,3 +104,31 @@ def test_a_sweep_folder_is_charted_and_reported(tmp_path, capsys):
     page = (tmp_path / "s.html").read_text(encoding="utf-8")
     assert "a sweep over notice.0.hours, notice.0.grant" in page
     assert page.count("data:image/png;base64,") == 1
+
+
+HOSTILE_TITLES = ["Costs $x^{$", "$" * 7, "a \\frac{1}{0} $\\alpha$ " + "long " * 20_000]
+
+
+def test_every_chart_draws_a_title_as_text(tmp_path, capsys):
+    """A user's title (and its "$") is text in every chart a run, a compare, a sweep and
+    the report draw; a very long one is cut short with an ellipsis."""
+    what_ifs = []
+    for n, title in enumerate(HOSTILE_TITLES):
+        what_ifs.append(tmp_path / f"hostile{n}.toml")
+        quoted = title.replace("\\", "\\\\")
+        what_ifs[-1].write_text(f'extends = "{SCENARIOS / "notice_72h.toml"}"\n[scenario]\n'
+                                f'name = "hostile{n}"\ntitle = "{quoted}"\n', encoding="utf-8")
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", str(SCENARIOS / "baseline.toml"), *map(str, what_ifs),
+                     "-n", "4", "--out", str(out), "-q"]) == 0
+    assert cli.main(["sweep", str(what_ifs[0]), "--vary", "notice.0.hours=24,72", "-n", "3",
+                     "--out", str(tmp_path / "sw"), "-q"]) == 0
+    assert cli.main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+    assert cli.main(["charts", str(out), str(tmp_path / "sw")]) == 0
+    capsys.readouterr()
+    for path, title in zip(what_ifs, HOSTILE_TITLES):
+        result = flowsim.run(flowsim.load(path), replications=3)
+        shown = charts.run_figures(result)["disclosures"].axes[0].get_title(loc="left")
+        assert shown.replace("\n", " ").startswith(title[:20].strip())
+        assert shown.count("\n") < charts.MAX_TITLE_LINES
+        assert shown.endswith("…") == (len(title) > 200)

@@ -44,6 +44,9 @@ STYLE = {
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    # Titles, names and labels are the user's text: a "$" is a dollar sign, never the
+    # start of mathtext (which fails outright on an unbalanced one).
+    "text.parse_math": False,
 }
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,8 +91,13 @@ def _thousands(x: float, _pos: int = 0) -> str:
     return f"{x:,.0f}"
 
 
-def _wrap(text: str, width: int = 28) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+# A user's title may be any length: a chart shows its first lines and an ellipsis.
+MAX_TITLE_LINES = 3
+
+
+def _wrap(text: str, width: int = 28, lines: int = MAX_TITLE_LINES) -> str:
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) \
+        or text[:width]
 
 
 @dataclass(frozen=True)
