@@ -3,6 +3,8 @@ and the reason, no traceback, and nothing written."""
 
 from __future__ import annotations
 
+import json
+
 import os
 import stat
 from pathlib import Path
@@ -66,6 +68,8 @@ SCENARIO_CASES = {
     "a beta throughput near zero": (
         EXT + "[matching]\nrecords_per_day = { dist = 'beta', alpha = 1, beta = 2 }\n",
         "matching.records_per_day", "alpha > 1"),
+    "a scenario that is not a table": (
+        EXT + "scenario = 5\n", "scenario", "must be a table"),
     "a request named like a stream's": (
         EXT + "[[request_streams]]\nname = 'ICE resubmission'\nfrom = 2025-09-01\n"
         "interval_days = 30\nrecords = 5\n[[requests]]\nname = 'ICE resubmission #1'\n"
@@ -228,7 +232,21 @@ DAMAGE = {
         lambda f: (f / "manifest.json").write_text(
             (f / "manifest.json").read_text().replace('"start": "2025-04-07', '"start": "x')),
         "manifest.json", "cannot read"),
+    "a seed that is not a number": (
+        lambda f: _tamper(f, seed="<script>"), "manifest.json", "seed must be a whole number"),
+    "parameters that are not tables": (
+        lambda f: _tamper(f, parameters=["x"]), "manifest.json",
+        "parameters must be a list of tables of text"),
+    "replications that are not a number": (
+        lambda f: _tamper(f, replications="many"), "manifest.json",
+        "replications must be a whole number"),
 }
+
+
+def _tamper(folder: Path, **values) -> None:
+    path = folder / "manifest.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**doc, **values}), encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", DAMAGE, ids=list(DAMAGE))

@@ -87,6 +87,29 @@ class Results:
         return self.runs[0]
 
 
+def _text_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+# What each manifest key a reader uses must hold: a hand-edited or damaged manifest is one
+# line naming the key, not a failure deep inside a chart or the report.
+MANIFEST_SHAPES: dict[str, tuple[str, Any]] = {
+    "command": ("text", lambda v: isinstance(v, str)),
+    "seed": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "replications": ("a whole number of at least 1",
+                     lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+    "scenarios": ("a list of scenario names",
+                  lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v)),
+    "parameters": ("a list of tables of text", lambda v: isinstance(v, list)
+                   and all(_text_table(row) for row in v)),
+    "files": ("a table of file names and checksums", _text_table),
+    "resolved_scenario": ("a table", lambda v: isinstance(v, dict)),
+    "scenario": ("a scenario name or table", lambda v: isinstance(v, (str, dict))),
+    "vary": ("a list of [key, values] pairs", lambda v: isinstance(v, list)
+             and all(isinstance(i, list) and i and isinstance(i[0], str) for i in v)),
+}
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     folder = str(path.parent)
     try:
@@ -97,6 +120,10 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise InputError(f"manifest.json cannot be read ({exc})", source=folder) from None
     if not isinstance(doc, dict):
         raise InputError("manifest.json is not a flowsim manifest", source=folder)
+    for key, (shape, holds) in MANIFEST_SHAPES.items():
+        if key in doc and not holds(doc[key]):
+            raise InputError(f"manifest.json: {key} must be {shape}; run the command that "
+                             "wrote this folder again", source=folder)
     return doc
 
 

@@ -161,6 +161,9 @@ def _own_identity(raw: dict[str, Any], sources: dict[str, str], path: Path) -> N
     name's), and a title or question it does not give is not its parent's."""
     meta = raw.setdefault("scenario", {})
     here = str(path)
+    if not isinstance(meta, dict):
+        raise ScenarioError("must be a table ([scenario]), not a value", key="scenario",
+                            source=sources.get("scenario", here))
     for key in IDENTITY_KEYS:
         if sources.get(key) == here:
             continue
