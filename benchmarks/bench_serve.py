@@ -42,10 +42,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(jobs: int, replications: int) -> tuple[subprocess.Popen, str]:
+def start(jobs: int, replications: int, *extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "flowsim", "serve", "--port", str(port),
-                                "--jobs", str(jobs), "--replications", str(replications)],
+                                "--jobs", str(jobs), "--replications", str(replications),
+                                *extra],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -5,14 +5,9 @@ stopped by its process id."""
 from __future__ import annotations
 
 import json
-import signal
+import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -23,44 +18,7 @@ from flowsim import cli
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-SCENARIOS = Path(__file__).parents[1] / "scenarios"
-REPS = 40
-START_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(*extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "flowsim", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--replications", str(REPS), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server ended: {process.stderr.read()}")
-        try:
-            urllib.request.urlopen(base + "/api/scenarios", timeout=2).read()
-            return process, base
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    stop(process)
-    raise AssertionError("the server did not answer within a minute")
-
-
-def stop(process: subprocess.Popen) -> int:
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise
+from servers import REPS, SCENARIOS, api, get, post_json, start_server, stop
 
 
 @pytest.fixture(scope="module")
@@ -73,23 +31,6 @@ def server(gallery):
     process, base = start_server("--gallery", str(gallery))
     yield base
     stop(process)
-
-
-def get(url: str, method: str = "GET") -> tuple[int, object]:
-    request = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read().decode()
-            kind = response.headers.get("content-type", "")
-            return response.status, json.loads(body) if "json" in kind else body
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read().decode())
-
-
-def api(base: str, path: str, **params) -> str:
-    query = urllib.parse.urlencode([(k, v) for k, values in params.items()
-                                    for v in (values if isinstance(values, list) else [values])])
-    return f"{base}{path}?{query}"
 
 
 def cli_stats(tmp_path: Path, scenario: str, sets: list[str], reps: int, seed: int) -> pd.DataFrame:
@@ -143,6 +84,10 @@ def test_the_scenario_file_reproduces_the_page(server, tmp_path):
     status, text = get(api(server, "/api/scenario.toml", scenario="notice_72h", set=sets))
     assert status == 200
     assert "hours = 48  # set on the page" in text and "halts_upstream = false  # set on the page" in text
+    # It extends its scenario by file name, and is saved beside the library's files.
+    assert 'extends = "notice_72h.toml"' in text and str(SCENARIOS) not in text
+    for library_file in SCENARIOS.glob("*.toml"):
+        shutil.copy(library_file, tmp_path)
     path = tmp_path / "page.toml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "run"
@@ -207,10 +152,10 @@ def test_controls_come_from_the_declarations(server):
 
 def test_the_gallery_saves_without_overwriting(server, gallery):
     sets = ["notice.0.hours=24"]
-    first = get(api(server, "/api/gallery", scenario="notice_72h", set=sets, name="Baseline"),
-                method="POST")
-    second = get(api(server, "/api/gallery", scenario="notice_72h", set=sets, name="baseline"),
-                 method="POST")
+    first = post_json(server + "/api/gallery", {"scenario": "notice_72h", "set": sets,
+                                                "name": "Baseline"})
+    second = post_json(server + "/api/gallery", {"scenario": "notice_72h", "set": sets,
+                                                 "name": "baseline"})
     assert first[0] == second[0] == 200
     assert first[1]["saved"] == "baseline-2" and second[1]["saved"] == "baseline-3"
     assert sorted(p.name for p in gallery.iterdir()) == ["baseline-2.toml", "baseline-3.toml"]
@@ -222,7 +167,7 @@ def test_the_gallery_saves_without_overwriting(server, gallery):
     _, direct = get(api(server, "/api/run", scenario="notice_72h", set=sets))
     numbers = lambda rows: [{k: v for k, v in r.items() if k != "scenario"} for r in rows]  # noqa: E731
     assert numbers(body["stats"]) == numbers(direct["stats"])
-    bad = get(api(server, "/api/gallery", scenario="notice_72h", name="../.."), method="POST")
+    bad = post_json(server + "/api/gallery", {"scenario": "notice_72h", "name": "../.."})
     assert bad[0] == 400 and "give the scenario a name" in bad[1]["error"]
 
 
@@ -360,3 +305,23 @@ def test_a_changed_baseline_is_compared_with_the_baseline_unchanged():
     shift = next(d for d in body["difference"] if d["metric"] == "first_transfer_days")
     assert shift["diff_mean"] == pytest.approx(1.0, abs=0.01)
     assert "the first disclosure comes 1 day later" in body["sentence"]
+
+
+def test_an_unknown_scenario_in_the_address_says_so_and_shows_the_baseline(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=nope")
+    assert "No scenario named “nope”" in driver.find_element("id", "error").text
+    assert driver.find_element("id", "scenario").get_attribute("value") == "baseline"
+
+
+def test_the_page_saves_to_the_gallery_from_its_own_origin(server, gallery, browser):
+    from selenium.webdriver.common.by import By
+
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h&set=notice.0.hours%3D36")
+    driver.find_element(By.ID, "gallery-name").send_keys("from the page")
+    driver.find_element(By.ID, "save").click()
+    status = wait_for(driver, lambda d: d.find_element(By.ID, "gallery-status").text)
+    assert status == "Saved as from_the_page."
+    text = (gallery / "from_the_page.toml").read_text(encoding="utf-8")
+    assert "hours = 36  # set on the page" in text

@@ -257,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "baseline, or else the first, is the baseline")
     s.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1, this computer only; "
-                   "0.0.0.0 serves the room's network)")
+                   "0.0.0.0 serves the room's network, which joins with a code the server "
+                   "prints)")
     s.add_argument("--port", type=_whole_number(1, 65535), default=8765, metavar="PORT",
                    help="the port (default 8765)")
     s.add_argument("--replications", "-n", type=_whole_number(1, 2000), default=200,
@@ -266,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes for the runs (default 1)")
     s.add_argument("--gallery", type=Path, metavar="DIR",
                    help="a folder where participants save their scenarios, shown to everyone")
+    s.add_argument("--join-code", type=_join_code, metavar="CODE",
+                   help="the code a browser joins the room with (default: a new one each "
+                   "start when serving the network; given, it is asked for on this computer "
+                   "too)")
+    s.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another name this computer is reached by (a DNS name the room "
+                   "uses); requests for any other name are refused")
     s.add_argument("--open", action="store_true", help="open the page in this computer's browser")
 
     v = commands.add_parser("validate", parents=[_set_option()],
@@ -607,10 +615,22 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _join_code(text: str) -> str:
+    from .serve.room import JOIN_ALPHABET
+
+    code = text.strip().upper()
+    if not 4 <= len(code) <= 32 or any(ch not in JOIN_ALPHABET for ch in code):
+        raise argparse.ArgumentTypeError(f"a join code is 4 to 32 of {JOIN_ALPHABET} (letters "
+                                         f"and digits that cannot be mistaken), got {text!r}")
+    return code
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import shutil
     import socket
 
     try:
+        import segno  # noqa: F401
         import starlette  # noqa: F401
         import tomli_w  # noqa: F401
         import uvicorn  # noqa: F401
@@ -618,6 +638,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise InputError(f"needs {exc.name}, which is not installed: pip install -e "
                          "\".[serve]\" from the checkout", source="flowsim serve") from None
     from .serve.app import Settings, build_app
+    from .serve.room import qr_terminal
+    from .serve.sockets import serve
 
     if args.gallery is not None and not args.gallery.is_dir():
         raise InputError("is not a folder; make it first", source=str(args.gallery))
@@ -630,23 +652,31 @@ def _serve(args: argparse.Namespace) -> int:
     jobs = min(args.jobs, usable_cores())
     # A bad file is one line here, before anything listens or any worker starts.
     app = build_app(Settings([Path(p) for p in args.scenarios], args.replications, jobs,
-                             args.gallery))
-    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"flowsim: serving the room's network on {args.host}:{args.port}: anyone who can "
-              "reach this computer can use the page", file=sys.stderr)
+                             args.gallery, args.host, args.port, args.join_code,
+                             tuple(args.allow_host)))
+    state = app.state.flowsim
+    room = state.room
+    if room.join_code:
+        addresses = room.join_addresses()
+        print(f"flowsim: serving the room's network on {args.host}:{args.port}; a browser "
+              f"joins with the code {room.join_code}:", file=sys.stderr)
+        for address in addresses:
+            print(f"  {address}", file=sys.stderr)
+        print(qr_terminal(addresses[0]), file=sys.stderr)
+        url = addresses[0] if not room.network else \
+            f"http://127.0.0.1:{args.port}/?join={room.join_code}"
+    else:
+        url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}/"
     print(f"flowsim: the workshop page is at {url} (Ctrl-C stops it)", file=sys.stderr)
     if args.open:
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    import uvicorn
-
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    limit_concurrency=200, timeout_graceful_shutdown=2)
+        serve(app, args.host, args.port)
     finally:
-        app.state.flowsim.pool.shutdown(cancel_futures=True)
+        state.pool.shutdown(cancel_futures=True)
+        shutil.rmtree(state.stops, ignore_errors=True)
     return EXIT_OK
 
 

@@ -1,9 +1,12 @@
 """The workshop page's web app: a Starlette application over `runs`.
 
 Nothing a client sends is used as a file path: a scenario is named, and looked up among
-the files the facilitator offered (and the gallery's). Runs go through a bounded process
-pool; answers are cached by (scenario, overrides, replications, seed); a run that a newer
-change from the same page has superseded before it started is dropped.
+the files the facilitator offered (and the gallery's). Every value the page takes is one
+line of bounded length. Runs go through a bounded process pool, shared fairly between
+the room's computers (`budget`); each answer's work is estimated and bounded before it
+starts, stopped when its page has gone or it runs too long, and cached by the signature
+of the files it was read from. `room` decides who may ask at all, and every error is one
+line that names no folder of this computer.
 """
 
 from __future__ import annotations
@@ -11,17 +14,27 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import functools
+import json
+import logging
 import multiprocessing
 import os
-import re
 import tempfile
+import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from ..errors import InputError
-from ..scenario import MAX_REPLICATIONS, load
+from ..scenario import MAX_REPLICATIONS
 from . import runs
+from .budget import TIMEOUT_SECONDS, Busy, FairSlots
+from .catalogue import (GALLERY_NAME, NAME_CHARS, TITLE_CHARS, Catalogue, GalleryUnavailable,
+                        Offered)
+from .room import Room, RoomGuard, qr_svg
+
+log = logging.getLogger("flowsim.serve")
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The shipped library sits beside the package in a checkout, as record/ does.
@@ -31,8 +44,11 @@ MAX_SETS = 64
 MAX_SET_CHARS = 500
 MAX_QUERY_BYTES = 16_384
 MAX_BODY_BYTES = 16_384
+# Seconds a client may take to send a body the server reads.
+BODY_SECONDS = 10.0
 CACHE_ENTRIES = 256
-GALLERY_NAME = re.compile(r"[^a-z0-9_-]+")
+# How often a running answer checks that its page is still there.
+DISCONNECT_CHECK_SECONDS = 0.25
 
 
 def error_line(exc: Exception) -> str:
@@ -40,32 +56,14 @@ def error_line(exc: Exception) -> str:
     return f"flowsim: error: {exc}"
 
 
-@dataclass
-class Offered:
-    """A scenario the page offers: its file and what the list shows."""
-
-    name: str
-    path: Path
-    title: str
-    question: str
-    gallery: bool = False
-
-
-def read_offered(paths: Sequence[Path], *, gallery: bool = False,
-                 strict: bool = True) -> list[Offered]:
-    """The scenarios of `paths`; a bad file is an error (the facilitator's own files) or,
-    in the gallery, left out."""
-    offered = []
-    for path in paths:
-        try:
-            meta = load(path).scenario.scenario
-        except InputError:
-            if strict:
-                raise
-            continue
-        offered.append(Offered(meta.name, Path(path), meta.title or meta.name,
-                               meta.question or "", gallery))
-    return offered
+def check_line(text: str, key: str) -> str:
+    """A value the page took: one line, no control characters (a line break in a value
+    would become a line of its own in a saved file)."""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            raise InputError(f"contains a line break or another control character "
+                             f"(U+{ord(ch):04X}); a value is one line", source=key)
+    return text
 
 
 @dataclass
@@ -74,44 +72,34 @@ class Settings:
     replications: int = 200
     jobs: int = 1
     gallery: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8765
+    join_code: str | None = None
+    extra_hosts: tuple[str, ...] = ()
+
+
+@dataclass
+class Inflight:
+    """An answer being computed, the pages waiting for it and the file that stops it."""
+
+    future: asyncio.Future
+    cancel: Path
+    waiting: int = 1
 
 
 @dataclass
 class State:
     settings: Settings
+    catalogue: Catalogue
     offered: list[Offered]
     pool: concurrent.futures.Executor
-    slots: asyncio.Semaphore
+    slots: FairSlots
+    room: Room
+    stops: Path  # the folder of the files that stop answers whose pages have gone
+    private: tuple[str, ...] = ()  # folders an error must not name
     cache: collections.OrderedDict = field(default_factory=collections.OrderedDict)
     inflight: dict = field(default_factory=dict)
     latest: dict = field(default_factory=dict)   # client -> its newest change's number
-
-    # Each gallery file read once, by (path, modification time, size): a run names its
-    # scenario, and that must not mean reading every file of the room's gallery again.
-    gallery_read: dict = field(default_factory=dict)
-
-    def gallery(self) -> list[Offered]:
-        folder = self.settings.gallery
-        if folder is None or not folder.is_dir():
-            return []
-        taken = {o.name for o in self.offered}
-        found = []
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            key = (path, info.st_mtime_ns, info.st_size)
-            if key not in self.gallery_read:
-                self.gallery_read[key] = read_offered([path], gallery=True, strict=False)
-            found += [o for o in self.gallery_read[key] if o.name not in taken]
-        return found
-
-    def scenarios(self) -> list[Offered]:
-        return [*self.offered, *self.gallery()]
-
-    def find(self, name: str) -> Offered | None:
-        return next((o for o in self.scenarios() if o.name == name), None)
 
     @property
     def baseline(self) -> Offered:
@@ -120,6 +108,21 @@ class State:
                     next((o for o in self.offered if o.path.stem == "baseline"),
                          self.offered[0]))
 
+    def public(self, text: str) -> str:
+        """`text` without the folders of this computer: a file is named by its name."""
+        for folder in self.private:
+            text = text.replace(folder + os.sep, "").replace(folder, ".")
+        return text
+
+    async def scenarios(self) -> list[Offered]:
+        return await asyncio.to_thread(self.catalogue.scan)
+
+    async def find(self, name: str) -> Offered:
+        offered = await asyncio.to_thread(self.catalogue.find, name)
+        if offered is None:
+            raise LookupError(name)
+        return offered
+
 
 def _int(text: str | None, key: str, default: int, low: int, high: int) -> int:
     if text is None or text == "":
@@ -127,33 +130,71 @@ def _int(text: str | None, key: str, default: int, low: int, high: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise InputError(f"expected a whole number, got {text!r}", source=key) from None
+        raise InputError(f"expected a whole number, got {text[:40]!r}", source=key) from None
     if not low <= value <= high:
         raise InputError(f"must be from {low:,} to {high:,} on the page, got {value:,}",
                          source=key)
     return value
 
 
-def parse_query(request: Any, state: State) -> tuple[Offered, list[str], int, int | None]:
+def check_sets(sets: Sequence[Any]) -> list[str]:
+    if len(sets) > MAX_SETS:
+        raise InputError(f"at most {MAX_SETS} changes at once, got {len(sets)}", source="set")
+    for text in sets:
+        if not isinstance(text, str):
+            raise InputError("each change is a text KEY=VALUE", source="set")
+        if len(text) > MAX_SET_CHARS:
+            raise InputError(f"a change is at most {MAX_SET_CHARS} characters", source="set")
+        check_line(text, "set")
+    return list(sets)
+
+
+async def parse_query(request: Any, state: State) -> tuple[Offered, list[str], int, int | None]:
     """The scenario, overrides, replications and seed a request names, checked."""
     if len(request.url.query.encode()) > MAX_QUERY_BYTES:
         raise InputError(f"the address is longer than {MAX_QUERY_BYTES:,} bytes", source="query")
     params = request.query_params
-    sets = params.getlist("set")
-    if len(sets) > MAX_SETS:
-        raise InputError(f"at most {MAX_SETS} changes at once, got {len(sets)}", source="set")
-    for text in sets:
-        if len(text) > MAX_SET_CHARS:
-            raise InputError(f"a change is at most {MAX_SET_CHARS} characters", source="set")
-    name = params.get("scenario") or state.baseline.name
-    offered = state.find(name)
-    if offered is None:
-        raise LookupError(name)
+    sets = check_sets(params.getlist("set"))
+    name = check_line(params.get("scenario") or state.baseline.name, "scenario")
+    offered = await state.find(name)
     reps = _int(params.get("replications"), "replications", state.settings.replications, 1,
                 PAGE_MAX_REPLICATIONS)
     seed_text = params.get("seed")
     seed = None if not seed_text else _int(seed_text, "seed", 0, 0, 2**63 - 1)
     return offered, sets, reps, seed
+
+
+async def read_json_body(request: Any) -> dict[str, Any]:
+    """The request's JSON body, refused on its declared length and counted as it comes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise InputError(f"the request is larger than {MAX_BODY_BYTES:,} bytes", source="body")
+
+    async def gather() -> bytes:
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise InputError(f"the request is larger than {MAX_BODY_BYTES:,} bytes",
+                                 source="body")
+        return bytes(body)
+
+    try:
+        body = await asyncio.wait_for(gather(), BODY_SECONDS)
+    except asyncio.TimeoutError:
+        raise InputError(f"the request took longer than {BODY_SECONDS:g} s to send",
+                         source="body") from None
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        raise InputError("is not JSON", source="body") from None
+    if not isinstance(doc, dict):
+        raise InputError("must be a JSON object", source="body")
+    return doc
+
+
+def _address(request: Any) -> str:
+    return request.client.host if request.client else "?"
 
 
 def build_app(settings: Settings):
@@ -163,44 +204,125 @@ def build_app(settings: Settings):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    files = settings.files or sorted(LIBRARY.glob("*.toml"))
-    offered = read_offered(files)
-    if not offered:
-        raise InputError("no scenario files to offer", source="flowsim serve")
-    names = [o.name for o in offered]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise InputError(f"two files are named {name!r}; scenario.name must differ",
-                             source=str(offered[i].path))
+    files = [Path(p) for p in settings.files] or sorted(LIBRARY.glob("*.toml"))
+    catalogue = Catalogue(files, settings.gallery)
+    offered = catalogue.start()
+    room = Room.for_host(settings.host, settings.port, extra_hosts=settings.extra_hosts,
+                         join_code=settings.join_code)
     context = multiprocessing.get_context("spawn")
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=settings.jobs, mp_context=context)
     for _ in range(settings.jobs):
         pool.submit(runs.warm)
-    state = State(settings, offered, pool, asyncio.Semaphore(settings.jobs))
+    stops = Path(tempfile.mkdtemp(prefix="flowsim-stops-"))
+    private = {str(p.resolve().parent) for p in files} | {str(Path.cwd()), str(Path.home()),
+                                                         str(LIBRARY), str(stops)}
+    if settings.gallery is not None:
+        private.add(str(settings.gallery.resolve()))
+        private.add(str(settings.gallery))
+    state = State(settings, catalogue, offered, pool, FairSlots(settings.jobs), room, stops,
+                  tuple(sorted(private, key=len, reverse=True)))
 
-    def bad(exc: Exception, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": error_line(exc)}, status_code=status)
+    def failure(exc: Exception) -> JSONResponse:
+        """The one mapping of what went wrong to an answer: a status and one line."""
+        if isinstance(exc, LookupError):
+            status, line = 404, (f"flowsim: error: no scenario named {str(exc)[:80]!r} is "
+                                 "offered here; see /api/scenarios")
+        elif isinstance(exc, Busy):
+            status, line = 429, ("flowsim: error: this computer has answers on the way "
+                                 "already; wait for them")
+        elif isinstance(exc, InputError):
+            status, line = 400, error_line(exc)
+        elif isinstance(exc, GalleryUnavailable):
+            status, line = 503, f"flowsim: error: gallery: {exc}"
+        elif isinstance(exc, runs.Stopped):
+            status, line = 503, f"flowsim: error: the answer was stopped: {exc}"
+        else:
+            log.exception("flowsim: the page's request failed")
+            status, line = 500, ("flowsim: internal error (a bug in flowsim, not in your "
+                                 "input); the facilitator's terminal has the details")
+        return JSONResponse({"error": state.public(line)}, status_code=status)
 
-    def unknown(name: str) -> JSONResponse:
-        return JSONResponse({"error": f"flowsim: error: no scenario named {name!r} is offered "
-                                      "here; see /api/scenarios"}, status_code=404)
+    def route(path: str, fn: Callable[[Request], Awaitable[Response]],
+              method: str = "GET") -> Route:
+        @functools.wraps(fn)
+        async def handled(request: Request) -> Response:
+            try:
+                return await fn(request)
+            except Exception as exc:  # noqa: BLE001 - every failure is one line
+                refused = failure(exc)
+                if request.method != "GET":
+                    # A body the server did not read whole is not read on: the
+                    # connection closes after the answer.
+                    refused.headers["Connection"] = "close"
+                return refused
 
-    async def compute(key: tuple, fn, *args) -> Any:
+        return Route(path, handled, methods=[method])
+
+    def cached(key: tuple) -> Any:
         if key in state.cache:
             state.cache.move_to_end(key)
             return state.cache[key]
-        if key in state.inflight:
-            return await asyncio.shield(state.inflight[key])
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(state.pool, fn, *args)
-        state.inflight[key] = future
-        try:
-            value = await future
-        finally:
-            state.inflight.pop(key, None)
+        return None
+
+    def keep(key: tuple, value: Any) -> None:
         state.cache[key] = value
         while len(state.cache) > CACHE_ENTRIES:
             state.cache.popitem(last=False)
+
+    async def watch(request: Request, running: Inflight) -> None:
+        """Stop the answer when every page waiting for it has gone."""
+        while True:
+            await asyncio.sleep(DISCONNECT_CHECK_SECONDS)
+            if await request.is_disconnected():
+                running.waiting -= 1
+                if running.waiting <= 0:
+                    running.cancel.touch()
+                return
+
+    async def answer(request: Request, key: tuple, address: str, superseded: Callable,
+                     fn: Callable, *args: Any) -> Any:
+        """The answer to `key`: kept, being computed for another page, or computed now
+        in a fair share of the workers."""
+        if (hit := cached(key)) is not None:
+            return hit
+        if (running := state.inflight.get(key)) is not None:
+            running.waiting += 1
+            watcher = asyncio.create_task(watch(request, running))
+            try:
+                return await asyncio.shield(running.future)
+            finally:
+                watcher.cancel()
+        state.slots.claim(address)
+        try:
+            await state.slots.acquire(address)
+            try:
+                if superseded():
+                    return None
+                if (hit := cached(key)) is not None:
+                    return hit
+                if await request.is_disconnected():
+                    raise runs.Stopped("its page was closed")
+                cancel = state.stops / uuid.uuid4().hex
+                work = functools.partial(fn, *args, cancel=str(cancel))
+                future = asyncio.get_running_loop().run_in_executor(state.pool, work)
+                running = state.inflight[key] = Inflight(future, cancel)
+                watcher = asyncio.create_task(watch(request, running))
+                try:
+                    value = await asyncio.wait_for(asyncio.shield(future),
+                                                   TIMEOUT_SECONDS + 10)
+                except asyncio.TimeoutError:
+                    cancel.touch()
+                    raise runs.Stopped(f"it ran longer than the {TIMEOUT_SECONDS:g} s a "
+                                       "page answer may") from None
+                finally:
+                    watcher.cancel()
+                    state.inflight.pop(key, None)
+                    cancel.unlink(missing_ok=True)
+            finally:
+                state.slots.release(address)
+        finally:
+            state.slots.unclaim(address)
+        keep(key, value)
         return value
 
     async def index(request: Request) -> Response:
@@ -209,114 +331,93 @@ def build_app(settings: Settings):
     async def scenarios(request: Request) -> Response:
         return JSONResponse({
             "scenarios": [{"name": o.name, "title": o.title, "question": o.question,
-                           "gallery": o.gallery} for o in state.scenarios()],
+                           "gallery": o.gallery} for o in await state.scenarios()],
             "baseline": state.baseline.name, "replications": settings.replications,
             "max_replications": PAGE_MAX_REPLICATIONS,
             "gallery": settings.gallery is not None})
 
     async def controls(request: Request) -> Response:
-        name = request.query_params.get("scenario") or state.baseline.name
-        offered = state.find(name)
-        if offered is None:
-            return unknown(name)
-        try:
-            items = await compute(("controls", str(offered.path)), runs.controls, offered.path)
-        except InputError as exc:
-            return bad(exc)
+        name = check_line(request.query_params.get("scenario") or state.baseline.name,
+                          "scenario")
+        offered = await state.find(name)
+        key = ("controls", offered.signature)
+        items = cached(key)
+        if items is None:
+            items = await asyncio.to_thread(runs.controls, offered.path)
+            keep(key, items)
         return JSONResponse({"scenario": name, "controls": items})
 
     async def run(request: Request) -> Response:
-        try:
-            offered, sets, reps, seed = parse_query(request, state)
-        except LookupError as exc:
-            return unknown(str(exc))
-        except InputError as exc:
-            return bad(exc)
-        client = request.query_params.get("client", "")[:64]
+        offered, sets, reps, seed = await parse_query(request, state)
+        client = check_line(request.query_params.get("client", "")[:64], "client")
         number = _int(request.query_params.get("change"), "change", 0, 0, 2**31)
         if client:
             state.latest[client] = max(number, state.latest.get(client, 0))
             while len(state.latest) > 10_000:
                 state.latest.pop(next(iter(state.latest)))
-        key = ("run", offered.name, tuple(sets), reps, seed)
-        async with state.slots:
-            if client and key not in state.cache and number < state.latest.get(client, 0):
-                return JSONResponse({"superseded": True}, status_code=409)
-            try:
-                answer = await compute(key, runs.page_run, offered.path, sets, reps, seed,
-                                       state.baseline.path)
-            except InputError as exc:
-                return bad(exc)
-        return JSONResponse(answer)
+        base = state.baseline
+        key = ("run", offered.signature, base.signature, tuple(sets), reps, seed)
+
+        def superseded() -> bool:
+            return bool(client) and number < state.latest.get(client, 0)
+
+        value = await answer(request, key, _address(request), superseded, runs.page_run,
+                             offered.path, sets, reps, seed, base.path)
+        if value is None:
+            return JSONResponse({"superseded": True}, status_code=409)
+        return JSONResponse(value)
 
     async def scenario_toml(request: Request) -> Response:
-        try:
-            offered, sets, _, _ = parse_query(request, state)
-            text = runs.scenario_file(offered.path, sets)
-        except LookupError as exc:
-            return unknown(str(exc))
-        except InputError as exc:
-            return bad(exc)
+        offered, sets, _, _ = await parse_query(request, state)
+        text = await asyncio.to_thread(runs.scenario_file, offered.path, sets)
         return PlainTextResponse(text, media_type="application/toml", headers={
             "Content-Disposition": f'attachment; filename="{offered.name}-page.toml"'})
 
     async def gallery(request: Request) -> Response:
-        folder = settings.gallery
-        if folder is None:
-            return JSONResponse({"error": "flowsim: error: this page has no gallery; start it "
-                                          "with flowsim serve --gallery DIR"}, status_code=404)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return bad(InputError("the request is too large", source="gallery"))
-        try:
-            offered, sets, _, _ = parse_query(request, state)
-            wanted = GALLERY_NAME.sub("_", (request.query_params.get("name") or "").lower())
-            wanted = wanted.strip("_-")[:40]
-            if not wanted:
-                raise InputError("give the scenario a name (letters, digits, _ or -)",
-                                 source="name")
-            path = save_to_gallery(folder, offered, sets, wanted, state)
-        except LookupError as exc:
-            return unknown(str(exc))
-        except InputError as exc:
-            return bad(exc)
+        if settings.gallery is None:
+            raise GalleryUnavailable("this page has no gallery; start it with flowsim serve "
+                                     "--gallery DIR")
+        doc = await read_json_body(request)
+        name = doc.get("scenario") or state.baseline.name
+        sets = check_sets(doc.get("set") or [])
+        wanted, title = doc.get("name") or "", doc.get("title") or ""
+        for key, value in (("scenario", name), ("name", wanted), ("title", title)):
+            if not isinstance(value, str):
+                raise InputError("must be a text", source=key)
+            check_line(value, key)
+        offered = await state.find(name)
+        wanted = GALLERY_NAME.sub("_", wanted.lower()).strip("_-")[:NAME_CHARS]
+        if not wanted:
+            raise InputError("give the scenario a name (letters, digits, _ or -)",
+                             source="name")
+        given = next((s.split("=", 1)[1].strip().strip('"') for s in sets
+                      if s.split("=", 1)[0].strip() == "scenario.title"), "")
+        title = " ".join((title or given).split())[:TITLE_CHARS] or \
+            f"{catalogue.base_title(offered)}: {wanted.replace('_', ' ')}"
+        path = await asyncio.to_thread(catalogue.save, offered, sets, wanted, title,
+                                       _address(request), runs.scenario_file)
         return JSONResponse({"saved": path.stem, "file": path.name})
 
+    async def room_join(request: Request) -> Response:
+        """How others join: the address with its code, and its QR code (joined pages
+        only: the guard answers no one else)."""
+        if not room.join_code:
+            return JSONResponse({"network": False})
+        address = room.join_addresses()[0]
+        return JSONResponse({"network": True, "address": address, "code": room.join_code,
+                             "qr": await asyncio.to_thread(qr_svg, address)})
+
     app = Starlette(routes=[
-        Route("/", index),
-        Route("/api/scenarios", scenarios),
-        Route("/api/controls", controls),
-        Route("/api/run", run),
-        Route("/api/scenario.toml", scenario_toml),
-        Route("/api/gallery", gallery, methods=["POST"]),
+        route("/", index),
+        route("/api/scenarios", scenarios),
+        route("/api/controls", controls),
+        route("/api/run", run),
+        route("/api/scenario.toml", scenario_toml),
+        route("/api/gallery", gallery, "POST"),
+        route("/api/room", room_join),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
     app.state.flowsim = state
-    return app
-
-
-def save_to_gallery(folder: Path, offered: Offered, sets: Sequence[str], wanted: str,
-                    state: State) -> Path:
-    """Write the page's scenario into the gallery, whole, under a name no other
-    scenario has: a participant never overwrites a shipped file or another's."""
-    taken = {o.name for o in state.scenarios()}
-    name = wanted
-    for n in range(2, 1000):
-        if name not in taken and not (folder / f"{name}.toml").exists():
-            break
-        name = f"{wanted}-{n}"
-    else:
-        raise InputError("the gallery has too many scenarios of that name", source="name")
-    title = f"{offered.title}: {wanted.replace('_', ' ')}"
-    extends = os.path.relpath(offered.path.resolve(), folder.resolve())
-    text = runs.scenario_file(offered.path, sets, name=name, title=title, extends=extends)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        load(tmp)  # the file validates before anyone sees it
-        target = folder / f"{name}.toml"
-        os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrites
-    finally:
-        os.unlink(tmp)
-    return target
+    guarded = RoomGuard(app, room)
+    guarded.state = app.state  # type: ignore[attr-defined]
+    return guarded

@@ -11,6 +11,10 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import os
+import shlex
+import time
+import unicodedata
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,6 +27,7 @@ from ..errors import InputError
 from ..model.outcomes import LABELS
 from ..scenario import load, param_of
 from ..scenario.provenance import flatten, parameter_rows
+from .budget import TIMEOUT_SECONDS, check_answer_work
 
 # The tables whose values the page offers as controls: the court's rules, the requests
 # and the stages they pass through.
@@ -32,6 +37,16 @@ IDENTITY_KINDS = ("name", "slug", "text")
 # A room's answers stay quick: the page runs at most five years of a scenario (the
 # command line, ten).
 PAGE_MAX_HORIZON_DAYS = 1827
+
+
+class Stopped(Exception):
+    """An answer stopped before it finished: its client left, or it ran out of time."""
+
+
+def one_line(text: str) -> str:
+    """`text` with every control or line-breaking character made a space, for a comment."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                   for ch in text)
 
 
 def toml_literal(value: Any) -> str:
@@ -85,7 +100,8 @@ def controls(path: Path) -> list[dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _baseline_run(path: Path, replications: int, seed: int) -> Any:
+def _baseline_run(path: Path, signature: tuple[int, int], replications: int, seed: int) -> Any:
+    # Kept by the file's modification time and size: an edited baseline is run again.
     return run_many([load(path)], replications=replications, seed=seed)[0]
 
 
@@ -96,23 +112,46 @@ def _retitled(result: Any, title: str) -> charts.RunView:
                                scenario=result.scenario.model_copy(update={"scenario": meta}))
 
 
+def _watch(cancel: str | None, timeout_seconds: float):
+    """A progress callback that stops the run when `cancel` exists (its client left) or
+    `timeout_seconds` have passed: checked after each chunk of replications."""
+    deadline = time.monotonic() + timeout_seconds
+
+    def check(_done: int, _total: int) -> None:
+        if cancel is not None and os.path.exists(cancel):
+            raise Stopped("its page was closed")
+        if time.monotonic() > deadline:
+            raise Stopped(f"it ran longer than the {timeout_seconds:g} s a page answer may")
+
+    return check
+
+
 def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int | None,
-             baseline: Path) -> dict[str, Any]:
+             baseline: Path, *, cancel: str | None = None,
+             timeout_seconds: float = TIMEOUT_SECONDS) -> dict[str, Any]:
     """The page's answer: stats as in stats.csv, the paired difference from the baseline
-    as in comparison.csv, the share with a disclosure, the sentence and the charts (SVG)."""
+    as in comparison.csv, the share with a disclosure, the sentence and the charts (SVG).
+
+    Its work is estimated before it starts and refused over the page's budget; it stops
+    (`Stopped`) when the file `cancel` appears or after `timeout_seconds`."""
     loaded = load(path, overrides)
     meta = loaded.scenario.scenario
     if (meta.end - meta.start).days > PAGE_MAX_HORIZON_DAYS:
         raise InputError(f"the page runs horizons of at most {PAGE_MAX_HORIZON_DAYS:,} days "
                          f"(five years) after scenario.start ({meta.start:%Y-%m-%d}); run "
                          "longer ones with flowsim run", key="scenario.end",
-                         source=str(path))
+                         source=Path(path).name)
+    base_loaded = load(baseline)
+    check_answer_work([loaded.scenario, base_loaded.scenario], replications)
     seed = seed if seed is not None else meta.seed
+    watch = _watch(cancel, timeout_seconds)
     # The baseline unchanged against the page's scenario, on common random numbers: each
     # replication depends only on (seed, replication, what is drawn), so the baseline's
     # run is the same whether it runs beside this one or was kept from before.
-    base_run = _baseline_run(Path(baseline), replications, seed)
-    mine = run_many([loaded], replications=replications, seed=seed)[0]
+    info = Path(baseline).stat()
+    base_run = _baseline_run(Path(baseline), (info.st_mtime_ns, info.st_size), replications,
+                             seed)
+    mine = run_many([loaded], replications=replications, seed=seed, progress=watch)[0]
     # comparison_table lists the baseline's rows, then this run's: this run's rows alone,
     # whatever the two are named (a changed baseline keeps the baseline's name).
     table = comparison_table([base_run, mine])
@@ -153,18 +192,30 @@ def scenario_file(path: Path, overrides: Sequence[str], *, name: str | None = No
     so a changed list is written whole, its changed values marked."""
     loaded = load(path, overrides)
     changed = {o.split("=", 1)[0].strip() for o in overrides}
+
+    def touched(key: str) -> bool:  # the key, or a part of it, was changed
+        return any(c == key or c.startswith(key + ".") for c in changed)
+
     doc = loaded.raw  # as the files and the changes give it: no defaults filled in
     made = made or dt.date.today()
-    lines = [f"# Made on the flowsim page on {made:%Y-%m-%d} from {Path(path).name}.",
-             f"# The same as: flowsim run {Path(path).name} "
-             + " ".join(f"--set '{o}'" for o in overrides), "",
-             f"extends = {toml_literal(extends or str(Path(path).resolve()))}", ""]
-    meta_changes = {"name": name, "title": title}
-    if any(meta_changes.values()):
+    # The file names no folder of this computer: it extends its scenario by file name,
+    # beside which it is to be saved (the gallery passes the path from its own folder).
+    parent = Path(path).name
+    command = shlex.join(["flowsim", "run", parent,
+                          *(part for o in overrides for part in ("--set", o))])
+    beside = "" if extends else f"; save it beside {parent}"
+    lines = [one_line(f"# Made on the flowsim page on {made:%Y-%m-%d} from {parent}{beside}."),
+             one_line(f"# The same as: {command}"), "",
+             f"extends = {toml_literal(extends or parent)}", ""]
+    # The scenario's own values changed on the page (its end, its seed) are written
+    # beside the name and title the file is given.
+    meta = {k.split(".", 1)[1]: doc["scenario"][k.split(".", 1)[1]] for k in sorted(changed)
+            if k.startswith("scenario.") and k.count(".") == 1}
+    meta.update({k: v for k, v in (("name", name), ("title", title)) if v})
+    if meta:
         lines.append("[scenario]")
-        for key, value in meta_changes.items():
-            if value:
-                lines.append(f"{key} = {toml_literal(value)}  # set on the page")
+        lines += [f"{key} = {toml_literal(value)}  # set on the page"
+                  for key, value in meta.items()]
         lines.append("")
     tables = dict.fromkeys(k.split(".")[0] for k in changed if not k.startswith("scenario."))
     for table in tables:
@@ -177,13 +228,13 @@ def scenario_file(path: Path, overrides: Sequence[str], *, name: str | None = No
                 for key, v in item.items():
                     if v is None:
                         continue
-                    mark = "  # set on the page" if f"{table}.{i}.{key}" in changed else ""
+                    mark = "  # set on the page" if touched(f"{table}.{i}.{key}") else ""
                     lines.append(f"{key} = {toml_literal(v)}{mark}")
                 lines.append("")
         elif isinstance(value, dict):
             lines.append(f"[{table}]")
             for key, v in value.items():
-                if f"{table}.{key}" in changed and v is not None:
+                if touched(f"{table}.{key}") and v is not None:
                     lines.append(f"{key} = {toml_literal(v)}  # set on the page")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

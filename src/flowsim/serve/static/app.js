@@ -9,7 +9,7 @@ const HEADLINE = ["requested", "rejected", "unmatched", "transferred", "blocked_
                   "disposed_at_horizon", "usable_record_days"];
 const page = {
   scenario: "", sets: new Map(), controls: [], original: new Map(), info: null,
-  client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "",
+  client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "", keepError: false,
 };
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +37,11 @@ function query(extra) {
 function readAddress() {
   const q = new URLSearchParams(location.search);
   page.scenario = q.get("scenario") || page.info.baseline;
+  if (!page.info.scenarios.some((s) => s.name === page.scenario)) {
+    showError(`No scenario named “${page.scenario}” is offered here; showing the baseline.`);
+    page.scenario = page.info.baseline;
+    page.keepError = true;
+  }
   page.sets = new Map();
   for (const text of q.getAll("set")) {
     const at = text.indexOf("=");
@@ -210,7 +215,7 @@ async function run(changedKey) {
     return;
   }
   page.shown = number;
-  showError("");
+  if (page.keepError) page.keepError = false; else showError("");
   render(body);
   $("status").textContent = `${body.title}: ${body.replications} replications, seed ${body.seed}` +
     (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "");
@@ -249,14 +254,28 @@ async function listScenarios() {
 }
 
 async function saveToGallery() {
-  const q = query({ name: $("gallery-name").value });
-  const { status, body } = await getJSON("/api/gallery?" + q.toString(), { method: "POST" });
+  // A JSON body: only this page's own origin can send one (see the server's room rules).
+  const doc = { scenario: page.scenario, set: [...page.sets].map(([k, v]) => `${k}=${v}`),
+                name: $("gallery-name").value };
+  const { status, body } = await getJSON("/api/gallery", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
   $("gallery-status").textContent = status === 200 ? `Saved as ${body.saved}.` : body.error;
   if (status === 200) { await listScenarios(); $("scenario").value = page.scenario; }
 }
 
+async function showRoom() {
+  const { status, body } = await getJSON("/api/room");
+  if (status !== 200 || !body.network) return;
+  $("room-address").textContent = body.address;
+  $("room-code").textContent = body.code;
+  // The QR code is SVG made by the server from its own address: no user text in it.
+  $("room-qr").innerHTML = body.qr;
+  $("room").hidden = false;
+}
+
 async function start() {
   await listScenarios();
+  showRoom();
   readAddress();
   writeAddress(false);
   $("scenario").addEventListener("change", () => {
