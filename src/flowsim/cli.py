@@ -658,8 +658,10 @@ def _serve(args: argparse.Namespace) -> int:
     room = state.room
     if room.join_code:
         addresses = room.join_addresses()
-        print(f"flowsim: serving the room's network on {args.host}:{args.port}; a browser "
-              f"joins with the code {room.join_code}:", file=sys.stderr)
+        where = (f"serving the room's network on {args.host}:{args.port}; " if room.network
+                 else "")
+        print(f"flowsim: {where}a browser joins with the code {room.join_code}:",
+              file=sys.stderr)
         for address in addresses:
             print(f"  {address}", file=sys.stderr)
         print(qr_terminal(addresses[0]), file=sys.stderr)
