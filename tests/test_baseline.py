@@ -56,6 +56,7 @@ def test_rejected_is_the_first_two_requests_in_every_replication(result):
     assert (result.metrics["rejected"] == 14_900_000).all()
 
 
+@pytest.mark.docs
 def test_readme_shows_the_table_the_code_produces(result):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- record-table:start -->\n(.*?)\n<!-- record-table:end -->", readme, re.S)

@@ -45,6 +45,7 @@ def test_a_pool_starts_no_more_processes_than_tasks():
         pool.close()
 
 
+@pytest.mark.slow
 def test_a_killed_parent_takes_its_workers_with_it(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(textwrap.dedent("""
@@ -136,6 +137,7 @@ def test_an_address_that_never_answers_is_refused_in_time():
         server.close()
 
 
+@pytest.mark.slow
 def test_a_cluster_without_workers_ends_the_run_with_one_line():
     pytest.importorskip("distributed")
     from distributed import LocalCluster
@@ -203,6 +205,7 @@ def _run_until_lost(address: str, kill) -> tuple[float, str]:
         executor.close()
 
 
+@pytest.mark.slow
 def test_a_run_whose_last_worker_dies_ends_with_one_line(dask_processes):
     address, procs = dask_processes
     took, message = _run_until_lost(address, procs["worker"].kill)
@@ -210,6 +213,7 @@ def test_a_run_whose_last_worker_dies_ends_with_one_line(dask_processes):
     assert took < 60
 
 
+@pytest.mark.slow
 def test_a_run_whose_scheduler_dies_ends_with_one_line(dask_processes):
     address, procs = dask_processes
     took, message = _run_until_lost(address, procs["scheduler"].kill)
@@ -217,6 +221,7 @@ def test_a_run_whose_scheduler_dies_ends_with_one_line(dask_processes):
     assert took < 60
 
 
+@pytest.mark.slow
 def test_a_killed_worker_does_not_change_the_result():
     """Dask reruns the chunks of a worker that dies; the answer is the serial one."""
     pytest.importorskip("distributed")

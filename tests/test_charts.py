@@ -109,6 +109,7 @@ def test_a_sweep_folder_is_charted_and_reported(tmp_path, capsys):
 HOSTILE_TITLES = ["Costs $x^{$", "$" * 7, "a \\frac{1}{0} $\\alpha$ " + "long " * 20_000]
 
 
+@pytest.mark.slow
 def test_every_chart_draws_a_title_as_text(tmp_path, capsys):
     """A user's title (and its "$") is text in every chart a run, a compare, a sweep and
     the report draw; a very long one is cut short with an ellipsis."""

@@ -181,9 +181,12 @@ def test_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_console_script_and_module_run_in_a_subprocess(tmp_path):
     """The installed command and `python -m flowsim` both work end to end."""
-    done = subprocess.run(["flowsim", "run", str(BASELINE), "-n", "3", "--out", str(tmp_path / "a")],
+    # The command installed beside this interpreter (a virtual environment's bin/).
+    command = str(Path(sys.executable).parent / "flowsim")
+    done = subprocess.run([command, "run", str(BASELINE), "-n", "3", "--out", str(tmp_path / "a")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     bad = subprocess.run([sys.executable, "-m", "flowsim", "run", str(BASELINE), "--set",

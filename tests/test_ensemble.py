@@ -84,6 +84,7 @@ def test_the_same_seed_gives_byte_identical_ensemble_files(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_robustness_is_the_same_serially_in_a_pool_and_on_dask(tmp_path, capsys):
     pytest.importorskip("distributed")
     assert cli.main(ensemble_command(tmp_path / "e")) == 0

@@ -127,6 +127,7 @@ def test_compare_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
     assert {"comparison.png", "disclosures.svg", "outcomes.png"} <= set(names)
 
 
+@pytest.mark.slow
 def test_run_command_on_a_local_dask_cluster(tmp_path, capsys):
     pytest.importorskip("distributed")
     assert cli.main(["run", str(BASELINE), "-n", "9", "--out", str(tmp_path / "one"), "-q"]) == 0

@@ -69,6 +69,7 @@ def test_every_number_cites_the_record_or_is_an_assumption(path):
             assert "FACTS" in cited or "ASSUMPTION" in cited, f"{path.name}:{number}: {line}"
 
 
+@pytest.mark.docs
 def test_readme_library_table_is_the_one_the_code_produces():
     comparison = load_script("update_readme").library_comparison()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -102,6 +103,7 @@ def test_the_record_has_a_source_for_every_row():
     assert all(row.sources and row.date and row.what for row in rows.values())
 
 
+@pytest.mark.docs
 def test_readme_robustness_table_is_the_one_the_code_produces():
     script = load_script("update_readme")
     body = script.robustness_markdown(script.library_comparison())

@@ -58,6 +58,7 @@ def test_the_view_access_is_counted_and_ends(compared):
     assert stats.loc["access_ended_at_horizon", "mean"] == 79_000_000
 
 
+@pytest.mark.slow
 def test_it_charts_and_reports(compared, tmp_path):
     assert (compared / "after_disclosure.png").stat().st_size > 10_000
     assert cli.main(["report", str(compared), "-o", str(tmp_path / "r.html")]) == 0

@@ -162,6 +162,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
 
+@pytest.mark.slow
 def test_two_sweeps_in_two_processes_never_mix(tmp_path):
     """Both start at once: one gets the folder, the other a refusal, or each its own
     complete result one after the other; the folder's points are those of its manifest."""

@@ -149,6 +149,7 @@ def test_sweep_command_with_an_unknown_key_exits_2(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_real_process_keeps_finished_points_for_resume(tmp_path):
     """SIGINT mid-sweep: exit 130, finished points kept, --resume ends like a clean run."""
     import signal

@@ -170,6 +170,7 @@ def test_the_dictionary_names_every_column_written(compared, tmp_path):
             assert missing == [], (name, missing)
 
 
+@pytest.mark.docs
 def test_readme_data_dictionary_is_the_declared_one():
     assert dictionary_markdown() in README.read_text(encoding="utf-8")
 

@@ -39,7 +39,9 @@ METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
 # then the disclosed (or viewable) records in each state after disclosure.
 AFTER = tuple(h.name for h in AFTER_STATES)
 DAILY_STATES = ("requested", *STATES, *AFTER)
-EVENT_LABELS = np.array([e.label for e in Event], dtype=object)
+# Each event's label at its code (codes are stable, not necessarily 0, 1, 2, ...).
+EVENT_LABELS = np.array([next((e.label for e in Event if e == code), "")
+                         for code in range(max(Event) + 1)], dtype=object)
 
 
 def settings(scenario: Scenario | LoadedScenario, replications: int | None = None,

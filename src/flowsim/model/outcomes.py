@@ -10,11 +10,16 @@ that settles records in it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, unique
 
 
+@unique
 class Event(IntEnum):
-    """What can happen to a block of records, as logged in events.csv."""
+    """What can happen to a block of records, as logged in events.csv.
+
+    Each code is how a replication records the event (the ledger's arrays hold codes):
+    a new event takes a new code, and no code is ever changed or reused
+    (`tests/test_codes.py` holds them)."""
 
     ARRIVED = 0
     REVIEW_STARTED = 1

@@ -18,14 +18,18 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from enum import IntEnum
+from enum import IntEnum, unique
 from functools import lru_cache
 
 from ..scenario.distributions import Distribution, Fixed, Kind, draw
 
 
+@unique
 class Stream(IntEnum):
-    """The random stream each stage draws from."""
+    """The random stream each stage draws from.
+
+    Each code is part of every random key, so of every history: a new stream takes a new
+    code, and no code is ever changed or reused (`tests/test_codes.py` holds them)."""
 
     RECORDS = 1
     REVIEW = 2
