@@ -99,3 +99,71 @@ def test_charts_leave_the_users_matplotlib_alone():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["svg", "13.0", "None"]
+
+
+# -- what the page, explain and the charts read from the declarations --------------------
+
+LIBRARY = sorted((__import__("pathlib").Path(__file__).parents[1] / "scenarios").rglob("*.toml"))
+
+
+def test_every_declared_control_table_has_controls_on_the_page():
+    """Every table a page offers (its group) shows as controls for some shipped scenario,
+    and no other table does."""
+    pytest.importorskip("tomli_w")
+    from flowsim.scenario.parameters import CONTROL_TABLES, GROUPS
+    from flowsim.serve import runs
+
+    shown = {c["table"] for path in LIBRARY for c in runs.controls(path)}
+    assert shown == {spec.key for spec in CONTROL_TABLES}
+    assert {spec.group for spec in TABLES} - {""} <= set(GROUPS)
+
+
+def test_the_page_script_lists_no_table_metric_or_kind():
+    """app.js takes tables, metrics and kinds from the server's answers: a new one shows
+    on the page without an edit there."""
+    from pathlib import Path
+
+    import flowsim.serve
+    from flowsim.scenario.parameters import DISTRIBUTION_KINDS
+
+    script = (Path(flowsim.serve.__file__).parent / "static" / "app.js").read_text("utf-8")
+    declared = {spec.key for spec in TABLES if spec.group} | set(COUNTS) | set(DISTRIBUTION_KINDS)
+    named = {word for word in declared if f'"{word}"' in script or f"'{word}'" in script}
+    assert named == set()
+
+
+@pytest.mark.parametrize("rule", GATE_RULES, ids=lambda r: r.__name__)
+def test_every_gate_rule_says_its_dates_and_draws_its_markers(rule):
+    """Each rule gives explain its sentences and the charts their markers (the baseline
+    holds a notice rule and an injunction): a rule without them fails here."""
+    import flowsim
+    from flowsim.model.rules import GateRule
+    from flowsim.outputs.explain import timeline
+
+    assert rule.timeline is not GateRule.timeline and rule.markers is not GateRule.markers
+    baseline = flowsim.load(LIBRARY[[p.name for p in LIBRARY].index("baseline.toml")]).scenario
+    sentences, markers = rule.timeline(baseline), rule.markers(baseline)
+    assert sentences and markers
+    assert set(sentences) <= set(timeline(baseline))
+    assert {m.when for m in markers} <= {when for when, _ in sentences}
+
+
+def test_every_stage_before_the_gate_marks_when_it_is_done():
+    from flowsim.model.stages import MILESTONES, Gate
+
+    for stage in PIPELINE:
+        assert stage is Gate or stage.milestones, stage.__name__
+    assert len({m.name for m in MILESTONES}) == len(MILESTONES)
+
+
+def test_a_block_keeps_its_sub_counts_in_proportion():
+    from flowsim.model.stages import Block
+    from flowsim.scenario.distributions import Fixed
+
+    block = Block("R", 1, 1000, Fixed(1.0), tin_path=400, incomplete=100)
+    block.remove(250)
+    assert (block.records, block.tin_path, block.incomplete) == (750, 300, 75)
+    block.remove(700, tin_path=300)  # the incomplete addresses lose 700/750 of theirs
+    assert (block.records, block.tin_path, block.incomplete) == (50, 0, 5)
+    block.remove(50)
+    assert (block.records, block.tin_path, block.incomplete) == (0, 0, 0)

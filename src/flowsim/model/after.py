@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..scenario.distributions import about
 from .outcomes import AFTER_STATES
 from .seeding import Stream, entity_key
 
@@ -186,3 +187,24 @@ def daily_counts(rows: np.ndarray, segments: np.ndarray, replications: int, days
     diff = (np.bincount(row + first, weights=segments[:, 3], minlength=cells)
             - np.bincount(row + last, weights=segments[:, 3], minlength=cells))
     return np.cumsum(diff.reshape(replications, len(AFTER_STATES), days + 1), axis=2)[:, :, :days]
+
+
+def timeline(s: Any) -> list[tuple[Any, str]]:
+    """The dated sentences of access grants and orders after disclosure, for `explain`."""
+    items = []
+    for a in s.access:
+        until = f" until {a.until:%Y-%m-%d}" if a.until else ""
+        items.append((a.start, f"access {a.name!r}{until}: {about(a.records)} records may be "
+                               "viewed, not sent"))
+    for o in s.use_orders:
+        until = f" until {o.until:%Y-%m-%d}" if o.until else ""
+        share = o.share.mean
+        scope = " ".join(filter(None, [
+            f"{share:.0%} of" if share < 1 else "",
+            {"all": "the", "tin_path": "the TIN-path", "incomplete_address":
+             "the incomplete-address"}[o.covers],
+            "records", f"of {o.of!r}" if o.of else "", f"within {o.within!r}" if o.within else ""]))
+        what = {"bar_use": "use barred", "dispose": "disposed of",
+                "allow_use": "use allowed again"}[o.effect]
+        items.append((o.start, f"order {o.name!r}{until}: {scope} {what}"))
+    return items

@@ -17,39 +17,31 @@ from .ledger import ReplicationResult
 from .outcomes import LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
 from .plan import compile_plan
 from .seeding import MeanDraws
+from .stages import MILESTONES
 
-# The times `explain` shows for a request, by the event that marks each.
-MILESTONES = {
-    Event.ARRIVED: "arrival_days",
-    Event.ACCEPTED: "review_done_days",
-    Event.REJECTED: "review_done_days",
-    Event.MATCHING_STARTED: "matching_start_days",
-    Event.MATCHED: "matching_done_days",
-    Event.UNMATCHED: "matching_done_days",
-    Event.SIGNED_OFF: "ready_days",
-}
+# Each event that marks a milestone, and the milestone it marks (stages declare them).
+MARKS = {event: m.name for m in MILESTONES for event in m.events}
 
 
 @dataclass
 class ExpectedRequest:
-    """One request's path through the pipeline, from the expected flow's event log."""
+    """One request's path through the pipeline, from the expected flow's event log: the
+    day of each milestone (`e.arrival_days`, `e.ready_days`, ...: `stages.MILESTONES`)
+    and the expected records in each end state (`e.transferred`, ...)."""
 
     name: str
     records: float = 0.0
     settled: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATES, 0.0))
     outcome: str = LEFT_IN_PIPELINE  # the state its last records ended in
     outcome_days: float = math.nan
-    arrival_days: float = math.nan
-    review_done_days: float = math.nan
-    matching_start_days: float = math.nan
-    matching_done_days: float = math.nan
-    ready_days: float = math.nan
+    days: dict[str, float] = field(
+        default_factory=lambda: {m.name: math.nan for m in MILESTONES})
 
     def __getattr__(self, name: str) -> float:
-        # e.rejected, e.transferred, ...: the expected records in each end state.
-        settled = self.__dict__.get("settled", {})
-        if name in settled:
-            return settled[name]
+        for table in ("settled", "days"):
+            found = self.__dict__.get(table, {})
+            if name in found:
+                return found[name]
         raise AttributeError(name)
 
 
@@ -68,8 +60,8 @@ def expected_flow(s: Scenario, result: ReplicationResult | None = None) -> list[
         e = flows.setdefault(name, ExpectedRequest(name))
         if event == Event.ARRIVED:
             e.records = records
-        if event in MILESTONES and math.isnan(getattr(e, MILESTONES[event])):
-            setattr(e, MILESTONES[event], t)
+        if event in MARKS and math.isnan(e.days[MARKS[event]]):
+            e.days[MARKS[event]] = t
         if event in TERMINAL_EVENTS:
             e.settled[TERMINAL_EVENTS[event]] += records
             e.outcome, e.outcome_days = TERMINAL_EVENTS[event], t
@@ -78,5 +70,5 @@ def expected_flow(s: Scenario, result: ReplicationResult | None = None) -> list[
         e.settled[LEFT_IN_PIPELINE] = max(0.0, left) if abs(left) > 1e-9 * max(1, e.records) else 0.0
         if e.settled[LEFT_IN_PIPELINE] > 0:
             e.outcome, e.outcome_days = LEFT_IN_PIPELINE, math.nan
-    return sorted(flows.values(), key=lambda e: e.arrival_days)
+    return sorted(flows.values(), key=lambda e: e.days[MILESTONES[0].name])
 

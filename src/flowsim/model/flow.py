@@ -9,14 +9,15 @@ flow runs with random draws (`simulate`) and with expectations (`simulate` with
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Generator
+from typing import TYPE_CHECKING, Generator
 
 import simpy
 
 from ..errors import WorkLimitError
 from ..scenario import MAX_REQUESTS
-from ..scenario.distributions import Distribution
+from ..scenario.distributions import Distribution, about
 from ..scenario.parameters import ACCESS, REQUEST_STREAMS, REQUESTS, USE_ORDERS
 from .after import AfterDisclosure, Disclosure, after_disclosure
 from .ledger import Ledger, ReplicationResult
@@ -25,7 +26,22 @@ from .plan import Plan
 from .seeding import Draws, MeanDraws, Stream, entity_key
 from .stages import PIPELINE, Block, Gate, Stage
 
+if TYPE_CHECKING:
+    from ..scenario import Scenario
+
 Process = Generator[simpy.Event, object, None]
+
+
+def timeline(s: "Scenario") -> list[tuple[dt.datetime, str]]:
+    """The requests' dated sentences, for `explain`: each listed request and stream."""
+    items = [(r.at, f"request {r.name!r}: {about(r.records)} records, "
+                    f"accepted with probability {r.accept.mean:g}") for r in s.requests]
+    for st in s.request_streams:
+        until = f" until {st.until:%Y-%m-%d}" if st.until else ""
+        items.append((st.start, f"stream {st.name!r} starts{until}: a request every "
+                                f"{st.interval_days.mean:g} days on average of "
+                                f"{about(st.records)} records"))
+    return items
 
 
 class Replication:

@@ -6,33 +6,59 @@ A rule's `at_gate` runs when a file is ready to go and returns True when the fil
 go on to the next rule (and, after the last, be disclosed). A rule may also close the
 gate from a time on (`closes_days`) or halt the work upstream of it (`halts_days`);
 the replication asks every rule for both.
+
+Beside its step a rule says what a reader is shown of it, from a scenario's values:
+its dated sentences (`timeline`, which `explain` prints) and its lines on a chart
+(`markers`). Nothing outside this module names a rule.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generator
 
 import simpy
 
-from ..scenario import TableSpec
+from ..scenario import Scenario, TableSpec
 from ..scenario.parameters import INJUNCTION, NOTICE
 from .outcomes import Event
 from .seeding import Stream
 
 if TYPE_CHECKING:
-    from .flow import Replication
+    from .context import Context
     from .stages import Block
 
 Step = Generator[simpy.Event, object, bool]
+Dated = tuple[dt.datetime, str]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A rule's date drawn on a chart: a vertical line and its label."""
+
+    when: dt.datetime
+    label: str
+    line: str = "-"  # matplotlib's line style: "-" solid, ":" dotted
 
 
 class GateRule:
     spec: TableSpec
     outcomes: tuple[str, ...] = ()
 
-    def __init__(self, rep: "Replication") -> None:
+    def __init__(self, rep: "Context") -> None:
         self.values = rep.plan[self.spec.key]
+
+    @classmethod
+    def timeline(cls, s: Scenario) -> list[Dated]:
+        """The rule's dated sentences in `s`, for `explain`."""
+        raise NotImplementedError
+
+    @classmethod
+    def markers(cls, s: Scenario) -> list[Marker]:
+        """The rule's dates in `s`, for the charts."""
+        raise NotImplementedError
 
     def closes_days(self) -> float | None:
         """From when no file may pass the gate, if ever."""
@@ -42,7 +68,7 @@ class GateRule:
         """From when work upstream of the gate stops, if ever."""
         return None
 
-    def at_gate(self, rep: "Replication", block: "Block") -> Step:
+    def at_gate(self, rep: "Context", block: "Block") -> Step:
         raise NotImplementedError
 
 
@@ -58,6 +84,24 @@ class Injunction(GateRule):
     spec = INJUNCTION
     stream = Stream.INJUNCTION
     outcomes = ("blocked_injunction",)
+
+    @classmethod
+    def timeline(cls, s: Scenario) -> list[Dated]:
+        inj = s.injunction
+        if not inj.enabled or inj.at is None:
+            return []
+        upstream = "all work stops" if inj.halts_upstream else "the gate closes"
+        share = inj.share.mean
+        scope = "" if share >= 1 else f" (for {share:.0%} of each file's records)"
+        items = [(inj.at, f"injunction: no file is sent{scope} from now on; {upstream}")]
+        if inj.until is not None:
+            items.append((inj.until, "injunction lifted: files are sent again"))
+        return items
+
+    @classmethod
+    def markers(cls, s: Scenario) -> list[Marker]:
+        inj = s.injunction
+        return [Marker(inj.at, "injunction")] if inj.enabled and inj.at is not None else []
 
     @property
     def whole(self) -> bool:
@@ -76,7 +120,7 @@ class Injunction(GateRule):
     def halts_days(self) -> float | None:
         return self.closes_days() if self.values.halts_upstream else None
 
-    def at_gate(self, rep: "Replication", block: "Block") -> Step:
+    def at_gate(self, rep: "Context", block: "Block") -> Step:
         if not self.in_force(rep.env.now):
             return True
         if self.whole:
@@ -89,9 +133,7 @@ class Injunction(GateRule):
             incomplete = draws.binomial("covered with an incomplete address", block.incomplete,
                                         (tin + rest) / block.records)
             rep.settle(block, Event.BLOCKED_INJUNCTION, tin + rest)
-            block.records -= tin + rest
-            block.tin_path -= tin
-            block.incomplete = max(0, min(block.incomplete - incomplete, block.records))
+            block.remove(tin + rest, tin_path=tin, incomplete=incomplete)
         return block.records > 0
         yield  # a generator, like every rule
 
@@ -108,15 +150,30 @@ class Notices(GateRule):
     stream = Stream.NOTICE
     outcomes = ("blocked_notice",)
 
-    def __init__(self, rep: "Replication") -> None:
+    def __init__(self, rep: "Context") -> None:
         self.rules = rep.plan[self.spec.key]
+
+    @classmethod
+    def timeline(cls, s: Scenario) -> list[Dated]:
+        items = []
+        for i, rule in enumerate(s.notice):
+            until = f" until {rule.until:%Y-%m-%d}" if rule.until else ""
+            items.append((rule.start, f"notice rule {i} in force{until}: files of "
+                                      f"{rule.min_records:,}+ records wait "
+                                      f"{rule.hours.mean:g} h; relief probability "
+                                      f"{rule.relief.mean:g}"))
+        return items
+
+    @classmethod
+    def markers(cls, s: Scenario) -> list[Marker]:
+        return [Marker(rule.start, f"{rule.hours.mean:g} h notice", ":") for rule in s.notice]
 
     def applying(self, t_days: float, records: float):
         until = (lambda r: math.inf if r.until is None else r.until)
         return next((r for r in self.rules
                      if r.start <= t_days < until(r) and records >= r.min_records), None)
 
-    def at_gate(self, rep: "Replication", block: "Block") -> Step:
+    def at_gate(self, rep: "Context", block: "Block") -> Step:
         env = rep.env
         rule = self.applying(env.now, block.records)
         if rule is None:
@@ -138,7 +195,7 @@ class Notices(GateRule):
                 return rep.block_at_gate(block)
             yield env.timeout(relief_days)
             rep.settle(block, Event.BLOCKED_NOTICE, granted)
-            block.records -= granted
+            block.remove(granted)
             if block.records <= 0:
                 return False
             yield env.timeout(window_days - relief_days)

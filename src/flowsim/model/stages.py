@@ -2,10 +2,11 @@
 transfer gate.
 
 Each stage declares its scenario table (and so its parameters and random quantities),
-the stream it draws from, and the end states it can send records to; its `step` moves
-one block of records through it, written against the "draws" interface (`seeding`) and
-the replication's context (`flow.Replication`). A step returns True when records go on
-to the next stage, False when the block is finished.
+the stream it draws from, the end states it can send records to and its milestones (the
+events whose times `explain` shows); its `step` moves one block of records through it,
+written against the "draws" interface (`seeding`) and the replication's context
+(`context.Context`). A step returns True when records go on to the next stage, False
+when the block is finished.
 
 Records move in blocks: a request is one block, and the outcome of a stage for the
 whole block is one draw, so the cost of a replication does not depend on how many
@@ -27,14 +28,16 @@ from .rules import GATE_RULES, GateRule
 from .seeding import Stream
 
 if TYPE_CHECKING:
-    from .flow import Replication
+    from .context import Context
 
 Step = Generator[simpy.Event, object, bool]
 
 
 @dataclass
 class Block:
-    """A request's records on their way through the pipeline."""
+    """A request's records on their way through the pipeline, with the sub-counts it
+    carries beside them (`ATTRIBUTES`): how many came through the TIN path, and how many
+    of those had an incomplete address."""
 
     request: str
     key: int                    # the request's entity key: its random streams
@@ -44,6 +47,27 @@ class Block:
     tin_path: float = 0
     incomplete: float = 0
 
+    ATTRIBUTES = ("tin_path", "incomplete")
+
+    def remove(self, records: float, **taken: float) -> None:
+        """Take `records` out of the block. A sub-count named in `taken` loses that many;
+        one not named loses its share in proportion. No sub-count exceeds what is left."""
+        left = self.records - records
+        for name in self.ATTRIBUTES:
+            have = getattr(self, name)
+            out = taken.get(name, have * records / self.records if self.records else have)
+            setattr(self, name, max(0, min(have - out, left)))
+        self.records = left
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A time `explain` shows for each request: when the first of `events` happened."""
+
+    name: str                   # an attribute of the expected flow's request, in days
+    phrase: str                 # what the date is, in explain's line
+    events: tuple[Event, ...]
+
 
 class Stage:
     """A step of the pipeline: its table, its stream and the states it can settle."""
@@ -51,16 +75,17 @@ class Stage:
     spec: TableSpec | None = None
     stream: Stream
     outcomes: tuple[str, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
 
     @classmethod
     def quantities(cls) -> tuple[Param, ...]:
         """The parameters of its table that can be drawn."""
         return tuple(p for p in cls.spec.params if p.random) if cls.spec else ()
 
-    def __init__(self, rep: "Replication") -> None:
+    def __init__(self, rep: "Context") -> None:
         self.values = rep.plan[self.spec.key] if self.spec else None
 
-    def step(self, rep: "Replication", block: Block) -> Step:
+    def step(self, rep: "Context", block: Block) -> Step:
         raise NotImplementedError
 
 
@@ -70,14 +95,14 @@ class Queued(Stage):
 
     started: Event
 
-    def __init__(self, rep: "Replication") -> None:
+    def __init__(self, rep: "Context") -> None:
         super().__init__(rep)
         self.servers = simpy.Resource(rep.env, self.values.capacity)
 
     def duration_days(self, draws: Any, block: Block) -> float:
         raise NotImplementedError
 
-    def served(self, rep: "Replication", block: Block) -> Generator[simpy.Event, object, Any]:
+    def served(self, rep: "Context", block: Block) -> Generator[simpy.Event, object, Any]:
         """The block's draws once it has been served; None if upstream work was halted."""
         with self.servers.request() as slot:
             if (yield from rep.wait(slot)):
@@ -96,11 +121,12 @@ class Review(Queued):
     stream = Stream.REVIEW
     outcomes = ("rejected", "halted_upstream")
     started = Event.REVIEW_STARTED
+    milestones = (Milestone("review_done_days", "reviewed", (Event.ACCEPTED, Event.REJECTED)),)
 
     def duration_days(self, draws: Any, block: Block) -> float:
         return draws.value("days", self.values.days, "duration")
 
-    def step(self, rep: "Replication", block: Block) -> Step:
+    def step(self, rep: "Context", block: Block) -> Step:
         draws = yield from self.served(rep, block)
         if draws is None:
             return rep.halt_upstream(block)
@@ -123,13 +149,15 @@ class Matching(Queued):
     stream = Stream.MATCHING
     outcomes = ("unmatched", "halted_upstream")
     started = Event.MATCHING_STARTED
+    milestones = (Milestone("matching_start_days", "matching starts", (Event.MATCHING_STARTED,)),
+                  Milestone("matching_done_days", "matched", (Event.MATCHED, Event.UNMATCHED)))
 
     def duration_days(self, draws: Any, block: Block) -> float:
         v = self.values
         return draws.value("setup_days", v.setup_days, "duration") + block.records / draws.value(
             "records_per_day", v.records_per_day, "positive")
 
-    def step(self, rep: "Replication", block: Block) -> Step:
+    def step(self, rep: "Context", block: Block) -> Step:
         if not self.values.enabled:
             # A dataset handed over whole: one file of every accepted record.
             block.file = rep.new_file()
@@ -162,8 +190,9 @@ class SignOff(Stage):
     spec = APPROVAL
     stream = Stream.APPROVAL
     outcomes = ("halted_upstream",)
+    milestones = (Milestone("ready_days", "ready", (Event.SIGNED_OFF,)),)
 
-    def step(self, rep: "Replication", block: Block) -> Step:
+    def step(self, rep: "Context", block: Block) -> Step:
         days = rep.draws(self.stream, block.key).value("days", self.values.days, "duration")
         if (yield from rep.wait(rep.env.timeout(days))):
             return rep.halt_upstream(block)
@@ -179,11 +208,11 @@ class Gate(Stage):
     stream = Stream.IMPACT
     outcomes = ("transferred",)
 
-    def __init__(self, rep: "Replication") -> None:
+    def __init__(self, rep: "Context") -> None:
         super().__init__(rep)
         self.rules: tuple[GateRule, ...] = tuple(rule(rep) for rule in GATE_RULES)
 
-    def step(self, rep: "Replication", block: Block) -> Step:
+    def step(self, rep: "Context", block: Block) -> Step:
         for rule in self.rules:
             if not (yield from rule.at_gate(rep, block)):
                 return False
@@ -191,7 +220,7 @@ class Gate(Stage):
         rep.transfer(block, people, mixed)
         return False
 
-    def impact(self, rep: "Replication", block: Block) -> tuple[float, float]:
+    def impact(self, rep: "Context", block: Block) -> tuple[float, float]:
         """People living at a disclosed file's addresses, and of them in mixed-status homes."""
         v = self.values
         if v is None:
@@ -205,3 +234,6 @@ class Gate(Stage):
 
 # The pipeline, in order: every request's records pass through these.
 PIPELINE: tuple[type[Stage], ...] = (Review, Matching, SignOff, Gate)
+# Every request's first milestone, before any stage: its arrival.
+ARRIVAL = Milestone("arrival_days", "arrives", (Event.ARRIVED,))
+MILESTONES: tuple[Milestone, ...] = (ARRIVAL, *(m for stage in PIPELINE for m in stage.milestones))

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..model.outcomes import AFTER_STATES, LABELS, OUTCOMES, STATES
+from ..model.rules import GATE_RULES, Marker
 from ..experiments.run import DAILY_STATISTICS, METRIC_UNITS
 from ..experiments.stats import number_text
 from ..scenario import Scenario
@@ -65,24 +66,12 @@ def _axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, fig.subplots()
 
 
-@dataclass(frozen=True)
-class Marker:
-    when: dt.datetime
-    label: str
-    kind: str  # "notice" or "injunction"
-
-
 def rule_markers(scenario: Scenario) -> list[Marker]:
-    """The court's rules that fall inside the horizon, as vertical markers."""
+    """The court's rules that fall inside the horizon, as vertical markers: each rule
+    says where it is drawn (`rules.GateRule.markers`)."""
     meta = scenario.scenario
-    markers = []
-    for rule in scenario.notice:
-        if meta.start <= rule.start <= meta.end:
-            markers.append(Marker(rule.start, f"{rule.hours.mean:g} h notice", "notice"))
-    inj = scenario.injunction
-    if inj.enabled and inj.at is not None and meta.start <= inj.at <= meta.end:
-        markers.append(Marker(inj.at, "injunction", "injunction"))
-    return markers
+    return [m for rule in GATE_RULES for m in rule.markers(scenario)
+            if meta.start <= m.when <= meta.end]
 
 
 def _thousands(x: float, _pos: int = 0) -> str:
@@ -163,7 +152,7 @@ def _draw_panel(ax: Axes, panel: Panel, *, large: bool = False, months: int = 1)
     for i, m in enumerate(sorted(panel.markers, key=lambda m: m.when)):
         when = np.datetime64(m.when)
         ax.axvline(when, color="#444444", linewidth=1,
-                   linestyle=":" if m.kind == "notice" else "-")
+                   linestyle=m.line)
         # A label near the right edge goes to the left of its line, inside the axes.
         right = (when - first) > 0.7 * (last - first)
         label = f"{m.label} {m.when:%-d %b} " if right else f" {m.label} {m.when:%-d %b}"

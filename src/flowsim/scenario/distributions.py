@@ -426,3 +426,8 @@ def draw(dist: Distribution, kind: Kind, u: float) -> float:
     if kind == "duration":
         return max(0.0, value)
     return value
+
+
+def about(d: Distribution) -> str:
+    """A count as a reader is told it: the number, or "about" its mean when it varies."""
+    return f"{d.mean:,.0f}" if isinstance(d, Fixed) else f"about {d.mean:,.0f}"

@@ -52,6 +52,11 @@ class Param:
         return self.kind in DISTRIBUTION_KINDS
 
 
+# The groups a page shows a scenario's values in, in order: the court's rules first.
+GROUPS = ("the court's rules", "ICE's requests", "the IRS's work", "people")
+UNTIL_AFTER_FROM = (("until", "from"),)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A scenario table: `[key]`, or a list of tables `[[key]]` when `many`."""
@@ -65,6 +70,10 @@ class TableSpec:
     item_key: str = "index"
     # A single table that may be left out: None, or the value it takes when left out.
     absent: Any = REQUIRED
+    # Which of `GROUPS` a page shows its values in as controls ("": not a control).
+    group: str = ""
+    # Dates that must come in order in each item: (later key, earlier key) pairs.
+    ordered: tuple[tuple[str, str], ...] = ()
 
     def param(self, key: str) -> Param:
         return next(p for p in self.params if p.key == key)
@@ -89,7 +98,7 @@ REQUESTS = TableSpec("requests", "Request", "a request", (
     Param("records", "count", "records", "records requested"),
     Param("accept", "rate", "probability", "chance that review accepts it",
           default=D.Fixed(1.0)),
-), many=True, item_key="name")
+), many=True, item_key="name", group="ICE's requests")
 
 REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
     NAME,
@@ -99,12 +108,12 @@ REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of rec
     Param("records", "count", "records", "records per request"),
     Param("accept", "rate", "probability", "chance that review accepts each",
           default=D.Fixed(1.0)),
-), many=True, item_key="name")
+), many=True, item_key="name", group="ICE's requests", ordered=UNTIL_AFTER_FROM)
 
 REVIEW = TableSpec("review", "Review", "IRS legal review", (
     Param("days", "duration", "days", "review time"),
     Param("capacity", "whole", "reviews at once", "reviewers", default=1, low=1, high=10**6),
-))
+), group="the IRS's work")
 
 MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
     Param("enabled", "flag", "", "records are matched (false: a dataset is handed over "
@@ -119,11 +128,11 @@ MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
           default=None),
     Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
           "address", default=D.Fixed(0.0)),
-))
+), group="the IRS's work")
 
 APPROVAL = TableSpec("approval", "Approval", "sign-off", (
     Param("days", "duration", "days", "sign-off time", default=D.Fixed(0.0)),
-), absent={})
+), absent={}, group="the IRS's work")
 
 NOTICE = TableSpec("notice", "Notice", "a notice rule", (
     Param("from", "date", "", "in force from", field="start"),
@@ -137,7 +146,7 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
           default=D.Fixed(0.0)),
     Param("grant", "rate", "probability", "chance that a ruling in time blocks the file",
           default=None),
-), many=True)
+), many=True, group="the court's rules", ordered=UNTIL_AFTER_FROM)
 
 INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("enabled", "flag", "", "in force", default=True),
@@ -146,14 +155,14 @@ INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
           "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
-), absent={"enabled": False})
+), absent={"enabled": False}, group="the court's rules", ordered=(("until", "at"),))
 
 ACCESS = TableSpec("access", "Access", "access without transfer", (
     NAME,
     Param("from", "date", "", "access from", field="start"),
     Param("until", "date", "", "access until", default=None),
     Param("records", "count", "records", "records the receiving agency may view"),
-), many=True, item_key="name")
+), many=True, item_key="name", group="the court's rules", ordered=UNTIL_AFTER_FROM)
 
 # What a court order after disclosure does to the records it covers.
 ORDER_EFFECTS = ("bar_use", "dispose", "allow_use")
@@ -174,16 +183,21 @@ USE_ORDERS = TableSpec("use_orders", "UseOrder", "a court order on records alrea
     Param("within", "text", "", "only the records an earlier order covers (its name)",
           default=""),
     Param("share", "rate", "share", "share of those records it covers", default=D.Fixed(1.0)),
-), many=True, item_key="name")
+), many=True, item_key="name", group="the court's rules", ordered=UNTIL_AFTER_FROM)
 
 IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop figures)", (
     Param("persons_per_address", "amount", "people", "people per disclosed address"),
     Param("mixed_status_share", "rate", "share", "share of them in mixed-status households"),
-), absent=None)
+), absent=None, group="people")
 
 # Every table, in the order of a resolved scenario.
 TABLES: tuple[TableSpec, ...] = (META, REQUESTS, REQUEST_STREAMS, REVIEW, MATCHING, APPROVAL,
                                  NOTICE, INJUNCTION, IMPACT, ACCESS, USE_ORDERS)
+
+
+# The tables a page offers as controls, group by group.
+CONTROL_TABLES: tuple[TableSpec, ...] = tuple(
+    t for g in GROUPS for t in TABLES if t.group == g)
 
 
 def spec_of(table_key: str) -> TableSpec:

@@ -24,16 +24,17 @@ from ..outputs import charts
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.text import disclosure_share_text, scenario_sentence, title_of
 from ..errors import InputError
-from ..model.outcomes import LABELS
+from ..model.outcomes import LABELS, display_order
 from ..scenario import load, param_of
+from ..scenario.parameters import CONTROL_TABLES
 from ..scenario.provenance import flatten, parameter_rows
 from .budget import TIMEOUT_SECONDS, check_answer_work
 
-# The tables whose values the page offers as controls: the court's rules, the requests
-# and the stages they pass through.
-CONTROL_TABLES = ("notice", "injunction", "use_orders", "access", "requests", "request_streams",
-                  "review", "matching", "approval", "impact")
 IDENTITY_KINDS = ("name", "slug", "text")
+# The page's table: every count as the files order them, then the first disclosure.
+PAGE_METRICS = (*display_order(), "first_transfer_days")
+PAGE_LABELS = {**LABELS, "first_transfer_days": "first disclosure, days from the start",
+               "any_transferred": "histories with a disclosure"}
 # A room's answers stay quick: the page runs at most five years of a scenario (the
 # command line, ten).
 PAGE_MAX_HORIZON_DAYS = 1827
@@ -82,9 +83,9 @@ def controls(path: Path) -> list[dict[str, Any]]:
     rows = {r.key: r for r in parameter_rows(loaded)}
     out = []
     leaves = flatten(loaded.scenario.to_toml_dict())
-    order = {table: i for i, table in enumerate(CONTROL_TABLES)}
+    order = {spec.key: i for i, spec in enumerate(CONTROL_TABLES)}
     for key, value in sorted(leaves, key=lambda kv: order.get(kv[0].split(".")[0], 99)):
-        if key.split(".")[0] not in CONTROL_TABLES:
+        if key.split(".")[0] not in order:
             continue
         param = param_of(key)
         # Names identify requests and their random streams: not a lever.
@@ -93,6 +94,7 @@ def controls(path: Path) -> list[dict[str, Any]]:
         row = rows.get(key)
         out.append({"key": key, "table": key.split(".")[0], "value": toml_literal(value),
                     "kind": param.kind, "unit": param.unit, "label": param.label,
+                    "numeric": param.random or param.kind == "whole",
                     "distribution": isinstance(value, dict),
                     "choices": [toml_literal(c) for c in param.choices],
                     "note": row.note if row else "", "source": row.source if row else ""})
@@ -178,8 +180,9 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "difference": _records(rows[["metric", "diff_mean", "diff_ci95_low", "diff_ci95_high",
                                      "diff_replications"]]),
         "sentence": scenario_sentence(mine, mine_rows, None if same else base_run),
-        "labels": {**LABELS, "first_transfer_days": "first disclosure, days from the start",
-                   "any_transferred": "histories with a disclosure"},
+        "labels": PAGE_LABELS,
+        # The rows of the page's table, in the order the files show them.
+        "metrics": list(PAGE_METRICS),
         "charts": {"page": page_svg(figure)},
     }
 

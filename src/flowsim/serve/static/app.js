@@ -1,12 +1,9 @@
-// The workshop page: controls built from /api/controls, answers from /api/run.
+// The workshop page: controls built from /api/controls, answers from /api/run; what it
+// lists (tables, metrics, kinds) comes from the server's declarations, never from here.
 // Its state lives in the address (?scenario=NAME&set=KEY=VALUE&...), so a link restores
 // the view and the back button steps through changes. Nothing here loads from elsewhere.
 "use strict";
 
-const HEADLINE = ["requested", "rejected", "unmatched", "transferred", "blocked_notice",
-                  "blocked_injunction", "halted_upstream", "pending", "first_transfer_days",
-                  "accessed", "usable_at_horizon", "use_barred_at_horizon",
-                  "disposed_at_horizon", "usable_record_days"];
 const page = {
   scenario: "", sets: new Map(), controls: [], original: new Map(), info: null,
   client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "", keepError: false,
@@ -78,8 +75,7 @@ function controlInput(c, value) {
     input.value = value;
   } else {
     input = document.createElement("input");
-    const numeric = ["duration", "amount", "positive", "count", "rate", "whole"].includes(c.kind);
-    input.type = numeric && !c.distribution && !value.startsWith("{") ? "number" : "text";
+    input.type = c.numeric && !c.distribution && !value.startsWith("{") ? "number" : "text";
     if (input.type === "number") input.step = "any";
     input.value = value;
   }
@@ -172,7 +168,7 @@ function render(answer) {
   const diffs = new Map(answer.difference.map((d) => [d.metric, d]));
   const body = document.querySelector("#headline tbody");
   body.replaceChildren();
-  for (const metric of HEADLINE) {
+  for (const metric of answer.metrics) {
     const s = answer.stats.find((row) => row.metric === metric);
     if (!s || s.replications === 0) continue;
     const d = diffs.get(metric);
