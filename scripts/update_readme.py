@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import flowsim
-from flowsim.experiments.compare import compare, headline_markdown
+from flowsim.experiments.compare import compare
+from flowsim.outputs.markdown import headline_markdown
 from flowsim.experiments.ensemble import read_members, robustness
 from flowsim.outputs.record import record_table_markdown
 from flowsim.outputs.tables import dictionary_markdown

@@ -295,7 +295,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path, 
 def test_negative_numbers_as_text_are_not_escaped():
     import pandas as pd
 
-    from flowsim.outputs.writers import spreadsheet_safe
+    from flowsim.spreadsheet import spreadsheet_safe
 
     table = pd.DataFrame({"v": ["-0.5", "+3", "@x", "=1+1", "ok", None]})
     safe = spreadsheet_safe(table)["v"]

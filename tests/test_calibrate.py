@@ -11,7 +11,8 @@ import pytest
 
 import flowsim
 from flowsim import cli
-from flowsim.experiments.calibrate import calibrate, parse_free, scenario_text
+from flowsim.experiments.calibrate import calibrate, parse_free
+from flowsim.outputs.scenario_files import scenario_text
 from flowsim.errors import ScenarioError
 from flowsim.experiments.targets import Target, evaluate, load_targets, objective
 

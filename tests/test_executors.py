@@ -108,6 +108,7 @@ def same_files(one: Path, two: Path) -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_run_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
     # With two workers the charts are drawn in them, while the tables are written here.
     for folder, extra in (("one", []), ("two", ["--jobs", "2"])):
@@ -118,6 +119,7 @@ def test_run_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
             "after_disclosure.svg", "manifest.json"} <= set(names)
 
 
+@pytest.mark.slow
 def test_compare_command_with_jobs_writes_the_serial_files(tmp_path, capsys):
     files = [str(BASELINE), str(BASELINE.parent / "notice_72h.toml")]
     for folder, extra in (("one", []), ("two", ["--jobs", "2"])):

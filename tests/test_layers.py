@@ -1,4 +1,5 @@
-"""The package's layers import one way: scenario <- model <- experiments <- outputs <- serve <- cli.
+"""The package's layers import one way: scenario <- model <- experiments <- outputs <- serve <-
+commands <- cli.
 
 Each module may import its own layer and the layers to its left, and the base modules
 (`errors`, `spreadsheet`, the package's `__version__`) from anywhere. No module imports
@@ -11,7 +12,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "src" / "flowsim"
-LAYERS = ("scenario", "model", "experiments", "outputs", "serve", "cli")
+LAYERS = ("scenario", "model", "experiments", "outputs", "serve", "commands", "cli")
 BASE = {"flowsim", "flowsim.errors", "flowsim.spreadsheet"}
 
 

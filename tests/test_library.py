@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import flowsim
-from flowsim.experiments.compare import headline_markdown
+from flowsim.outputs.markdown import headline_markdown
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"

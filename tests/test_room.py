@@ -220,6 +220,7 @@ def test_the_room_asks_for_its_join_code(tmp_path):
     assert "RXM42K" in process.stderr.read()
 
 
+@pytest.mark.slow
 def test_wrong_join_codes_are_bounded_per_computer():
     process, base = start_server("--join-code", "RXM42K", reps=5)
     try:
@@ -385,6 +386,7 @@ def test_the_gallery_takes_a_bounded_number_of_saves_from_one_computer(server):
     assert save(server, "baseline", [], "another", source="127.0.0.8")[0] == 200
 
 
+@pytest.mark.slow
 def test_a_full_gallery_refuses_with_one_line(tmp_path):
     folder = tmp_path / "full"
     folder.mkdir()
@@ -411,6 +413,7 @@ def test_an_edited_or_replaced_gallery_file_gives_its_own_answer(server, gallery
     assert status == 200 and mean(second) < mean(first)
 
 
+@pytest.mark.slow
 def test_a_broken_gallery_file_is_left_out_with_a_line(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()
@@ -438,6 +441,7 @@ def test_malformed_parameters_are_400(server):
         assert body["error"].startswith("flowsim: error: ")
 
 
+@pytest.mark.slow
 def test_a_gallery_folder_that_is_gone_is_one_line(tmp_path):
     folder = tmp_path / "gone"
     folder.mkdir()

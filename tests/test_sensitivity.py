@@ -103,3 +103,12 @@ def test_no_ranking_is_printed_when_nothing_moves_the_metric(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "most influential first" not in out
     assert "transferred: no parameter moves it over these ranges" in out
+
+
+@pytest.mark.parametrize("method, samples, k", [("morris", 4, 1), ("morris", 3, 3),
+                                                 ("sobol", 4, 2), ("sobol", 8, 3)])
+def test_the_work_estimate_counts_the_points_sampled(method, samples, k):
+    from flowsim.experiments.sensitivity import ParamRange, point_count, sample
+
+    ranges = [ParamRange(f"matching.tin_rate{i}", 0.01, 0.05) for i in range(k)]
+    assert point_count(method, samples, k) == len(sample(ranges, method, samples, seed=1))

@@ -180,6 +180,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(capsys):
     assert code == 2 and "choose another with --port" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_second_case_is_served_beside_its_own_baseline():
     case = sorted(str(p) for p in (SCENARIOS / "medicaid").glob("*.toml"))
     process, base = start_server(*case)
@@ -198,6 +199,7 @@ def test_the_second_case_is_served_beside_its_own_baseline():
         stop(process)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_server_cleanly():
     process, _ = start_server()
     assert stop(process) == 0

@@ -19,7 +19,7 @@ from ..errors import ScenarioError
 from .executors import Executor
 from .run import METRICS, Progress, RunResult, run_many
 from ..scenario import LoadedScenario, Scenario
-from .stats import describe, interval_text, number_text
+from .stats import describe
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
                       "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications",
@@ -107,25 +107,3 @@ def median_first_disclosure(stats: pd.DataFrame, start: dt.datetime) -> str:
                                                                "replications"] == 0:
         return "none"
     return f"{start + dt.timedelta(days=float(table.loc['first_transfer_days', 'p50'])):%Y-%m-%d}"
-
-
-def headline_markdown(comparison: Comparison, metric: str = "transferred") -> str:
-    """A Markdown table: each what-if's question, its mean and its paired difference."""
-    base = comparison.baseline
-    lines = [
-        f"| scenario | question | records disclosed, mean (95% CI) | difference from "
-        f"{base.name} (paired 95% CI) | first disclosure, median |",
-        "|---|---|---|---|---|",
-    ]
-    for result in comparison.results:
-        row = comparison.row(result.name, metric)
-        mean = f"{number_text(row['mean'])} ({interval_text(row['ci95_low'], row['ci95_high'])})"
-        diff = ("—" if result is base else f"{number_text(row['diff_mean'], signed=True)} "
-                f"({interval_text(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
-        question = result.scenario.scenario.question.replace("|", "\\|")
-        when = median_first_disclosure(result.stats, result.scenario.scenario.start)
-        lines.append(f"| `{result.name}` | {question} | {mean} | {diff} | {when} |")
-    lines.append("")
-    lines.append(f"{base.replications} replications each, seed {base.seed}, common random "
-                 "numbers across scenarios.")
-    return "\n".join(lines)

@@ -73,36 +73,27 @@ def metric_rows(scenario: Scenario, seed: int,
                   int(result.counts["transferred"] > 0)]
 
 
-# Bytes a row of daily.csv and of events.csv takes, about, for the size estimate.
-DAILY_ROW_BYTES = 90
-EVENT_ROW_BYTES = 75
 ESTIMATE_REPLICATIONS = 5
 
 
 @dataclass(frozen=True)
 class WorkEstimate:
-    """How long a run will take and how much it will write, from a few replications."""
+    """How long a run will take, from a few replications, and how much it makes: for
+    each scenario its share of the replications, the days of its daily tables and its
+    events per replication (what `outputs.work` turns into bytes)."""
 
     replications: int
     seconds: float
-    output_bytes: float
-
-    @property
-    def text(self) -> str:
-        s = self.seconds
-        when = (f"{s:.0f} seconds" if s < 120 else f"{s / 60:.0f} minutes" if s < 7200
-                else f"{s / 3600:.0f} hours" if s < 172800 else f"{s / 86400:,.0f} days")
-        size = self.output_bytes
-        written = (f"{size / 1e6:,.0f} MB" if size < 1e9 else f"{size / 1e9:,.1f} GB")
-        return f"{when} and write about {written}"
+    scenarios: tuple[tuple[float, int, float], ...]  # (replications, days, events each)
 
 
 def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
-                  workers: int = 1, writes: bool = True) -> WorkEstimate:
+                  workers: int = 1) -> WorkEstimate:
     """Time `ESTIMATE_REPLICATIONS` replications of each scenario and scale up to
     `replications` in all (shared evenly between the scenarios)."""
-    seconds = size = 0.0
+    seconds = 0.0
     each = replications / max(1, len(scenarios))
+    made = []
     for scenario in scenarios:
         plan = compile_plan(scenario)
         simulate(plan, scenario.scenario.seed, ESTIMATE_REPLICATIONS)  # imports, caches
@@ -111,10 +102,8 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
                      for r in range(ESTIMATE_REPLICATIONS))
         per = (time.perf_counter() - began) / ESTIMATE_REPLICATIONS
         seconds += per * each / max(1, workers)
-        if writes:  # sweeps' points and ensembles' members keep only their metrics
-            size += each * (plan.days * DAILY_ROW_BYTES
-                            + events / ESTIMATE_REPLICATIONS * EVENT_ROW_BYTES)
-    return WorkEstimate(replications, seconds, size)
+        made.append((each, plan.days, events / ESTIMATE_REPLICATIONS))
+    return WorkEstimate(replications, seconds, tuple(made))
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,12 @@ def sample(ranges: Sequence[ParamRange], method: str, samples: int, seed: int) -
     return sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
 
 
+def point_count(method: str, samples: int, parameters: int) -> int:
+    """How many points `sample` draws: Morris, a trajectory of k + 1 points per sample;
+    Sobol' (first and total order), k + 2 per sample."""
+    return samples * (parameters + 1 if method == "morris" else parameters + 2)
+
+
 def _problem(ranges: Sequence[ParamRange]) -> dict:
     return {"num_vars": len(ranges), "names": [r.key for r in ranges],
             "bounds": [[r.low, r.high] for r in ranges]}

@@ -1,0 +1,46 @@
+"""validate and explain: read scenario files without running them."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..scenario import load
+from . import Command
+from .options import EXIT_OK
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from ..outputs.text import validation_line
+
+    for name in args.scenarios:
+        print(validation_line(name, load(name, args.overrides).scenario))
+    return EXIT_OK
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    from ..outputs.explain import explain_text
+
+    print(explain_text(load(args.scenario, args.overrides)))
+    return EXIT_OK
+
+
+def _one_scenario(e: argparse.ArgumentParser) -> None:
+    e.add_argument("scenario", metavar="SCENARIO.toml")
+
+
+def _scenarios(v: argparse.ArgumentParser) -> None:
+    v.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+
+
+EXPLAIN = Command(
+    "explain", "show a scenario's values, their sources, its timeline and expected flow",
+    "A dry run: every resolved value (after extends and --set) with the file it came from "
+    "and its note, the timeline of requests and court rules, and the flow the means imply. "
+    "Runs no simulation.",
+    explain_command, _one_scenario, options="set")
+
+VALIDATE = Command(
+    "validate", "check scenario files without running them",
+    "Check scenario files: exit 0 if all are valid, 2 with the file, key and reason of the "
+    "first problem otherwise.",
+    validate_command, _scenarios, options="set")
