@@ -15,8 +15,9 @@ string), `slug` (a-z, 0-9, `_` and `-`) and `choice` (one of `choices`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
+from ..errors import ScenarioError
 from . import distributions as D
 
 REQUIRED = object()  # the default of a parameter that must be given
@@ -74,6 +75,9 @@ class TableSpec:
     group: str = ""
     # Dates that must come in order in each item: (later key, earlier key) pairs.
     ordered: tuple[tuple[str, str], ...] = ()
+    # Checks across an item's values (and the scenario's horizon): each gets the item, its
+    # dotted key and the whole scenario, and raises a ScenarioError naming the key at fault.
+    checks: tuple[Callable[[Any, str, Any], None], ...] = ()
 
     def param(self, key: str) -> Param:
         return next(p for p in self.params if p.key == key)
@@ -92,13 +96,27 @@ META = TableSpec("scenario", "Meta", "the scenario", (
 
 NAME = Param("name", "name", "", "name")
 
+def _within_the_horizon(request: Any, key: str, s: Any) -> None:
+    meta = s.scenario
+    if not meta.start <= request.at <= meta.end:
+        raise ScenarioError(f"must fall between scenario.start and scenario.end "
+                            f"({meta.start.date()} to {meta.end.date()})", key=f"{key}.at")
+
+
+def _not_before_the_start(stream: Any, key: str, s: Any) -> None:
+    start = s.scenario.start
+    if stream.start < start:
+        raise ScenarioError(f"must not be before scenario.start ({start.date()})",
+                            key=f"{key}.from")
+
+
 REQUESTS = TableSpec("requests", "Request", "a request", (
     NAME,
     Param("at", "date", "", "arrives"),
     Param("records", "count", "records", "records requested"),
     Param("accept", "rate", "probability", "chance that review accepts it",
           default=D.Fixed(1.0)),
-), many=True, item_key="name", group="ICE's requests")
+), many=True, item_key="name", group="ICE's requests", checks=(_within_the_horizon,))
 
 REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
     NAME,
@@ -108,12 +126,22 @@ REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of rec
     Param("records", "count", "records", "records per request"),
     Param("accept", "rate", "probability", "chance that review accepts each",
           default=D.Fixed(1.0)),
-), many=True, item_key="name", group="ICE's requests", ordered=UNTIL_AFTER_FROM)
+), many=True, item_key="name", group="ICE's requests", ordered=UNTIL_AFTER_FROM,
+   checks=(_not_before_the_start,))
 
 REVIEW = TableSpec("review", "Review", "IRS legal review", (
     Param("days", "duration", "days", "review time"),
     Param("capacity", "whole", "reviews at once", "reviewers", default=1, low=1, high=10**6),
 ), group="the IRS's work")
+
+def _matching_rates_given(m: Any, key: str, s: Any) -> None:
+    if m.enabled:
+        for name in ("records_per_day", "tin_rate", "name_address_rate"):
+            if getattr(m, name) is None:
+                raise ScenarioError("is required while matching is enabled (or set "
+                                    "matching.enabled = false to hand records over whole)",
+                                    key=f"{key}.{name}")
+
 
 MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
     Param("enabled", "flag", "", "records are matched (false: a dataset is handed over "
@@ -128,11 +156,21 @@ MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
           default=None),
     Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
           "address", default=D.Fixed(0.0)),
-), group="the IRS's work")
+), group="the IRS's work", checks=(_matching_rates_given,))
 
 APPROVAL = TableSpec("approval", "Approval", "sign-off", (
     Param("days", "duration", "days", "sign-off time", default=D.Fixed(0.0)),
 ), absent={}, group="the IRS's work")
+
+def _relief_or_grant(rule: Any, key: str, s: Any) -> None:
+    given = rule.model_fields_set
+    if "relief" in given and "grant" in given:
+        raise ScenarioError("give relief (the older form: a ruling always in time) or "
+                            "grant with ruling_days, not both", key=f"{key}.grant")
+    if "ruling_days" in given and "grant" not in given:
+        raise ScenarioError("ruling_days needs grant (relief assumes a ruling always in "
+                            "time)", key=f"{key}.ruling_days")
+
 
 NOTICE = TableSpec("notice", "Notice", "a notice rule", (
     Param("from", "date", "", "in force from", field="start"),
@@ -146,7 +184,25 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
           default=D.Fixed(0.0)),
     Param("grant", "rate", "probability", "chance that a ruling in time blocks the file",
           default=None),
-), many=True, group="the court's rules", ordered=UNTIL_AFTER_FROM)
+), many=True, group="the court's rules", ordered=UNTIL_AFTER_FROM, checks=(_relief_or_grant,))
+
+def _injunction_dated(inj: Any, key: str, s: Any) -> None:
+    if inj.enabled and inj.at is None:
+        raise ScenarioError("is required while the injunction is enabled "
+                            "(or set injunction.enabled = false)", key=f"{key}.at")
+    start = s.scenario.start
+    if inj.enabled and inj.at < start:
+        raise ScenarioError(f"must not be before scenario.start ({start.date()}); an "
+                            "injunction in force from the start is at = scenario.start",
+                            key=f"{key}.at")
+
+
+def _scoped_stops_at_the_gate(inj: Any, key: str, s: Any) -> None:
+    if inj.enabled and inj.halts_upstream and (inj.until is not None or inj.share.mean < 1):
+        raise ScenarioError("an injunction that covers a share of the records, or is lifted, "
+                            "stops at the gate only: set injunction.halts_upstream = false",
+                            key=f"{key}.halts_upstream")
+
 
 INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("enabled", "flag", "", "in force", default=True),
@@ -155,7 +211,8 @@ INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
           "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
-), absent={"enabled": False}, group="the court's rules", ordered=(("until", "at"),))
+), absent={"enabled": False}, group="the court's rules", ordered=(("until", "at"),),
+   checks=(_scoped_stops_at_the_gate, _injunction_dated))
 
 ACCESS = TableSpec("access", "Access", "access without transfer", (
     NAME,

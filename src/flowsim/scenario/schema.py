@@ -149,31 +149,34 @@ Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
                         **{spec.key: _table_field(spec) for spec in TABLES})
 
 
-def _check_dates_in_order(s: Scenario) -> None:
-    """Each table's `ordered` pairs: a later date (an `until`) after an earlier one."""
+def _check_tables(s: Scenario) -> None:
+    """What each table declares of its own items: dates in order (`ordered`) and its
+    checks across its values (`checks`)."""
     for spec in TABLES:
         value = getattr(s, spec.key)
-        items = enumerate(value) if spec.many else [(None, value)]
-        for i, item in items:
+        items = ([(f"{spec.key}.{i}", item) for i, item in enumerate(value)] if spec.many
+                 else [] if value is None else [(spec.key, value)])
+        for where, item in items:
             for later, earlier in spec.ordered:
                 after = getattr(item, spec.param(later).name)
                 before = getattr(item, spec.param(earlier).name)
                 if after is not None and before is not None and after <= before:
-                    where = spec.key if i is None else f"{spec.key}.{i}"
                     # A list item's own key reads plainly; a table's is named whole.
                     name = earlier if spec.many else f"{where}.{earlier}"
                     raise ScenarioError(f"must be after {name}", key=f"{where}.{later}")
+            for check in spec.checks:
+                check(item, where, s)
 
 
 def check_consistency(s: Scenario) -> None:
     """Checks across keys that the schema cannot express field by field."""
     meta = s.scenario
-    _check_dates_in_order(s)
     if meta.end <= meta.start:
         raise ScenarioError(f"must be after scenario.start ({meta.start.date()})", key="scenario.end")
     if (meta.end - meta.start).days > MAX_HORIZON_DAYS:
         raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
                             f"after scenario.start ({meta.start.date()})", key="scenario.end")
+    _check_tables(s)
     for i, st in enumerate(s.request_streams):
         made = re.compile(rf"{re.escape(st.name)} #[0-9]+")
         for j, r in enumerate(s.requests):
@@ -191,45 +194,7 @@ def check_consistency(s: Scenario) -> None:
                     key=f"{key}.name",
                 )
             names[item.name] = key
-    for i, r in enumerate(s.requests):
-        if not meta.start <= r.at <= meta.end:
-            raise ScenarioError(
-                f"must fall between scenario.start and scenario.end ({meta.start.date()} to "
-                f"{meta.end.date()})",
-                key=f"requests.{i}.at",
-            )
-    for i, st in enumerate(s.request_streams):
-        if st.start < meta.start:
-            raise ScenarioError(f"must not be before scenario.start ({meta.start.date()})",
-                                key=f"request_streams.{i}.from")
-    for i, rule in enumerate(s.notice):
-        given = rule.model_fields_set
-        if "relief" in given and "grant" in given:
-            raise ScenarioError("give relief (the older form: a ruling always in time) or "
-                                "grant with ruling_days, not both", key=f"notice.{i}.grant")
-        if "ruling_days" in given and "grant" not in given:
-            raise ScenarioError("ruling_days needs grant (relief assumes a ruling always in "
-                                "time)", key=f"notice.{i}.ruling_days")
-    m = s.matching
-    if m.enabled:
-        for key in ("records_per_day", "tin_rate", "name_address_rate"):
-            if getattr(m, key) is None:
-                raise ScenarioError("is required while matching is enabled (or set "
-                                    "matching.enabled = false to hand records over whole)",
-                                    key=f"matching.{key}")
-    inj = s.injunction
-    if inj.enabled and inj.halts_upstream and (inj.until is not None or inj.share.mean < 1):
-        raise ScenarioError("an injunction that covers a share of the records, or is lifted, "
-                            "stops at the gate only: set injunction.halts_upstream = false",
-                            key="injunction.halts_upstream")
     _check_access_and_orders(s)
-    if s.injunction.enabled and s.injunction.at is None:
-        raise ScenarioError("is required while the injunction is enabled "
-                            "(or set injunction.enabled = false)", key="injunction.at")
-    if s.injunction.enabled and s.injunction.at is not None and s.injunction.at < meta.start:
-        raise ScenarioError(f"must not be before scenario.start ({meta.start.date()}); an "
-                            "injunction in force from the start is at = scenario.start",
-                            key="injunction.at")
     _check_request_count(s)
 
 
