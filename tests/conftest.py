@@ -40,3 +40,42 @@ def browser():
     yield open_browser
     for driver in opened:
         driver.quit()
+
+
+# One of each heavy resource for the whole run: the page's server (with its gallery), a
+# process pool and a local Dask cluster, each stopped when the run ends.
+
+@pytest.fixture(scope="session")
+def gallery(tmp_path_factory):
+    return tmp_path_factory.mktemp("gallery")
+
+
+@pytest.fixture(scope="session")
+def server(gallery):
+    """`flowsim serve` on a free 127.0.0.1 port with a gallery; stopped by its id."""
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    from servers import start_server, stop
+
+    process, base = start_server("--gallery", str(gallery))
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def pool():
+    from flowsim.experiments.executors import PoolExecutor
+
+    executor = PoolExecutor(2)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="session")
+def dask_executor():
+    pytest.importorskip("distributed")
+    from flowsim.experiments.executors import DaskExecutor
+
+    executor = DaskExecutor(workers=2)
+    yield executor
+    executor.close()

@@ -10,7 +10,6 @@ import pytest
 import flowsim
 from flowsim import cli
 from flowsim.experiments.ensemble import history_match, load_unknowns, robustness
-from flowsim.experiments.executors import make_executor
 from flowsim.experiments.targets import load_targets
 
 ROOT = Path(__file__).parents[1]

@@ -35,21 +35,6 @@ def serial(loaded):
     return flowsim.run(loaded, replications=REPS)
 
 
-@pytest.fixture(scope="module")
-def pool():
-    executor = PoolExecutor(2)
-    yield executor
-    executor.close()
-
-
-@pytest.fixture(scope="module")
-def dask_executor():
-    pytest.importorskip("distributed")
-    executor = DaskExecutor(workers=2)
-    yield executor
-    executor.close()
-
-
 def test_process_pool_gives_the_serial_result(loaded, serial, pool):
     assert_same_run(flowsim.run(loaded, replications=REPS, executor=pool), serial)
 

@@ -31,23 +31,6 @@ FLOOD = ["request_streams.0.interval_days=0.02", "scenario.end=2029-12-31",
          "request_streams.0.until=2029-12-31"]
 
 
-@pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
-    return tmp_path_factory.mktemp("room-gallery")
-
-
-@pytest.fixture(scope="module")
-def room(gallery):
-    process, base = start_server("--gallery", str(gallery), reps=20)
-    yield base, process
-    stop(process)
-
-
-@pytest.fixture
-def server(room):
-    return room[0]
-
-
 def save(server: str, scenario: str, sets: list[str], name: str, **options) -> tuple[int, dict]:
     return post_json(server + "/api/gallery", {"scenario": scenario, "set": sets, "name": name},
                      **options)

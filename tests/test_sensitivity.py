@@ -10,7 +10,6 @@ import pytest
 import flowsim
 from flowsim import cli
 from flowsim.errors import ScenarioError
-from flowsim.experiments.executors import PoolExecutor
 from flowsim.experiments.sensitivity import parse_param, sensitivity
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -52,12 +51,8 @@ def test_a_rerun_gives_the_same_indices(loaded):
     pd.testing.assert_frame_equal(a.indices, b.indices)
 
 
-def test_parallel_points_give_the_serial_indices(loaded):
-    executor = PoolExecutor(2)
-    try:
-        parallel = run(loaded, "morris", 4, executor=executor)
-    finally:
-        executor.close()
+def test_parallel_points_give_the_serial_indices(loaded, pool):
+    parallel = run(loaded, "morris", 4, executor=pool)
     pd.testing.assert_frame_equal(parallel.indices, run(loaded, "morris", 4).indices)
 
 
