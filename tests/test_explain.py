@@ -22,7 +22,7 @@ def totals(flows):
 
 
 def test_expected_flow_of_the_hand_scenario():
-    (e,) = expected_flow(scenario(notice=[{"from": day(0), "hours": 36}]))
+    (e,) = expected_flow(scenario(notice=[{"from": day(0), "hours": 36, "grant": 0.0}]))
     assert e.review_done_days == pytest.approx(12)
     assert e.ready_days == pytest.approx(GATE_DAY)
     assert e.outcome == "transferred" and e.outcome_days == pytest.approx(GATE_DAY + 1.5)

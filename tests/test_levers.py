@@ -88,3 +88,94 @@ def test_paired_differences_of_a_narrow_change_are_narrow():
     diff = b - a
     assert diff.min() >= 0
     assert np.std(diff) < 0.1 * np.std(a)
+
+
+# -- a notice rule says what a ruling can do, and a list says what it drops ---------------
+
+README = Path(__file__).parents[1] / "README.md"
+DELAY_ONLY = ('extends = "baseline.toml"\n[scenario]\nname = "n48"\n[[notice]]\n'
+              'from = 2025-07-01\nhours = 48\nmin_records = 10_000\n')
+
+
+def readme_toml_blocks() -> list[str]:
+    import re
+
+    return re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def library_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    for path in SCENARIOS.glob("*.toml"):
+        shutil.copy(path, tmp_path)
+    return tmp_path
+
+
+def test_a_notice_rule_that_gives_neither_grant_nor_relief_is_refused(tmp_path, capsys):
+    from flowsim import cli
+
+    path = library_copy(tmp_path) / "n48.toml"
+    path.write_text(DELAY_ONLY, encoding="utf-8")
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "notice.0.grant: say what a ruling can do" in err
+        assert "grant = 0 makes the rule a delay only" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_every_toml_block_of_the_readme_reads_and_each_scenario_validates(tmp_path):
+    import tomllib
+
+    blocks = readme_toml_blocks()
+    assert len(blocks) >= 3
+    folder = library_copy(tmp_path)
+    for n, block in enumerate(blocks):
+        tomllib.loads(block)
+        if "extends" in block:
+            path = folder / f"readme_{n}.toml"
+            path.write_text(block, encoding="utf-8")
+            flowsim.load(path)
+
+
+def test_the_readmes_added_rule_blocks_and_keeps_the_parents(tmp_path, capsys):
+    """The README's second what-if adds a 48-hour rule for large files from July 1 and
+    keeps the baseline's: the June 27 file, ready on 2025-08-07, is blocked in some
+    histories, and nothing is said to be dropped."""
+    from flowsim import cli
+
+    block = next(b for b in readme_toml_blocks() if "notice_48h_large_files" in b)
+    path = library_copy(tmp_path) / "added.toml"
+    path.write_text(block, encoding="utf-8")
+    loaded = flowsim.load(path)
+    assert loaded.dropped == () and len(loaded.scenario.notice) == 2
+    result = flowsim.run(loaded, replications=40)
+    blocked = result.stats.set_index("metric").loc["blocked_notice", "mean"]
+    assert blocked > 0
+    assert cli.main(["validate", str(path)]) == 0 and "note:" not in capsys.readouterr().err
+
+
+def test_a_list_that_drops_inherited_items_says_which(tmp_path, capsys):
+    from flowsim import cli
+
+    path = library_copy(tmp_path) / "n48.toml"
+    path.write_text(DELAY_ONLY + "grant = 0.5\n", encoding="utf-8")
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "n48.toml replaces the notice list of baseline.toml: it drops { from = 2025-09-05, " \
+        "hours = 24" in err and "List them again in n48.toml to keep them" in err
+    assert cli.main(["explain", str(path)]) == 0
+    assert "replaces the notice list" in capsys.readouterr().err
+
+
+def test_explain_states_what_the_court_does():
+    from flowsim.outputs.explain import timeline
+
+    loaded = flowsim.load(SCENARIOS / "notice_72h.toml", ["notice.0.grant=0.9"])
+    (sentence,) = [what for _, what in timeline(loaded.scenario) if "notice rule" in what]
+    assert sentence.startswith("notice rule 1 in force")
+    assert "grants relief with probability 0.9" in sentence
+    assert "1.38 days after notice on average" in sentence
+    delay = flowsim.load(SCENARIOS / "notice_72h.toml", ["notice.0.grant=0"]).scenario
+    assert any("a delay only" in what for _, what in timeline(delay))

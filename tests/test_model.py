@@ -30,14 +30,15 @@ def test_plain_flow_reaches_gate_on_the_hand_computed_day():
 
 def test_notice_delays_a_file_by_exactly_its_hours():
     """A file under a notice rule waits `hours` and is then sent."""
-    r = one(scenario(notice=[{"from": day(0), "hours": 36}]))
+    r = one(scenario(notice=[{"from": day(0), "hours": 36, "grant": 0.0}]))
     assert times(r, Event.NOTICE_FILED) == [pytest.approx(GATE_DAY)]
     assert r.first_transfer_days == pytest.approx(GATE_DAY + 1.5)
 
 
 def test_notice_rule_outside_its_dates_does_not_apply():
     """A rule whose window ended before the file is ready leaves it alone."""
-    r = one(scenario(notice=[{"from": day(0), "until": day(GATE_DAY - 1), "hours": 36}]))
+    r = one(scenario(notice=[{"from": day(0), "until": day(GATE_DAY - 1), "hours": 36,
+                             "grant": 0.0}]))
     assert r.first_transfer_days == pytest.approx(GATE_DAY)
 
 
@@ -54,7 +55,7 @@ def test_min_records_exempts_smaller_files():
         requests=[request("small", 10, 500), request("large", 10, 1000)],
         review={"capacity": 2},
         matching={"capacity": 2},
-        notice=[{"from": day(0), "hours": 24, "min_records": 1000}],
+        notice=[{"from": day(0), "hours": 24, "min_records": 1000, "grant": 0.0}],
     )
     r = one(s)
     # small: 2 + 3 + 5 + 1 = 11 days after arrival; large: 2 + 3 + 10 + 1 = 16.
@@ -64,12 +65,13 @@ def test_min_records_exempts_smaller_files():
 
 
 def test_first_listed_rule_applies_when_several_are_in_force():
-    s = scenario(notice=[{"from": day(0), "hours": 12}, {"from": day(0), "hours": 72}])
+    s = scenario(notice=[{"from": day(0), "hours": 12, "grant": 0.0},
+                         {"from": day(0), "hours": 72, "grant": 0.0}])
     assert one(s).first_transfer_days == pytest.approx(GATE_DAY + 0.5)
 
 
 def test_injunction_inside_notice_window_blocks_the_waiting_file():
-    s = scenario(notice=[{"from": day(0), "hours": 48}], injunction={"at": day(GATE_DAY + 1)})
+    s = scenario(notice=[{"from": day(0), "hours": 48, "grant": 0.0}], injunction={"at": day(GATE_DAY + 1)})
     r = one(s)
     assert r.counts["blocked_injunction"] == 1000
     assert r.counts["transferred"] == 0
@@ -78,7 +80,7 @@ def test_injunction_inside_notice_window_blocks_the_waiting_file():
 
 def test_injunction_at_the_end_of_a_notice_window_blocks_the_file():
     """From its date no file is sent, not even one whose window ends that instant."""
-    s = scenario(notice=[{"from": day(0), "hours": 24}], injunction={"at": day(GATE_DAY + 1)})
+    s = scenario(notice=[{"from": day(0), "hours": 24, "grant": 0.0}], injunction={"at": day(GATE_DAY + 1)})
     assert one(s).counts["blocked_injunction"] == 1000
 
 

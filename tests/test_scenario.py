@@ -144,7 +144,7 @@ def test_comments_become_notes_by_key():
 
 def test_a_value_set_without_a_comment_never_shows_the_comment_it_replaced(tmp_path):
     child = write(tmp_path, "w.toml", f'extends = "{SCENARIOS / "notice_72h.toml"}"\n'
-                  '[[notice]]\nfrom = 2025-04-07\nhours = 48\n')
+                  '[[notice]]\nfrom = 2025-04-07\nhours = 48\ngrant = 0.0\n')
     loaded = flowsim.load(child)
     assert loaded.note_of("notice.0.hours") == "no note: an assumption of w.toml"
     assert loaded.note_of("review.days").startswith("ASSUMPTION")  # inherited, its own note

@@ -67,3 +67,9 @@ def progress(args: argparse.Namespace, unit: str):
 def held(args: argparse.Namespace, loaded: LoadedScenario) -> LoadedScenario:
     """The scenario to run: as loaded, or with its uncertain inputs at their means."""
     return loaded.held_at_means() if args.hold_uncertain else loaded
+
+
+def say_dropped(loaded: LoadedScenario) -> None:
+    """One line for each inherited list item a file's own list leaves out."""
+    for sentence in loaded.dropped:
+        print(f"flowsim: note: {sentence}", file=sys.stderr)

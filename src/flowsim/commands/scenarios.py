@@ -6,6 +6,7 @@ import argparse
 
 from ..scenario import load
 from . import Command
+from .common import say_dropped
 from .options import EXIT_OK
 
 
@@ -13,14 +14,18 @@ def validate_command(args: argparse.Namespace) -> int:
     from ..outputs.text import validation_line
 
     for name in args.scenarios:
-        print(validation_line(name, load(name, args.overrides).scenario))
+        loaded = load(name, args.overrides)
+        print(validation_line(name, loaded.scenario))
+        say_dropped(loaded)
     return EXIT_OK
 
 
 def explain_command(args: argparse.Namespace) -> int:
     from ..outputs.explain import explain_text
 
-    print(explain_text(load(args.scenario, args.overrides)))
+    loaded = load(args.scenario, args.overrides)
+    say_dropped(loaded)
+    print(explain_text(loaded))
     return EXIT_OK
 
 

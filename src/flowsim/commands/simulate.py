@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..scenario import load
 from . import Command
-from .common import check_work, executor_of, held, output_folder, progress
+from .common import check_work, executor_of, held, output_folder, progress, say_dropped
 from .options import EXIT_OK
 
 
@@ -17,6 +17,8 @@ def run_command(args: argparse.Namespace) -> int:
     from ..outputs.writers import write_results
 
     loaded = held(args, load(args.scenario, args.overrides))
+    if not args.quiet:
+        say_dropped(loaded)
     check_work(args, [loaded], args.replications or loaded.scenario.scenario.replications)
     out = output_folder(args, Path("results") / loaded.scenario.name, "run", loaded.files,
                         {"scenario": loaded.scenario.name})

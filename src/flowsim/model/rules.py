@@ -155,13 +155,22 @@ class Notices(GateRule):
 
     @classmethod
     def timeline(cls, s: Scenario) -> list[Dated]:
+        """Each rule, numbered from 1 as the page numbers it, with what its court does."""
         items = []
-        for i, rule in enumerate(s.notice):
+        for number, rule in enumerate(s.notice, start=1):
             until = f" until {rule.until:%Y-%m-%d}" if rule.until else ""
-            items.append((rule.start, f"notice rule {i} in force{until}: files of "
+            if rule.grant is None:
+                court = (f"relief with probability {rule.relief.mean:g} (the older form: a "
+                         "ruling always in time, at the window's end)")
+            elif rule.grant.mean == 0:
+                court = "a delay only (grant 0: no ruling blocks a file)"
+            else:
+                court = (f"the court rules {rule.ruling_days.mean:.3g} days after notice on "
+                         f"average and, when that is within the window, grants relief with "
+                         f"probability {rule.grant.mean:g}")
+            items.append((rule.start, f"notice rule {number} in force{until}: files of "
                                       f"{rule.min_records:,}+ records wait "
-                                      f"{rule.hours.mean:g} h; relief probability "
-                                      f"{rule.relief.mean:g}"))
+                                      f"{rule.hours.mean:g} h; {court}"))
         return items
 
     @classmethod

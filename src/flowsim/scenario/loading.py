@@ -62,6 +62,9 @@ class LoadedScenario:
     sources: dict[str, str] = field(repr=False)
     notes: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     overrides: tuple[str, ...] = ()
+    # What a file's list dropped of the list it inherited, one sentence each: a list
+    # replaces the inherited one whole, which a reader may not expect.
+    dropped: tuple[str, ...] = ()
 
     @cached_property
     def _table_sources(self) -> dict[str, str]:
@@ -135,6 +138,7 @@ class LoadedScenario:
             sources=sources,
             notes=self.notes,
             overrides=self.overrides + applied,
+            dropped=self.dropped,
         )
 
 
@@ -142,7 +146,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
     """Read, merge, override and validate a scenario file."""
     path = Path(path)
     texts: list[str] = []
-    raw, sources, files = _read_chain(path, (), texts=texts)
+    dropped: list[str] = []
+    raw, sources, files = _read_chain(path, (), texts=texts, dropped=dropped)
     notes = {str(file): comment_notes(text) for file, text in zip(files, texts)}
     if len(files) > 1:
         _own_identity(raw, sources, path)
@@ -153,6 +158,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
         raw=raw,
         sources=sources,
         notes=notes,
+        dropped=tuple(dropped),
     ).with_overrides(overrides)
 
 
@@ -307,7 +313,8 @@ def _too_deep(table: dict[str, Any]) -> str:
 
 
 def _read_chain(
-    path: Path, seen: tuple[Path, ...], via: str = "", *, texts: list[str]
+    path: Path, seen: tuple[Path, ...], via: str = "", *, texts: list[str],
+    dropped: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
     table = read_toml(path, key="extends", via=via, texts=texts)
     here = str(path)
@@ -327,9 +334,41 @@ def _read_chain(
         if len(chain) >= MAX_EXTENDS:
             raise ScenarioError(f"the extends chain is longer than {MAX_EXTENDS} files",
                                 key="extends", source=here)
-        base, sources, files = _read_chain(path.parent / parent, chain, via=here, texts=texts)
+        base, sources, files = _read_chain(path.parent / parent, chain, via=here, texts=texts,
+                                           dropped=dropped)
+        if dropped is not None:
+            dropped += _dropped_items(base, table, path.name, files[0].name)
     _merge(base, table, sources, here, ())
     return base, sources, [path, *files]
+
+
+def _item_text(item: Any) -> str:
+    if isinstance(item, dict):
+        if "name" in item:
+            return repr(item["name"])
+        shown = ", ".join(f"{k} = {v}" for k, v in list(item.items())[:3])
+        return "{ " + shown + (", … }" if len(item) > 3 else " }")
+    return repr(item)
+
+
+def _dropped_items(base: dict[str, Any], table: dict[str, Any], file: str,
+                   parent: str) -> list[str]:
+    """A sentence for each top-level list of `table` that leaves out items of the list it
+    inherits from `parent`."""
+    said = []
+    for key, value in table.items():
+        inherited = base.get(key)
+        if not (isinstance(value, list) and isinstance(inherited, list)):
+            continue
+        # A named item changed under its own name is kept, not dropped.
+        names = {item.get("name") for item in value if isinstance(item, dict)} - {None}
+        lost = [item for item in inherited if item not in value
+                and not (isinstance(item, dict) and item.get("name") in names)]
+        if lost:
+            said.append(f"{file} replaces the {key} list of {parent}: it drops "
+                        + "; ".join(_item_text(item) for item in lost)
+                        + f". List them again in {file} to keep them")
+    return said
 
 
 def _dotted(path: KeyPath) -> str:

@@ -170,6 +170,11 @@ def _relief_or_grant(rule: Any, key: str, s: Any) -> None:
     if "ruling_days" in given and "grant" not in given:
         raise ScenarioError("ruling_days needs grant (relief assumes a ruling always in "
                             "time)", key=f"{key}.ruling_days")
+    if "relief" not in given and "grant" not in given:
+        # Without either a rule could only delay, which a reader would not guess.
+        raise ScenarioError("say what a ruling can do: give grant (the chance that a ruling "
+                            "within the window blocks the file, with ruling_days) or relief; "
+                            "grant = 0 makes the rule a delay only", key=f"{key}.grant")
 
 
 NOTICE = TableSpec("notice", "Notice", "a notice rule", (
