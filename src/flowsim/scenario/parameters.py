@@ -22,6 +22,8 @@ from . import distributions as D
 
 REQUIRED = object()  # the default of a parameter that must be given
 DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate")
+# Kinds that say which item a value is (a request's name) rather than how it behaves.
+IDENTITY_KINDS = ("name", "slug", "text")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,16 @@ class Param:
     def random(self) -> bool:
         """A number-or-distribution parameter (one that can be drawn)."""
         return self.kind in DISTRIBUTION_KINDS
+
+    @property
+    def lever(self) -> bool:
+        """A value that changes what happens (a page control), not one that names an item."""
+        return self.kind not in IDENTITY_KINDS
+
+    @property
+    def numeric(self) -> bool:
+        """A value given as a number (or a distribution of numbers)."""
+        return self.random or self.kind == "whole"
 
 
 # The groups a page shows a scenario's values in, in order: the court's rules first.

@@ -30,7 +30,6 @@ from ..scenario.parameters import CONTROL_TABLES
 from ..scenario.provenance import flatten, parameter_rows
 from .budget import TIMEOUT_SECONDS, check_answer_work
 
-IDENTITY_KINDS = ("name", "slug", "text")
 # The page's table: every count as the files order them, then the first disclosure.
 PAGE_METRICS = (*display_order(), "first_transfer_days")
 PAGE_LABELS = {**LABELS, "first_transfer_days": "first disclosure, days from the start",
@@ -89,12 +88,12 @@ def controls(path: Path) -> list[dict[str, Any]]:
             continue
         param = param_of(key)
         # Names identify requests and their random streams: not a lever.
-        if param is None or param.kind in IDENTITY_KINDS:
+        if param is None or not param.lever:
             continue
         row = rows.get(key)
         out.append({"key": key, "table": key.split(".")[0], "value": toml_literal(value),
                     "kind": param.kind, "unit": param.unit, "label": param.label,
-                    "numeric": param.random or param.kind == "whole",
+                    "numeric": param.numeric,
                     "distribution": isinstance(value, dict),
                     "choices": [toml_literal(c) for c in param.choices],
                     "note": row.note if row else "", "source": row.source if row else ""})
