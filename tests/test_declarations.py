@@ -163,7 +163,7 @@ def test_a_block_keeps_its_sub_counts_in_proportion():
     block = Block("R", 1, 1000, Fixed(1.0), tin_path=400, incomplete=100)
     block.remove(250)
     assert (block.records, block.tin_path, block.incomplete) == (750, 300, 75)
-    block.remove(700, tin_path=300)  # the incomplete addresses lose 700/750 of theirs
-    assert (block.records, block.tin_path, block.incomplete) == (50, 0, 5)
+    block.remove(700, tin_path=300)  # no TIN-path record is left, so no incomplete one
+    assert (block.records, block.tin_path, block.incomplete) == (50, 0, 0)
     block.remove(50)
     assert (block.records, block.tin_path, block.incomplete) == (0, 0, 0)

@@ -228,3 +228,15 @@ def test_impact_counts_only_disclosed_files():
     s = scenario(impact={"persons_per_address": 3, "mixed_status_share": 0.5},
                  notice=[{"from": day(0), "hours": 24, "relief": 1.0}])
     assert one(s).counts["people_at_disclosed_addresses"] == 0
+
+
+def test_only_the_tin_path_goes_out_on_incomplete_addresses():
+    """The name-and-address path matched on the address: with no TIN path, no disclosure
+    is on an incomplete address, whatever the rate; with only the TIN path, the rate's
+    share of them are."""
+    none = one(scenario(matching={"tin_rate": 0.0, "name_address_rate": 1.0,
+                                  "incomplete_address_rate": 1.0}))
+    assert none.counts["transferred"] == 1000
+    assert none.counts["transferred_incomplete_address"] == 0
+    every = one(scenario(matching={"tin_rate": 1.0, "incomplete_address_rate": 1.0}))
+    assert every.counts["transferred_incomplete_address"] == 1000

@@ -61,7 +61,8 @@ def test_holding_uncertain_inputs_at_their_means_narrows_the_spread():
     loaded = flowsim.load(BASELINE)
     held = loaded.held_at_means().scenario
     assert held.requests[2].records == D.Fixed(1_283_333)
-    assert held.matching.incomplete_address_rate == D.Fixed(0.025)
+    rate = held.matching.incomplete_address_rate  # uniform from 0.052 to 0.0553, held
+    assert isinstance(rate, D.Fixed) and rate.mean == pytest.approx(0.05365)
     uncertain = flowsim.run(loaded, replications=60).summary
     chance = flowsim.run(held, replications=60).summary
     for column in ("transferred", "people_at_disclosed_addresses"):

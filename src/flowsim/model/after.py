@@ -11,9 +11,8 @@ that part, from a date to an optional end.
 The records of a disclosure are split into parts, each part covered by a set of orders.
 The split is one binomial draw per part and order, on the `USE_ORDERS` stream keyed by
 the order and the disclosure, so that a scenario differing in one order shares the rest
-of its draws with the baseline (common random numbers). Which records have an incomplete
-address is drawn once, on the TIN path and off it at the same rate (an assumption: the
-record gives no split).
+of its draws with the baseline (common random numbers). Records with an incomplete
+address are all TIN-path records: that path alone did not check the address.
 
 A record's state at time t, given the orders covering it, in this order of precedence:
 out of reach, if it could only be viewed and access has ended; disposed, if a disposal
@@ -71,17 +70,13 @@ def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any) -> li
     label = f"{disclosure.request}|{disclosure.file}"
     by_tin = any(o.covers == "tin_path" for o in orders)
     by_address = any(o.covers == "incomplete_address" for o in orders)
-    if by_tin and by_address and incomplete and 0 < tin < n:
-        joint = draws_of(Stream.USE_ORDERS, entity_key(label))
-        on_tin = joint.binomial("incomplete on the TIN path", incomplete, tin / n)
-        # Never more than either path holds: conservation before likelihood.
-        on_tin = min(max(on_tin, incomplete - (n - tin)), tin, incomplete)
-        cells = [(on_tin, True, True), (tin - on_tin, True, False),
-                 (incomplete - on_tin, False, True), (n - tin - incomplete + on_tin, False, False)]
+    if by_tin and by_address:
+        cells = [(incomplete, True, True), (tin - incomplete, True, False),
+                 (n - tin, False, False)]
     elif by_tin:
         cells = [(tin, True, False), (n - tin, False, False)]
     elif by_address:
-        cells = [(incomplete, False, True), (n - incomplete, False, False)]
+        cells = [(incomplete, True, True), (n - incomplete, False, False)]
     else:
         cells = [(n, False, False)]
     parts = [Part(r, t, i, frozenset()) for r, t, i in cells if r > 0]

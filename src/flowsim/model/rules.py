@@ -130,8 +130,9 @@ class Injunction(GateRule):
         tin = draws.binomial("covered on the TIN path", block.tin_path, share)
         rest = draws.binomial("covered off the TIN path", block.records - block.tin_path, share)
         if tin + rest:
+            # The incomplete addresses are TIN-path records: covered as those are.
             incomplete = draws.binomial("covered with an incomplete address", block.incomplete,
-                                        (tin + rest) / block.records)
+                                        tin / block.tin_path) if block.tin_path else 0
             rep.settle(block, Event.BLOCKED_INJUNCTION, tin + rest)
             block.remove(tin + rest, tin_path=tin, incomplete=incomplete)
         return block.records > 0

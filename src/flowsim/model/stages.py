@@ -47,16 +47,21 @@ class Block:
     tin_path: float = 0
     incomplete: float = 0
 
+    # Each sub-count counts a part of the one before it: the incomplete addresses are
+    # TIN-path records.
     ATTRIBUTES = ("tin_path", "incomplete")
 
     def remove(self, records: float, **taken: float) -> None:
         """Take `records` out of the block. A sub-count named in `taken` loses that many;
-        one not named loses its share in proportion. No sub-count exceeds what is left."""
+        one not named loses its share in proportion. No sub-count exceeds the one it is
+        a part of."""
         left = self.records - records
+        bound = left
         for name in self.ATTRIBUTES:
             have = getattr(self, name)
             out = taken.get(name, have * records / self.records if self.records else have)
-            setattr(self, name, max(0, min(have - out, left)))
+            bound = max(0, min(have - out, bound))
+            setattr(self, name, bound)
         self.records = left
 
 
@@ -143,7 +148,8 @@ class Review(Queued):
 
 class Matching(Queued):
     """The IRS matching run: `capacity` runs at once, each taking setup plus records /
-    throughput; the TIN path first, then name and address; the rest end unmatched."""
+    throughput; the TIN path first, then name and address; the rest end unmatched. A
+    share of the TIN-path matches went out on an incomplete address."""
 
     spec = MATCHING
     stream = Stream.MATCHING
@@ -172,7 +178,9 @@ class Matching(Queued):
         name_address = draws.binomial("name_address", records - tin_path,
                                       draws.value("name_address_rate", v.name_address_rate, "rate"))
         matched = tin_path + name_address
-        incomplete = draws.binomial("incomplete", matched, draws.value(
+        # Only the TIN path went out without an address check (FACTS: 2026-02-11): the
+        # name-and-address path matched on the address, so none of it is incomplete.
+        incomplete = draws.binomial("incomplete", tin_path, draws.value(
             "incomplete_address_rate", v.incomplete_address_rate, "rate"))
         if records > matched:
             rep.settle(block, Event.UNMATCHED, records - matched)

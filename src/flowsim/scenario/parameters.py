@@ -166,8 +166,8 @@ MATCHING = TableSpec("matching", "Matching", "the IRS matching run", (
     Param("tin_rate", "rate", "share", "share matched through an SSN/ITIN", default=None),
     Param("name_address_rate", "rate", "share", "share of the rest matched by name and address",
           default=None),
-    Param("incomplete_address_rate", "rate", "share", "share of matches with an incomplete "
-          "address", default=D.Fixed(0.0)),
+    Param("incomplete_address_rate", "rate", "share", "share of TIN-path matches with an "
+          "incomplete address (the TIN path did not check it)", default=D.Fixed(0.0)),
 ), group="the IRS's work", checks=(_matching_rates_given,))
 
 APPROVAL = TableSpec("approval", "Approval", "sign-off", (
