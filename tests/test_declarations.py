@@ -160,7 +160,7 @@ def test_a_block_keeps_its_sub_counts_in_proportion():
     from flowsim.model.stages import Block
     from flowsim.scenario.distributions import Fixed
 
-    block = Block("R", 1, 1000, Fixed(1.0), tin_path=400, incomplete=100)
+    block = Block("R", 1, 1000, Fixed(1.0), Fixed(1.0), tin_path=400, incomplete=100)
     block.remove(250)
     assert (block.records, block.tin_path, block.incomplete) == (750, 300, 75)
     block.remove(700, tin_path=300)  # no TIN-path record is left, so no incomplete one

@@ -240,3 +240,27 @@ def test_only_the_tin_path_goes_out_on_incomplete_addresses():
     assert none.counts["transferred_incomplete_address"] == 0
     every = one(scenario(matching={"tin_rate": 1.0, "incomplete_address_rate": 1.0}))
     assert every.counts["transferred_incomplete_address"] == 1000
+
+
+def test_targets_split_the_disclosed_records_by_the_requests_share():
+    """targets_share 0 and 1 give none and all; in between, targets and non-targets add up
+    to what was disclosed, and a larger share never gives fewer targets (one split)."""
+    def targets(share: float) -> tuple[int, int, int]:
+        r = one(scenario(requests=[{**request("R1", 10, 1000), "targets_share": share}]))
+        return (r.counts["transferred"], r.counts["transferred_targets"],
+                r.counts["transferred_non_targets"])
+
+    assert targets(0.0) == (1000, 0, 1000)
+    assert targets(1.0) == (1000, 1000, 0)
+    counts = [targets(share) for share in (0.1, 0.3, 0.6, 0.9)]
+    assert all(sent == t + n for sent, t, n in counts)
+    assert [t for _, t, _ in counts] == sorted(t for _, t, _ in counts)
+
+
+def test_the_expected_flow_counts_targets_at_their_share():
+    from flowsim.model.expected import expected_result
+
+    s = scenario(requests=[{**request("R1", 10, 1000), "targets_share": 0.25}])
+    counts = expected_result(s).counts
+    assert counts["transferred_targets"] == pytest.approx(250)
+    assert counts["transferred_non_targets"] == pytest.approx(750)

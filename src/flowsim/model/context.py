@@ -36,8 +36,9 @@ class Context(Protocol):
     def settle(self, block: "Block", event: Event, records: float) -> None:
         """End `records` of the block in the state `event` settles them in."""
 
-    def transfer(self, block: "Block", people: float, mixed: float) -> None:
-        """Disclose the block's records (with the people living at their addresses)."""
+    def transfer(self, block: "Block", people: float, mixed: float, targets: float) -> None:
+        """Disclose the block's records (with the people living at their addresses, and
+        how many of the records are the investigation's targets)."""
 
     def halt_upstream(self, block: "Block") -> bool:
         """End the block's records as halted upstream of the gate; False."""

@@ -99,11 +99,11 @@ class Replication:
     def settle(self, block: Block, event: Event, records: float) -> None:
         self.ledger.settle(self.env.now, block.request, block.file, event, records)
 
-    def transfer(self, block: Block, people: float, mixed: float) -> None:
+    def transfer(self, block: Block, people: float, mixed: float, targets: float) -> None:
         self.ledger.transfer(self.env.now, block.request, block.file, block.records,
                              tin_path_records=block.tin_path,
                              incomplete_address_records=block.incomplete, people=people,
-                             mixed_status_people=mixed)
+                             mixed_status_people=mixed, target_records=targets)
 
     def after_disclosure(self) -> AfterDisclosure:
         """What the receiving agency may do with what it got, from each disclosure (and
@@ -127,14 +127,15 @@ class Replication:
         return self.files
 
     def request(self, name: str, at_days: float, records: Distribution,
-                accept: Distribution) -> Process:
+                accept: Distribution, targets_share: Distribution) -> Process:
         """One request: it arrives, then its records pass through every stage."""
         env = self.env
         if at_days > 0:
             yield env.timeout(at_days)
         key = entity_key(name)
         count = self.draws(Stream.RECORDS, key).value("records", records, "count")
-        block = Block(name, key, int(count) if self.ledger.exact else count, accept)
+        block = Block(name, key, int(count) if self.ledger.exact else count, accept,
+                      targets_share)
         self.ledger.arrive(env.now, name, block.records)
         if self.halted():
             self.halt_upstream(block)
@@ -159,7 +160,7 @@ class Replication:
                                      "replication; lengthen interval_days",
                                      key=f"request_streams {stream.name!r}")
             env.process(self.request(f"{stream.name} #{number}", 0.0, stream.records,
-                                     stream.accept))
+                                     stream.accept, stream.targets_share))
             yield env.timeout(arrivals.value("interval_days", stream.interval_days, "positive"))
 
 
@@ -172,7 +173,7 @@ def simulate(plan: Plan, seed: int, replication: int,
     # An uncertain input of a request or a stream is the replication's one draw, shared by
     # every request a stream makes.
     for r in drawn[REQUESTS.key]:
-        rep.env.process(rep.request(r.name, r.at, r.records, r.accept))
+        rep.env.process(rep.request(r.name, r.at, r.records, r.accept, r.targets_share))
     for s in drawn[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)

@@ -70,10 +70,13 @@ class Ledger:
 
     def transfer(self, t: float, request: str, file: int, records: int, *, tin_path_records: int,
                  incomplete_address_records: int, people: int = 0,
-                 mixed_status_people: int = 0) -> None:
+                 mixed_status_people: int = 0, target_records: int | None = None) -> None:
         self.settle(t, request, file, Event.TRANSFERRED, records)
         self.totals["transferred_tin_path"] += tin_path_records
         self.totals["transferred_incomplete_address"] += incomplete_address_records
+        targets = records if target_records is None else target_records
+        self.totals["transferred_targets"] += targets
+        self.totals["transferred_non_targets"] += records - targets
         self.totals["people_at_disclosed_addresses"] += people
         self.totals["people_in_mixed_status_households"] += mixed_status_people
         self.totals["files_transferred"] += 1

@@ -114,6 +114,12 @@ MEASURES: tuple[Measure, ...] = (
             "the path the IRS later found deficient"),
     Measure("transferred_incomplete_address", "…of them with an incomplete address",
             "transferred", description="disclosed records whose address was incomplete"),
+    Measure("transferred_targets", "…of them about the investigation's targets",
+            "transferred", description="disclosed records about people who were the "
+            "investigation's targets (the request's targets_share; 1 unless it says)"),
+    Measure("transferred_non_targets", "…of them about people who were not targets",
+            "transferred", description="disclosed records about people who were not the "
+            "investigation's targets"),
     Measure("files_transferred", "files disclosed", unit="files",
             description="files (batches of matched records) disclosed to ICE"),
     Measure("people_at_disclosed_addresses", "people living at disclosed addresses",

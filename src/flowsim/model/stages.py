@@ -43,6 +43,7 @@ class Block:
     key: int                    # the request's entity key: its random streams
     records: float              # whole records in a simulation; expected ones in `explain`
     accept: Distribution
+    targets_share: Distribution  # the share of its records that are the investigation's targets
     file: int = 0               # the file number once matching made one
     tin_path: float = 0
     incomplete: float = 0
@@ -225,8 +226,15 @@ class Gate(Stage):
             if not (yield from rule.at_gate(rep, block)):
                 return False
         people, mixed = self.impact(rep, block)
-        rep.transfer(block, people, mixed)
+        rep.transfer(block, people, mixed, self.targets(rep, block))
         return False
+
+    def targets(self, rep: "Context", block: Block) -> float:
+        """How many of a disclosed file's records are the investigation's targets: one
+        split per file, monotone in the share."""
+        draws = rep.draws(self.stream, block.key)
+        return draws.binomial("targets", block.records,
+                              draws.value("targets_share", block.targets_share, "rate"))
 
     def impact(self, rep: "Context", block: Block) -> tuple[float, float]:
         """People living at a disclosed file's addresses, and of them in mixed-status homes."""

@@ -128,6 +128,9 @@ REQUESTS = TableSpec("requests", "Request", "a request", (
     Param("records", "count", "records", "records requested"),
     Param("accept", "rate", "probability", "chance that review accepts it",
           default=D.Fixed(1.0)),
+    Param("targets_share", "rate", "share", "share of its records that are the investigation's "
+          "targets (default 1: ICE's claim that all are, which the court doubted)",
+          default=D.Fixed(1.0)),
 ), many=True, item_key="name", group="ICE's requests", checks=(_within_the_horizon,))
 
 REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
@@ -137,6 +140,9 @@ REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of rec
     Param("interval_days", "positive", "days", "days between requests"),
     Param("records", "count", "records", "records per request"),
     Param("accept", "rate", "probability", "chance that review accepts each",
+          default=D.Fixed(1.0)),
+    Param("targets_share", "rate", "share", "share of its records that are the investigation's "
+          "targets (default 1: ICE's claim that all are, which the court doubted)",
           default=D.Fixed(1.0)),
 ), many=True, item_key="name", group="ICE's requests", ordered=UNTIL_AFTER_FROM,
    checks=(_not_before_the_start,))
