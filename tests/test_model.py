@@ -264,3 +264,38 @@ def test_the_expected_flow_counts_targets_at_their_share():
     counts = expected_result(s).counts
     assert counts["transferred_targets"] == pytest.approx(250)
     assert counts["transferred_non_targets"] == pytest.approx(750)
+
+
+HALF_TIN = {"tin_rate": 0.5, "name_address_rate": 1.0}  # about half on each path
+
+
+def tin_path_of_half_tin() -> int:
+    """The TIN-path records of HALF_TIN's history without a rule: the same draws."""
+    tin = one(scenario(matching=HALF_TIN)).counts["transferred_tin_path"]
+    assert 0 < tin < 1000
+    return tin
+
+
+def test_a_ruling_scoped_to_the_tin_path_blocks_only_those_records():
+    r = one(scenario(matching=HALF_TIN, notice=[{"from": day(0), "hours": 24, "relief": 1.0,
+                                                 "covers": "tin_path"}]))
+    tin = tin_path_of_half_tin()
+    assert (r.counts["blocked_notice"], r.counts["transferred"]) == (tin, 1000 - tin)
+    assert r.counts["transferred_tin_path"] == 0
+    (sent,) = [t for t, _, _, event, _ in r.events if event == Event.TRANSFERRED]
+    assert sent == pytest.approx(GATE_DAY + 1)  # the rest goes when the window ends
+
+
+def test_an_injunction_scoped_to_the_tin_path_stops_only_those_records():
+    r = one(scenario(matching=HALF_TIN, injunction={"at": day(GATE_DAY - 1), "covers": "tin_path",
+                                                     "halts_upstream": False}))
+    tin = tin_path_of_half_tin()
+    assert (r.counts["blocked_injunction"], r.counts["transferred"]) == (tin, 1000 - tin)
+    assert r.counts["transferred_tin_path"] == 0
+
+
+def test_a_scoped_injunction_stops_at_the_gate_only():
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="stops at the gate only"):
+        scenario(injunction={"at": day(5), "covers": "tin_path"})

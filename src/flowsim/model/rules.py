@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
@@ -41,6 +41,34 @@ class Marker:
     when: dt.datetime
     label: str
     line: str = "-"  # matplotlib's line style: "-" solid, ":" dotted
+
+
+def covered(draws: Any, block: "Block", covers: str, share: float) -> tuple[float, float, float]:
+    """The records of a file that a scoped rule covers, with the TIN-path and incomplete-
+    address records among them: `share` of the part `covers` names, one binomial draw per
+    part (so a larger share never covers fewer)."""
+    def incomplete_of(tin: float) -> float:
+        # The incomplete addresses are TIN-path records: covered as those are.
+        return draws.binomial("covered with an incomplete address", block.incomplete,
+                              tin / block.tin_path) if block.tin_path else 0
+
+    if covers == "incomplete_address":
+        incomplete = draws.binomial("covered with an incomplete address", block.incomplete,
+                                    share)
+        return incomplete, incomplete, incomplete
+    tin = draws.binomial("covered on the TIN path", block.tin_path, share)
+    rest = (0 if covers == "tin_path" else
+            draws.binomial("covered off the TIN path", block.records - block.tin_path, share))
+    return tin + rest, tin, incomplete_of(tin)
+
+
+def scope_text(covers: str, share: float) -> str:
+    """What a scoped rule covers, in words ("" when it is every record)."""
+    part = {"all": "", "tin_path": "the TIN-path records",
+            "incomplete_address": "the records with an incomplete address"}[covers]
+    if share >= 1:
+        return f" (for {part} of each file)" if part else ""
+    return f" (for {share:.0%} of {part or 'the records'} of each file)"
 
 
 class GateRule:
@@ -91,8 +119,7 @@ class Injunction(GateRule):
         if not inj.enabled or inj.at is None:
             return []
         upstream = "all work stops" if inj.halts_upstream else "the gate closes"
-        share = inj.share.mean
-        scope = "" if share >= 1 else f" (for {share:.0%} of each file's records)"
+        scope = scope_text(inj.covers, inj.share.mean)
         items = [(inj.at, f"injunction: no file is sent{scope} from now on; {upstream}")]
         if inj.until is not None:
             items.append((inj.until, "injunction lifted: files are sent again"))
@@ -106,7 +133,7 @@ class Injunction(GateRule):
     @property
     def whole(self) -> bool:
         v = self.values
-        return v.until is None and v.share.mean >= 1
+        return v.until is None and v.share.mean >= 1 and v.covers == "all"
 
     def in_force(self, t: float) -> bool:
         v = self.values
@@ -127,14 +154,10 @@ class Injunction(GateRule):
             return rep.block_at_gate(block)
         draws = rep.draws(self.stream, block.key)
         share = draws.value("share", self.values.share, "rate")
-        tin = draws.binomial("covered on the TIN path", block.tin_path, share)
-        rest = draws.binomial("covered off the TIN path", block.records - block.tin_path, share)
-        if tin + rest:
-            # The incomplete addresses are TIN-path records: covered as those are.
-            incomplete = draws.binomial("covered with an incomplete address", block.incomplete,
-                                        tin / block.tin_path) if block.tin_path else 0
-            rep.settle(block, Event.BLOCKED_INJUNCTION, tin + rest)
-            block.remove(tin + rest, tin_path=tin, incomplete=incomplete)
+        records, tin, incomplete = covered(draws, block, self.values.covers, share)
+        if records:
+            rep.settle(block, Event.BLOCKED_INJUNCTION, records)
+            block.remove(records, tin_path=tin, incomplete=incomplete)
         return block.records > 0
         yield  # a generator, like every rule
 
@@ -169,9 +192,10 @@ class Notices(GateRule):
                 court = (f"the court rules {rule.ruling_days.mean:.3g} days after notice on "
                          f"average and, when that is within the window, grants relief with "
                          f"probability {rule.grant.mean:g}")
+            scope = scope_text(rule.covers, rule.share.mean)
             items.append((rule.start, f"notice rule {number} in force{until}: files of "
                                       f"{rule.min_records:,}+ records wait "
-                                      f"{rule.hours.mean:g} h; {court}"))
+                                      f"{rule.hours.mean:g} h; {court}{scope}"))
         return items
 
     @classmethod
@@ -204,8 +228,18 @@ class Notices(GateRule):
                 yield env.timeout(closes - env.now)
                 return rep.block_at_gate(block)
             yield env.timeout(relief_days)
-            rep.settle(block, Event.BLOCKED_NOTICE, granted)
-            block.remove(granted)
+            taken: dict[str, float] = {}
+            if rule.covers != "all" or rule.share.mean < 1:
+                # Relief for the part the rule covers; the rest is sent when the window ends.
+                # `granted` is the whole file in a history, its expected share with means.
+                share = draws.value("share", rule.share, "rate")
+                part = covered(draws, block, rule.covers, share)
+                if granted != block.records:
+                    part = tuple(x * granted / block.records for x in part)
+                granted, taken = part[0], {"tin_path": part[1], "incomplete": part[2]}
+            if granted:
+                rep.settle(block, Event.BLOCKED_NOTICE, granted)
+                block.remove(granted, **taken)
             if block.records <= 0:
                 return False
             yield env.timeout(window_days - relief_days)

@@ -180,6 +180,11 @@ APPROVAL = TableSpec("approval", "Approval", "sign-off", (
     Param("days", "duration", "days", "sign-off time", default=D.Fixed(0.0)),
 ), absent={}, group="the IRS's work")
 
+# What a court order after disclosure does to the records it covers.
+ORDER_EFFECTS = ("bar_use", "dispose", "allow_use")
+# The records an order or a gate rule may cover.
+ORDER_COVERS = ("all", "tin_path", "incomplete_address")
+
 def _relief_or_grant(rule: Any, key: str, s: Any) -> None:
     given = rule.model_fields_set
     if "relief" in given and "grant" in given:
@@ -207,6 +212,9 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
           default=D.Fixed(0.0)),
     Param("grant", "rate", "probability", "chance that a ruling in time blocks the file",
           default=None),
+    Param("covers", "choice", "", "the records of each file it covers", default="all",
+          choices=ORDER_COVERS),
+    Param("share", "rate", "share", "share of those records it covers", default=D.Fixed(1.0)),
 ), many=True, group="the court's rules", ordered=UNTIL_AFTER_FROM, checks=(_relief_or_grant,))
 
 def _injunction_dated(inj: Any, key: str, s: Any) -> None:
@@ -221,7 +229,8 @@ def _injunction_dated(inj: Any, key: str, s: Any) -> None:
 
 
 def _scoped_stops_at_the_gate(inj: Any, key: str, s: Any) -> None:
-    if inj.enabled and inj.halts_upstream and (inj.until is not None or inj.share.mean < 1):
+    scoped = inj.until is not None or inj.share.mean < 1 or inj.covers != "all"
+    if inj.enabled and inj.halts_upstream and scoped:
         raise ScenarioError("an injunction that covers a share of the records, or is lifted, "
                             "stops at the gate only: set injunction.halts_upstream = false",
                             key=f"{key}.halts_upstream")
@@ -231,6 +240,8 @@ INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("enabled", "flag", "", "in force", default=True),
     Param("at", "date", "", "from", default=None),
     Param("until", "date", "", "lifted on", default=None),
+    Param("covers", "choice", "", "the records of each file it covers", default="all",
+          choices=ORDER_COVERS),
     Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
           "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
@@ -243,11 +254,6 @@ ACCESS = TableSpec("access", "Access", "access without transfer", (
     Param("until", "date", "", "access until", default=None),
     Param("records", "count", "records", "records the receiving agency may view"),
 ), many=True, item_key="name", group="the court's rules", ordered=UNTIL_AFTER_FROM)
-
-# What a court order after disclosure does to the records it covers.
-ORDER_EFFECTS = ("bar_use", "dispose", "allow_use")
-# The disclosed records an order may cover.
-ORDER_COVERS = ("all", "tin_path", "incomplete_address")
 
 USE_ORDERS = TableSpec("use_orders", "UseOrder", "a court order on records already disclosed", (
     NAME,
