@@ -45,7 +45,8 @@ class Disclosure:
     records: float
     tin_path: float = 0
     incomplete: float = 0
-    access_until_days: float = math.inf   # finite for records it may only view
+    access_until_days: float = math.inf   # when access to records it may only view ends
+    viewed: bool = False                  # records it may only view, never sent
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,9 @@ class AfterDisclosure:
     the stretches of time each part spent in each state."""
 
     at_horizon: dict[str, float]
-    usable_record_days: float
+    usable_record_days: float             # of records sent
     segments: list[Segment]
+    viewable_record_days: float = 0.0     # of records it could only view
 
 
 def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
@@ -144,7 +146,8 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
     """Follow every disclosure's parts from its disclosure to the horizon."""
     at_horizon = dict.fromkeys((s.name for s in AFTER_STATES), 0.0)
     segments: list[Segment] = []
-    record_days = 0.0
+    # Record-days of records sent, and of records it could only view: kept apart.
+    record_days = {False: 0.0, True: 0.0}
     changes = sorted({t for o in orders for t in (o.start, o.until) if t is not None})
     for d in disclosures:
         if d.days >= horizon_days or not d.records:
@@ -152,7 +155,7 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
         if not orders and d.access_until_days >= horizon_days:
             # Nothing after disclosure: usable from disclosure to the horizon.
             at_horizon[USABLE] += d.records
-            record_days += d.records * (horizon_days - d.days)
+            record_days[d.viewed] += d.records * (horizon_days - d.days)
             segments.append((d.days, math.inf, STATE_INDEX[USABLE], d.records))
             continue
         times = sorted({d.days, horizon_days,
@@ -161,11 +164,11 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
             states = [state_at(t, part, d, orders) for t in times[:-1]]
             for a, b, state in zip(times, times[1:], states):
                 if state == USABLE:
-                    record_days += part.records * (b - a)
+                    record_days[d.viewed] += part.records * (b - a)
                 segments.append((a, b if b < horizon_days else math.inf, STATE_INDEX[state],
                                  part.records))
             at_horizon[states[-1]] += part.records
-    return AfterDisclosure(at_horizon, record_days, segments)
+    return AfterDisclosure(at_horizon, record_days[False], segments, record_days[True])
 
 
 def daily_counts(rows: np.ndarray, segments: np.ndarray, replications: int, days: int,

@@ -118,7 +118,7 @@ class Replication:
             self.ledger.totals["accessed"] += count
             held.append(Disclosure(grant.start, grant.name, 0, count,
                                    access_until_days=math.inf if grant.until is None
-                                   else grant.until))
+                                   else grant.until, viewed=True))
         return after_disclosure(held, self.plan[USE_ORDERS.key], self.draws,
                                 self.plan.horizon_days)
 

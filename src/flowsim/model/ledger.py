@@ -105,6 +105,7 @@ class Ledger:
             for state in AFTER_STATES:
                 totals[f"{state.name}_at_horizon"] = whole(after.at_horizon[state.name])
             totals["usable_record_days"] = whole(after.usable_record_days)
+            totals["viewable_record_days"] = whole(after.viewable_record_days)
             after_total = sum(after.at_horizon.values())
             if abs(after_total - held) > (0 if self.exact else 1e-6 * max(1.0, held)):
                 raise ConservationError(

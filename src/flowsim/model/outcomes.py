@@ -133,8 +133,13 @@ MEASURES: tuple[Measure, ...] = (
               description=f"at the end of the horizon, {h.description}")
       for h in AFTER_STATES),
     Measure("usable_record_days", "record-days usable (how long the data could be acted on)",
-            unit="record-days", description="records usable by the receiving agency times "
-            "the days they were usable, summed from each disclosure to the horizon"),
+            unit="record-days", description="records sent to the receiving agency and usable "
+            "by it, times the days they were usable, summed from each disclosure to the "
+            "horizon"),
+    Measure("viewable_record_days", "record-days it could view without transfer",
+            unit="record-days", description="records the receiving agency could only view "
+            "([[access]]) and use, times the days it could, summed to the horizon: kept apart "
+            "from the records sent"),
 )
 
 REQUESTED_LABEL = "records requested"
