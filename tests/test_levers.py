@@ -179,3 +179,14 @@ def test_explain_states_what_the_court_does():
     assert "1.38 days after notice on average" in sentence
     delay = flowsim.load(SCENARIOS / "notice_72h.toml", ["notice.0.grant=0"]).scenario
     assert any("a delay only" in what for _, what in timeline(delay))
+
+
+def test_the_readmes_first_what_if_blocks_as_it_says(tmp_path):
+    """The README's notice_72h example, a 72-hour window with a court that grants half
+    the time, blocks files in some histories: it is not a rule that silently does nothing."""
+    block = next(b for b in readme_toml_blocks() if 'name = "notice_72h"' in b)
+    path = library_copy(tmp_path) / "readme_notice.toml"
+    path.write_text(block, encoding="utf-8")
+    stats = flowsim.run(flowsim.load(path), replications=40).stats.set_index("metric")
+    assert stats.loc["blocked_notice", "mean"] > 0
+    assert stats.loc["transferred", "mean"] < 47_289
