@@ -20,7 +20,6 @@ import logging
 import multiprocessing
 import os
 import tempfile
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +59,7 @@ def check_line(text: str, key: str) -> str:
     """A value the page took: one line, no control characters (a line break in a value
     would become a line of its own in a saved file)."""
     for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+        if runs.breaks_a_line(ch):
             raise InputError(f"contains a line break or another control character "
                              f"(U+{ord(ch):04X}); a value is one line", source=key)
     return text

@@ -43,10 +43,15 @@ class Stopped(Exception):
     """An answer stopped before it finished: its client left, or it ran out of time."""
 
 
+def breaks_a_line(ch: str) -> bool:
+    """A control character or a line or paragraph separator: what would end a line of a
+    written file, or hide in a value that should be one line."""
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
 def one_line(text: str) -> str:
-    """`text` with every control or line-breaking character made a space, for a comment."""
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-                   for ch in text)
+    """`text` with every character that breaks a line made a space, for a comment."""
+    return "".join(" " if breaks_a_line(ch) else ch for ch in text)
 
 
 def toml_literal(value: Any) -> str:
