@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..scenario.distributions import about
+from ..scenario.parameters import COVERS_TEXT
 from .outcomes import AFTER_STATES
 from .seeding import Stream, entity_key
 
@@ -198,10 +199,8 @@ def timeline(s: Any) -> list[tuple[Any, str]]:
         until = f" until {o.until:%Y-%m-%d}" if o.until else ""
         share = o.share.mean
         scope = " ".join(filter(None, [
-            f"{share:.0%} of" if share < 1 else "",
-            {"all": "the", "tin_path": "the TIN-path", "incomplete_address":
-             "the incomplete-address"}[o.covers],
-            "records", f"of {o.of!r}" if o.of else "", f"within {o.within!r}" if o.within else ""]))
+            f"{share:.0%} of" if share < 1 else "", COVERS_TEXT[o.covers],
+            f"of {o.of!r}" if o.of else "", f"within {o.within!r}" if o.within else ""]))
         what = {"bar_use": "use barred", "dispose": "disposed of",
                 "allow_use": "use allowed again"}[o.effect]
         items.append((o.start, f"order {o.name!r}{until}: {scope} {what}"))

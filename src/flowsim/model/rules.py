@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generator
 import simpy
 
 from ..scenario import Scenario, TableSpec
-from ..scenario.parameters import INJUNCTION, NOTICE
+from ..scenario.parameters import COVERS_TEXT, INJUNCTION, NOTICE
 from .outcomes import Event
 from .seeding import Stream
 
@@ -64,11 +64,10 @@ def covered(draws: Any, block: "Block", covers: str, share: float) -> tuple[floa
 
 def scope_text(covers: str, share: float) -> str:
     """What a scoped rule covers, in words ("" when it is every record)."""
-    part = {"all": "", "tin_path": "the TIN-path records",
-            "incomplete_address": "the records with an incomplete address"}[covers]
-    if share >= 1:
-        return f" (for {part} of each file)" if part else ""
-    return f" (for {share:.0%} of {part or 'the records'} of each file)"
+    if covers == "all":
+        return "" if share >= 1 else f" (for {share:.0%} of each file's records)"
+    part = COVERS_TEXT[covers] if share >= 1 else f"{share:.0%} of {COVERS_TEXT[covers]}"
+    return f" (for {part} of each file)"
 
 
 class GateRule:

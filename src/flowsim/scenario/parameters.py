@@ -182,8 +182,10 @@ APPROVAL = TableSpec("approval", "Approval", "sign-off", (
 
 # What a court order after disclosure does to the records it covers.
 ORDER_EFFECTS = ("bar_use", "dispose", "allow_use")
-# The records an order or a gate rule may cover.
+# The records an order or a gate rule may cover, and how a sentence names them.
 ORDER_COVERS = ("all", "tin_path", "incomplete_address")
+COVERS_TEXT = {"all": "the records", "tin_path": "the TIN-path records",
+               "incomplete_address": "the incomplete-address records"}
 
 def _relief_or_grant(rule: Any, key: str, s: Any) -> None:
     given = rule.model_fields_set
