@@ -77,6 +77,9 @@ def explain_text(loaded: LoadedScenario) -> str:
         counts = expected.counts
         lines.append("  after disclosure, at the horizon: " + ", ".join(
             f"{h.name} {number_text(counts[f'{h.name}_at_horizon'])}" for h in AFTER_STATES)
-            + f"; usable record-days {number_text(counts['usable_record_days'])}")
+            + f"; usable record-days {number_text(counts['usable_record_days'])}"
+            # Records it could only view are counted apart from those sent.
+            + (f"; viewable record-days {number_text(counts['viewable_record_days'])}"
+               if counts["accessed"] else ""))
     lines.append("  (run `flowsim run` for the distribution and intervals)")
     return "\n".join(lines)
