@@ -225,23 +225,23 @@ class Gate(Stage):
         for rule in self.rules:
             if not (yield from rule.at_gate(rep, block)):
                 return False
-        people, mixed = self.impact(rep, block)
-        rep.transfer(block, people, mixed, self.targets(rep, block))
+        # One file's draws at the gate: who the records are about, and who lives there.
+        draws = rep.draws(self.stream, block.key)
+        people, mixed = self.impact(draws, block)
+        rep.transfer(block, people, mixed, self.targets(draws, block))
         return False
 
-    def targets(self, rep: "Context", block: Block) -> float:
+    def targets(self, draws: Any, block: Block) -> float:
         """How many of a disclosed file's records are the investigation's targets: one
         split per file, monotone in the share."""
-        draws = rep.draws(self.stream, block.key)
         return draws.binomial("targets", block.records,
                               draws.value("targets_share", block.targets_share, "rate"))
 
-    def impact(self, rep: "Context", block: Block) -> tuple[float, float]:
+    def impact(self, draws: Any, block: Block) -> tuple[float, float]:
         """People living at a disclosed file's addresses, and of them in mixed-status homes."""
         v = self.values
         if v is None:
             return 0, 0
-        draws = rep.draws(self.stream, block.key)
         people = draws.scaled(block.records, draws.value("persons_per_address",
                                                          v.persons_per_address, "amount"))
         return people, draws.binomial("mixed_status", people, draws.value(

@@ -241,6 +241,12 @@ def expected_stream_requests(s: Scenario, index: int) -> float:
     return math.inf if mean <= 0 else math.ceil(span_days / mean)
 
 
+def expected_requests(s: Scenario) -> float:
+    """Requests one replication is expected to make: listed ones and streams' ones."""
+    return len(s.requests) + sum(expected_stream_requests(s, i)
+                                 for i in range(len(s.request_streams)))
+
+
 def _check_request_count(s: Scenario) -> None:
     total = len(s.requests)
     for i in range(len(s.request_streams)):

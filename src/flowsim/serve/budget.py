@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..scenario import Scenario
-from ..scenario.schema import expected_stream_requests
+from ..scenario.schema import expected_requests
 
 # Seconds of one replication: a fixed part, and a part per request (measured by
 # benchmarks/bench_serve.py: 0.2-0.3 ms and 0.04-0.19 ms on a 2-core machine).
@@ -32,12 +32,6 @@ ANSWER_SECONDS = 3.0
 TIMEOUT_SECONDS = 20.0
 # Answers one address may have running or waiting at once.
 ANSWERS_PER_ADDRESS = 3
-
-
-def expected_requests(scenario: Scenario) -> float:
-    """Requests one replication is expected to make: listed ones and streams' ones."""
-    return len(scenario.requests) + sum(expected_stream_requests(scenario, i)
-                                        for i in range(len(scenario.request_streams)))
 
 
 def replication_seconds(scenario: Scenario) -> float:

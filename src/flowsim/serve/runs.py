@@ -105,10 +105,16 @@ def controls(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+# The baseline, read and run once for every answer beside it: kept by the file's
+# modification time and size, so an edited baseline is read and run again.
+@functools.lru_cache(maxsize=4)
+def _baseline(path: Path, signature: tuple[int, int]) -> Any:
+    return load(path)
+
+
 @functools.lru_cache(maxsize=4)
 def _baseline_run(path: Path, signature: tuple[int, int], replications: int, seed: int) -> Any:
-    # Kept by the file's modification time and size: an edited baseline is run again.
-    return run_many([load(path)], replications=replications, seed=seed)[0]
+    return run_many([_baseline(path, signature)], replications=replications, seed=seed)[0]
 
 
 def _retitled(result: Any, title: str) -> charts.RunView:
@@ -147,16 +153,16 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
                          f"(five years) after scenario.start ({meta.start:%Y-%m-%d}); run "
                          "longer ones with flowsim run", key="scenario.end",
                          source=Path(path).name)
-    base_loaded = load(baseline)
-    check_answer_work([loaded.scenario, base_loaded.scenario], replications)
+    info = Path(baseline).stat()
+    signature = (info.st_mtime_ns, info.st_size)
+    check_answer_work([loaded.scenario, _baseline(Path(baseline), signature).scenario],
+                      replications)
     seed = seed if seed is not None else meta.seed
     watch = _watch(cancel, timeout_seconds)
     # The baseline unchanged against the page's scenario, on common random numbers: each
     # replication depends only on (seed, replication, what is drawn), so the baseline's
     # run is the same whether it runs beside this one or was kept from before.
-    info = Path(baseline).stat()
-    base_run = _baseline_run(Path(baseline), (info.st_mtime_ns, info.st_size), replications,
-                             seed)
+    base_run = _baseline_run(Path(baseline), signature, replications, seed)
     mine = run_many([loaded], replications=replications, seed=seed, progress=watch)[0]
     # comparison_table lists the baseline's rows, then this run's: this run's rows alone,
     # whatever the two are named (a changed baseline keeps the baseline's name).
