@@ -496,3 +496,33 @@ def test_a_computer_may_have_only_so_many_answers_on_the_way():
     slots.claim("b")
     slots.unclaim("a")
     slots.claim("a")
+
+
+@pytest.mark.slow
+def test_an_edited_baseline_gives_answers_of_its_own(tmp_path):
+    """Answers are kept by the files they were read from, the baseline's included: with
+    the baseline's 24-hour rule moved to the MOU its disclosure comes a day later, and a
+    what-if that does not extend it (it extends a copy) is a day less behind it."""
+    import shutil
+
+    shutil.copy(SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
+    shutil.copy(SCENARIOS / "baseline.toml", tmp_path / "copy.toml")
+    (tmp_path / "other.toml").write_text(
+        'extends = "copy.toml"\n[scenario]\nname = "other"\n', encoding="utf-8")
+    process, base = start_server(str(tmp_path / "baseline.toml"), str(tmp_path / "other.toml"),
+                                 reps=5)
+    try:
+        def later_by_days() -> float:
+            _, body = ask(api(base, "/api/run", scenario="other", seed=3))
+            return next(d["diff_mean"] for d in body["difference"]
+                        if d["metric"] == "first_transfer_days")
+
+        assert later_by_days() == 0
+        baseline = tmp_path / "baseline.toml"
+        text = baseline.read_text(encoding="utf-8")
+        assert "from = 2025-09-05" in text
+        baseline.write_text(text.replace("from = 2025-09-05", "from = 2025-04-07", 1),
+                            encoding="utf-8")
+        assert later_by_days() == pytest.approx(-1, abs=0.01)
+    finally:
+        stop(process)

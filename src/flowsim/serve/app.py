@@ -354,7 +354,8 @@ def build_app(settings: Settings):
             state.latest[client] = max(number, state.latest.get(client, 0))
             while len(state.latest) > 10_000:
                 state.latest.pop(next(iter(state.latest)))
-        base = state.baseline
+        # The baseline as its files are now: an edited baseline keys answers of its own.
+        base = await state.find(state.baseline.name)
         key = ("run", offered.signature, base.signature, tuple(sets), reps, seed)
 
         def superseded() -> bool:
