@@ -115,3 +115,21 @@ def test_readme_robustness_table_is_the_one_the_code_produces():
     rows = {line.split("|")[1].strip(): line for line in body.splitlines() if line.startswith("| `")}
     assert "| not robust: depends on" in rows["`june24_accepted`"]
     assert "| robust:" in rows["`better_ice_data`"]
+
+
+def test_without_the_injunction_the_d_mass_order_stops_transfers_from_its_date():
+    """The 2025-11-21 injunction removed and ICE asking through 2026: the baseline's
+    2026-02-05 order still stops every transfer from its date (FACTS: 2026-02-05)."""
+    import datetime as dt
+
+    from flowsim.model import compile_plan, simulate
+    from flowsim.model.ledger import Event
+
+    s = flowsim.load(SCENARIOS / "no_injunction_resubmit.toml").scenario
+    order_days = (dt.datetime(2026, 2, 5) - s.scenario.start).days
+    sent = []
+    for replication in range(20):
+        result = simulate(compile_plan(s), s.scenario.seed, replication)
+        sent += [t for t, _, _, event, _ in result.events if event == Event.TRANSFERRED]
+    assert len(sent) > 20  # resubmissions are disclosed before the order
+    assert max(sent) < order_days

@@ -299,3 +299,42 @@ def test_a_scoped_injunction_stops_at_the_gate_only():
 
     with pytest.raises(ScenarioError, match="stops at the gate only"):
         scenario(injunction={"at": day(5), "covers": "tin_path"})
+
+
+def test_a_second_gate_order_stops_what_the_first_lets_through():
+    """Two files: one ready on day 26, one (arriving on day 40) on day 56. An injunction
+    lifted on day 30 and a second order from day 50 block the first file and the second."""
+    s = scenario(requests=[request("early", 10, 1000), request("late", 40, 1000)],
+                 injunction={"at": day(20), "until": day(30), "halts_upstream": False},
+                 gate_orders=[{"name": "second", "at": day(50), "halts_upstream": False}])
+    r = one(s)
+    assert times(r, Event.BLOCKED_INJUNCTION, "early") == [pytest.approx(GATE_DAY)]
+    assert times(r, Event.BLOCKED_INJUNCTION, "late") == [pytest.approx(40 + 16)]
+    assert r.counts["transferred"] == 0
+
+
+def test_a_gate_order_halts_upstream_work_without_the_injunction():
+    """With `[injunction]` off, a listed order that halts upstream stops matching at its
+    date, as the injunction would."""
+    s = scenario(injunction={"enabled": False}, gate_orders=[{"name": "D. Mass.", "at": day(20)}])
+    r = one(s)
+    assert times(r, Event.HALTED_UPSTREAM) == [pytest.approx(20)]
+    assert r.counts["halted_upstream"] == 1000
+
+
+def test_gate_orders_draw_their_own_scoped_share():
+    """Two orders each covering half of the TIN path block, together, about three quarters
+    of it: each draws on its own entity, so the second does not repeat the first."""
+    two = one(scenario(injunction={"at": day(20), "covers": "tin_path", "share": 0.5,
+                                   "halts_upstream": False},
+                       gate_orders=[{"name": "second", "at": day(20), "covers": "tin_path",
+                                     "share": 0.5, "halts_upstream": False}]))
+    assert 750 - 60 <= two.counts["blocked_injunction"] <= 750 + 60
+
+
+def test_gate_order_names_are_unique():
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="names must be unique") as err:
+        scenario(gate_orders=[{"name": "a", "at": day(5)}, {"name": "a", "at": day(9)}])
+    assert err.value.key == "gate_orders.1.name"

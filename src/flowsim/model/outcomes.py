@@ -62,12 +62,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("blocked_notice", Event.BLOCKED_NOTICE, "blocked during a notice window",
             "the court granted relief while the file waited out a notice window",
             "#009E73", "xx"),
-    Outcome("blocked_injunction", Event.BLOCKED_INJUNCTION, "blocked by the injunction",
-            "a file that was ready (at the gate or in a notice window) when the injunction "
-            "came", "#0072B2", "\\\\"),
-    Outcome("halted_upstream", Event.HALTED_UPSTREAM, "halted upstream by the injunction",
-            "records still waiting for or in review, matching or sign-off when an injunction "
-            "that halts upstream work came (or arriving after it)", "#CC79A7", "++"),
+    Outcome("blocked_injunction", Event.BLOCKED_INJUNCTION, "blocked by an order at the gate",
+            "a file that was ready (at the gate or in a notice window) when an injunction or "
+            "another order at the gate came", "#0072B2", "\\\\"),
+    Outcome("halted_upstream", Event.HALTED_UPSTREAM, "halted upstream by an order",
+            "records still waiting for or in review, matching or sign-off when an order at "
+            "the gate that halts upstream work came (or arriving after it)", "#CC79A7", "++"),
     Outcome("pending", None, "still in the pipeline at the horizon",
             "still in the pipeline at the end of the horizon", "#F0E442", "--"),
 )

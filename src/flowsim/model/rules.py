@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Generator
 import simpy
 
 from ..scenario import Scenario, TableSpec
-from ..scenario.parameters import COVERS_TEXT, INJUNCTION, NOTICE
+from ..scenario.parameters import COVERS_TEXT, GATE_ORDERS, INJUNCTION, NOTICE
 from .outcomes import Event
-from .seeding import Stream
+from .seeding import Stream, entity_key
 
 if TYPE_CHECKING:
     from .context import Context
@@ -99,35 +99,14 @@ class GateRule:
         raise NotImplementedError
 
 
-class Injunction(GateRule):
-    """From its date no file is sent; files at the gate or in a notice window are blocked.
-    With `halts_upstream`, review, matching and sign-off stop too.
+@dataclass(frozen=True)
+class GateOrder:
+    """One order at the gate, with what tells it apart from the others: its name in
+    sentences and the random entity its scoped draws are keyed by."""
 
-    A scoped injunction covers only `share` of each file's records (the plaintiff states'
-    enrollees, say): that part is blocked, one binomial draw per file on its own stream,
-    and the rest goes on. One that is lifted (`until`) blocks nothing after that date. A
-    scoped or lifted injunction stops at the gate only."""
-
-    spec = INJUNCTION
-    stream = Stream.INJUNCTION
-    outcomes = ("blocked_injunction",)
-
-    @classmethod
-    def timeline(cls, s: Scenario) -> list[Dated]:
-        inj = s.injunction
-        if not inj.enabled or inj.at is None:
-            return []
-        upstream = "all work stops" if inj.halts_upstream else "the gate closes"
-        scope = scope_text(inj.covers, inj.share.mean)
-        items = [(inj.at, f"injunction: no file is sent{scope} from now on; {upstream}")]
-        if inj.until is not None:
-            items.append((inj.until, "injunction lifted: files are sent again"))
-        return items
-
-    @classmethod
-    def markers(cls, s: Scenario) -> list[Marker]:
-        inj = s.injunction
-        return [Marker(inj.at, "injunction")] if inj.enabled and inj.at is not None else []
+    values: Any
+    name: str          # "" for `[injunction]`
+    number: int        # from 1, in the order a scenario lists them
 
     @property
     def whole(self) -> bool:
@@ -146,18 +125,76 @@ class Injunction(GateRule):
     def halts_days(self) -> float | None:
         return self.closes_days() if self.values.halts_upstream else None
 
+
+def gate_orders(tables: Any) -> list[GateOrder]:
+    """`[injunction]` and each of `[[gate_orders]]`, numbered from 1 in that order."""
+    first = tables[INJUNCTION.key]
+    named = [(first, "")] if first is not None else []
+    named += [(v, v.name) for v in tables[GATE_ORDERS.key]]
+    return [GateOrder(v, name, number) for number, (v, name) in enumerate(named, start=1)]
+
+
+class Injunction(GateRule):
+    """The orders at the gate (`[injunction]` and `[[gate_orders]]`). From an order's date
+    no file is sent; files at the gate or in a notice window are blocked. With
+    `halts_upstream`, review, matching and sign-off stop too; with several orders, from
+    the first date of one that does.
+
+    A scoped order covers only `share` of each file's records (the plaintiff states'
+    enrollees, say): that part is blocked, one binomial draw per file and order on its own
+    stream, and the rest goes on to the next order. One that is lifted (`until`) blocks
+    nothing after that date. A scoped or lifted order stops at the gate only."""
+
+    spec = INJUNCTION
+    stream = Stream.INJUNCTION
+    outcomes = ("blocked_injunction",)
+
+    def __init__(self, rep: "Context") -> None:
+        self.orders = gate_orders(rep.plan)
+
+    @classmethod
+    def timeline(cls, s: Scenario) -> list[Dated]:
+        items = []
+        orders = [(s.injunction, "injunction")] + [
+            (o, f"gate order {o.name!r}") for o in s.gate_orders]
+        for inj, name in orders:
+            if not inj.enabled or inj.at is None:
+                continue
+            upstream = "all work stops" if inj.halts_upstream else "the gate closes"
+            scope = scope_text(inj.covers, inj.share.mean)
+            items.append((inj.at, f"{name}: no file is sent{scope} from now on; {upstream}"))
+            if inj.until is not None:
+                items.append((inj.until, f"{name} lifted: files are sent again"))
+        return items
+
+    @classmethod
+    def markers(cls, s: Scenario) -> list[Marker]:
+        orders = [(s.injunction, "injunction")] + [(o, o.name) for o in s.gate_orders]
+        return [Marker(o.at, label) for o, label in orders if o.enabled and o.at is not None]
+
+    def closes_days(self) -> float | None:
+        return min((d for o in self.orders if (d := o.closes_days()) is not None), default=None)
+
+    def halts_days(self) -> float | None:
+        return min((d for o in self.orders if (d := o.halts_days()) is not None), default=None)
+
     def at_gate(self, rep: "Context", block: "Block") -> Step:
-        if not self.in_force(rep.env.now):
-            return True
-        if self.whole:
-            return rep.block_at_gate(block)
-        draws = rep.draws(self.stream, block.key)
-        share = draws.value("share", self.values.share, "rate")
-        records, tin, incomplete = covered(draws, block, self.values.covers, share)
-        if records:
-            rep.settle(block, Event.BLOCKED_INJUNCTION, records)
-            block.remove(records, tin_path=tin, incomplete=incomplete)
-        return block.records > 0
+        for order in self.orders:
+            if not order.in_force(rep.env.now):
+                continue
+            if order.whole:
+                return rep.block_at_gate(block)
+            # `[injunction]` draws as it always has; a listed order on an entity of its own.
+            key = block.key if not order.name else entity_key(f"{order.name}|{block.request}")
+            draws = rep.draws(self.stream, key)
+            share = draws.value("share", order.values.share, "rate")
+            records, tin, incomplete = covered(draws, block, order.values.covers, share)
+            if records:
+                rep.settle(block, Event.BLOCKED_INJUNCTION, records)
+                block.remove(records, tin_path=tin, incomplete=incomplete)
+            if block.records <= 0:
+                return False
+        return True
         yield  # a generator, like every rule
 
 

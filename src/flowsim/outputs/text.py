@@ -116,9 +116,10 @@ def ensemble_text(name: str, ensemble: Any, out: Path) -> str:
 
 def validation_line(name: str, s: "Scenario") -> str:
     injunction = f"on {s.injunction.at:%Y-%m-%d}" if s.injunction.enabled else "off"
+    more = (f", {plural(len(s.gate_orders), 'further gate order')}" if s.gate_orders else "")
     return (f"{name}: ok ({s.name}: {plural(len(s.requests), 'request')}, "
             f"{plural(len(s.request_streams), 'stream')}, "
-            f"{plural(len(s.notice), 'notice rule')}, injunction {injunction})")
+            f"{plural(len(s.notice), 'notice rule')}, injunction {injunction}{more})")
 
 
 def calibration_text(fit: "Calibration", out: Path, scenario_file: Path | None) -> str:

@@ -221,24 +221,26 @@ NOTICE = TableSpec("notice", "Notice", "a notice rule", (
 
 def _injunction_dated(inj: Any, key: str, s: Any) -> None:
     if inj.enabled and inj.at is None:
-        raise ScenarioError("is required while the injunction is enabled "
-                            "(or set injunction.enabled = false)", key=f"{key}.at")
+        raise ScenarioError(f"is required while the order is enabled (or set "
+                            f"{key}.enabled = false)", key=f"{key}.at")
     start = s.scenario.start
     if inj.enabled and inj.at < start:
         raise ScenarioError(f"must not be before scenario.start ({start.date()}); an "
-                            "injunction in force from the start is at = scenario.start",
+                            "order in force from the start is at = scenario.start",
                             key=f"{key}.at")
 
 
 def _scoped_stops_at_the_gate(inj: Any, key: str, s: Any) -> None:
     scoped = inj.until is not None or inj.share.mean < 1 or inj.covers != "all"
     if inj.enabled and inj.halts_upstream and scoped:
-        raise ScenarioError("an injunction that covers a share of the records, or is lifted, "
-                            "stops at the gate only: set injunction.halts_upstream = false",
+        raise ScenarioError("an order that covers a share of the records, or is lifted, "
+                            f"stops at the gate only: set {key}.halts_upstream = false",
                             key=f"{key}.halts_upstream")
 
 
-INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
+# An order at the transfer gate (an injunction): the one declaration of its values, for
+# the single `[injunction]` and for each of `[[gate_orders]]`.
+GATE_ORDER_PARAMS = (
     Param("enabled", "flag", "", "in force", default=True),
     Param("at", "date", "", "from", default=None),
     Param("until", "date", "", "lifted on", default=None),
@@ -247,8 +249,18 @@ INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", (
     Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
           "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
-), absent={"enabled": False}, group="the court's rules", ordered=(("until", "at"),),
-   checks=(_scoped_stops_at_the_gate, _injunction_dated))
+)
+GATE_ORDER_CHECKS = (_scoped_stops_at_the_gate, _injunction_dated)
+
+INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", GATE_ORDER_PARAMS,
+                       absent={"enabled": False}, group="the court's rules",
+                       ordered=(("until", "at"),), checks=GATE_ORDER_CHECKS)
+
+# More orders at the gate, beside `[injunction]`: each stops transfers from its date on.
+GATE_ORDERS = TableSpec("gate_orders", "GateOrder", "a further order at the gate",
+                        (NAME, *GATE_ORDER_PARAMS), many=True, item_key="name",
+                        group="the court's rules", ordered=(("until", "at"),),
+                        checks=GATE_ORDER_CHECKS)
 
 ACCESS = TableSpec("access", "Access", "access without transfer", (
     NAME,
@@ -280,7 +292,7 @@ IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop 
 
 # Every table, in the order of a resolved scenario.
 TABLES: tuple[TableSpec, ...] = (META, REQUESTS, REQUEST_STREAMS, REVIEW, MATCHING, APPROVAL,
-                                 NOTICE, INJUNCTION, IMPACT, ACCESS, USE_ORDERS)
+                                 NOTICE, INJUNCTION, GATE_ORDERS, IMPACT, ACCESS, USE_ORDERS)
 
 
 # The tables a page offers as controls, group by group.

@@ -194,6 +194,12 @@ def check_consistency(s: Scenario) -> None:
                     key=f"{key}.name",
                 )
             names[item.name] = key
+    seen: set[str] = set()
+    for i, order in enumerate(s.gate_orders):
+        if order.name in seen:
+            raise ScenarioError(f"name {order.name!r} is already used; names must be unique",
+                                key=f"gate_orders.{i}.name")
+        seen.add(order.name)
     _check_access_and_orders(s)
     _check_request_count(s)
 
