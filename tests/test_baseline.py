@@ -56,6 +56,22 @@ def test_rejected_is_the_first_two_requests_in_every_replication(result):
     assert (result.metrics["rejected"] == 14_900_000).all()
 
 
+def test_each_request_comes_after_the_previous_one_is_rejected_and_on_its_own_date(result):
+    """The record's order holds in every history: the second and third requests answer a
+    rejection, and review is short enough that each still comes on its reported date."""
+    events = result.events
+
+    def when(event: str):
+        return events[events["event"] == event].pivot(index="replication", columns="request",
+                                                       values="time")
+
+    arrived, rejected = when("arrived"), when("rejected")
+    assert (arrived["June 24 request"] == "2025-06-24T00:00:00").all()
+    assert (arrived["June 27 request"] == "2025-06-27T00:00:00").all()
+    assert (rejected["June 5 request"] <= arrived["June 24 request"]).all()
+    assert (rejected["June 24 request"] <= arrived["June 27 request"]).all()
+
+
 @pytest.mark.docs
 def test_readme_shows_the_table_the_code_produces(result):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

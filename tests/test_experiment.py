@@ -86,6 +86,7 @@ def test_adding_a_request_leaves_the_draws_of_the_others_alone(baseline):
     base = flowsim.run(baseline, replications=10)
     more = flowsim.run(baseline.with_overrides([
         'requests.0.name="A new first request"', "requests.0.accept=1.0",
+        'requests.1.after=""',
     ]), replications=10)
     june27 = lambda r: r.events.query("request == 'June 27 request' and event == 'matched'")
     assert june27(base)["records"].tolist() == june27(more)["records"].tolist()

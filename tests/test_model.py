@@ -338,3 +338,64 @@ def test_gate_order_names_are_unique():
     with pytest.raises(ScenarioError, match="names must be unique") as err:
         scenario(gate_orders=[{"name": "a", "at": day(5)}, {"name": "a", "at": day(9)}])
     assert err.value.key == "gate_orders.1.name"
+
+
+def answering(name: str, at_day: float, after: str, lag_days: float = 0.0, **more):
+    return {**request(name, at_day, 1000), "after": after, "lag_days": lag_days, **more}
+
+
+def test_a_request_that_answers_a_rejection_comes_one_lag_after_it():
+    """A (day 10) is rejected when its 2-day review ends on day 12; B answers it 3 days
+    later, on day 15, and is disclosed 2 + 13 + 1 days after that."""
+    s = scenario(requests=[request("A", 10, 1000, accept=0.0), answering("B", 10, "A", 3)])
+    r = one(s)
+    assert times(r, Event.REJECTED, "A") == [pytest.approx(12)]
+    assert times(r, Event.ARRIVED, "B") == [pytest.approx(15)]
+    assert times(r, Event.TRANSFERRED, "B") == [pytest.approx(15 + 16)]
+
+
+def test_an_answer_is_not_sent_before_its_own_date():
+    s = scenario(requests=[request("A", 10, 1000, accept=0.0), answering("B", 40, "A", 3)])
+    assert times(one(s), Event.ARRIVED, "B") == [pytest.approx(40)]
+
+
+def test_an_answer_to_an_accepted_request_is_never_sent():
+    """B is in no event and no count: only A's records were requested."""
+    s = scenario(requests=[request("A", 10, 1000), answering("B", 10, "A")])
+    r = one(s)
+    assert [e for e in r.events if e[1] == "B"] == []
+    assert r.counts["requested"] == 1000 and r.counts["transferred"] == 1000
+
+
+def test_an_answer_to_a_request_halted_before_review_is_never_sent():
+    s = scenario(requests=[request("A", 10, 1000, accept=0.0), answering("B", 10, "A")],
+                 injunction={"at": day(11)})
+    r = one(s)
+    assert r.counts["requested"] == 1000 and r.counts["halted_upstream"] == 1000
+
+
+def test_with_means_an_answer_carries_the_share_rejected():
+    """explain's expected flow: A is accepted with probability 0.25, so B is expected to
+    be sent with 75% of its records."""
+    from flowsim.model.expected import expected_flow
+
+    s = scenario(requests=[request("A", 10, 1000, accept=0.25), answering("B", 10, "A")],
+                 review={"capacity": 2}, matching={"capacity": 2})
+    flows = {e.name: e for e in expected_flow(s)}
+    assert flows["B"].records == pytest.approx(750)
+    assert flows["B"].arrival_days == pytest.approx(12)
+
+
+@pytest.mark.parametrize("requests, key, fragment", [
+    ([answering("B", 10, "A"), request("A", 10, 1000)], "requests.0.after",
+     "a request can only answer one listed before it"),
+    ([request("A", 10, 1000), answering("B", 10, "Z")], "requests.1.after", "one of: A"),
+    ([request("A", 10, 1000), {**request("B", 10, 1000), "lag_days": 2}], "requests.1.lag_days",
+     "name the rejected request in after"),
+])
+def test_an_answer_names_a_request_listed_before_it(requests, key, fragment):
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=fragment) as err:
+        scenario(requests=requests)
+    assert err.value.key == key

@@ -68,7 +68,7 @@ def test_the_same_as_line_is_quoted_for_a_shell(server, gallery):
 
 
 def test_a_saved_file_runs_what_the_page_ran(server, gallery):
-    sets = ["review.days.mode=4", "scenario.end=2026-03-01", "notice.0.relief=0.4"]
+    sets = ["review.days.mode=2.5", "scenario.end=2026-03-01", "notice.0.relief=0.4"]
     status, body = save(server, "baseline", sets, "same")
     assert status == 200
     path = gallery / body["file"]

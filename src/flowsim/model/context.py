@@ -40,6 +40,10 @@ class Context(Protocol):
         """Disclose the block's records (with the people living at their addresses, and
         how many of the records are the investigation's targets)."""
 
+    def reviewed(self, block: "Block", rejected_share: float) -> None:
+        """Say what review decided (the share of the block rejected), for a request that
+        answers its rejection."""
+
     def halt_upstream(self, block: "Block") -> bool:
         """End the block's records as halted upstream of the gate; False."""
 

@@ -35,13 +35,22 @@ Process = Generator[simpy.Event, object, None]
 def timeline(s: "Scenario") -> list[tuple[dt.datetime, str]]:
     """The requests' dated sentences, for `explain`: each listed request and stream."""
     items = [(r.at, f"request {r.name!r}: {about(r.records)} records, "
-                    f"accepted with probability {r.accept.mean:g}") for r in s.requests]
+                    f"accepted with probability {r.accept.mean:g}{_answering(r)}")
+             for r in s.requests]
     for st in s.request_streams:
         until = f" until {st.until:%Y-%m-%d}" if st.until else ""
         items.append((st.start, f"stream {st.name!r} starts{until}: a request every "
                                 f"{st.interval_days.mean:g} days on average of "
                                 f"{about(st.records)} records"))
     return items
+
+
+def _answering(r) -> str:
+    if not r.after:
+        return ""
+    lag = f"{r.lag_days.mean:g} days after" if r.lag_days.mean else "on"
+    return (f"; sent only if {r.after!r} is rejected, {lag} its rejection if that is "
+            "later than this date")
 
 
 class Replication:
@@ -54,6 +63,8 @@ class Replication:
         self.ledger = Ledger(exact=draws is Draws)
         self._draws = draws
         self.files = 0
+        # The review decision of each request another one answers: the share rejected.
+        self.rejections: dict[str, simpy.Event] = {}
         self.stages: tuple[Stage, ...] = tuple(stage(self) for stage in PIPELINE)
         rules = [rule for stage in self.stages if isinstance(stage, Gate) for rule in stage.rules]
         self.closes_days = min((d for r in rules if (d := r.closes_days()) is not None),
@@ -122,18 +133,37 @@ class Replication:
         return after_disclosure(held, self.plan[USE_ORDERS.key], self.draws,
                                 self.plan.horizon_days)
 
+    def reviewed(self, block: Block, rejected_share: float) -> None:
+        """Tell a request that answers this one's rejection what review decided."""
+        decided = self.rejections.get(block.request)
+        if decided is not None and not decided.triggered:
+            decided.succeed(rejected_share)
+
     def new_file(self) -> int:
         self.files += 1
         return self.files
 
     def request(self, name: str, at_days: float, records: Distribution,
-                accept: Distribution, targets_share: Distribution) -> Process:
-        """One request: it arrives, then its records pass through every stage."""
+                accept: Distribution, targets_share: Distribution, after: str = "",
+                lag_days: Distribution | None = None) -> Process:
+        """One request: it arrives, then its records pass through every stage. One that
+        answers another's rejection (`after`) is sent `lag_days` after that rejection,
+        not before `at_days`, and never if that request was not rejected."""
         env = self.env
-        if at_days > 0:
-            yield env.timeout(at_days)
         key = entity_key(name)
+        sent_share = 1.0
+        if after:
+            decided = self.rejections.setdefault(after, env.event())
+            sent_share = yield decided
+            if not sent_share:
+                return
+            lag = self.draws(Stream.ARRIVALS, key).value("lag_days", lag_days, "duration")
+            at_days = max(at_days, env.now + lag)
+        if at_days > env.now:
+            yield env.timeout(at_days - env.now)
         count = self.draws(Stream.RECORDS, key).value("records", records, "count")
+        # With mean draws a rejection is a share of its request: so is the answer to it.
+        count = count if sent_share == 1.0 else count * sent_share
         block = Block(name, key, int(count) if self.ledger.exact else count, accept,
                       targets_share)
         self.ledger.arrive(env.now, name, block.records)
@@ -173,7 +203,8 @@ def simulate(plan: Plan, seed: int, replication: int,
     # An uncertain input of a request or a stream is the replication's one draw, shared by
     # every request a stream makes.
     for r in drawn[REQUESTS.key]:
-        rep.env.process(rep.request(r.name, r.at, r.records, r.accept, r.targets_share))
+        rep.env.process(rep.request(r.name, r.at, r.records, r.accept, r.targets_share,
+                                    r.after, r.lag_days))
     for s in drawn[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)

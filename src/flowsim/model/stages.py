@@ -138,6 +138,7 @@ class Review(Queued):
             return rep.halt_upstream(block)
         accepted = draws.portion("accepted", block.records,
                                  draws.value("accept", block.accept, "rate"))
+        rep.reviewed(block, 1 - accepted / block.records if block.records else 0.0)
         if block.records > accepted:
             rep.settle(block, Event.REJECTED, block.records - accepted)
         if not accepted:

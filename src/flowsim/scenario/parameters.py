@@ -122,16 +122,36 @@ def _not_before_the_start(stream: Any, key: str, s: Any) -> None:
                             key=f"{key}.from")
 
 
+def _answers_an_earlier_request(request: Any, key: str, s: Any) -> None:
+    index = int(key.rsplit(".", 1)[1])
+    if not request.after:
+        if "lag_days" in request.model_fields_set:
+            raise ScenarioError("lag_days is the time from a rejection to this request: "
+                                "name the rejected request in after", key=f"{key}.lag_days")
+        return
+    earlier = [r.name for r in s.requests[:index]]
+    if request.after not in earlier:
+        raise ScenarioError(f"names no request listed before this one ({request.after!r}); "
+                            + ("one of: " + ", ".join(earlier) if earlier else
+                               "a request can only answer one listed before it"),
+                            key=f"{key}.after")
+
+
 REQUESTS = TableSpec("requests", "Request", "a request", (
     NAME,
-    Param("at", "date", "", "arrives"),
+    Param("at", "date", "", "arrives (at the earliest, when it answers a rejection)"),
     Param("records", "count", "records", "records requested"),
     Param("accept", "rate", "probability", "chance that review accepts it",
           default=D.Fixed(1.0)),
     Param("targets_share", "rate", "share", "share of its records that are the investigation's "
           "targets (default 1: ICE's claim that all are, which the court doubted)",
           default=D.Fixed(1.0)),
-), many=True, item_key="name", group="ICE's requests", checks=(_within_the_horizon,))
+    Param("after", "text", "", "sent only if this earlier request (its name) is rejected, "
+          "and not before its rejection", default=""),
+    Param("lag_days", "duration", "days", "days from that rejection to this request",
+          default=D.Fixed(0.0)),
+), many=True, item_key="name", group="ICE's requests",
+   checks=(_within_the_horizon, _answers_an_earlier_request))
 
 REQUEST_STREAMS = TableSpec("request_streams", "RequestStream", "a stream of recurring requests", (
     NAME,
