@@ -108,3 +108,83 @@ def test_a_streams_uncertain_size_is_one_draw_shared_by_all_its_requests():
                       if e == Event.ARRIVED and name.startswith("s #")})
     assert all(len(s) == 1 for s in sizes)  # one size within a replication
     assert len(set().union(*sizes)) > 1     # and another in the next
+
+
+MEDICAID = Path(__file__).parents[1] / "scenarios" / "medicaid" / "baseline.toml"
+
+
+def shared_input_scenario(**inputs):
+    """One named input referred to by the TIN rate and by a scoped injunction's share."""
+    return scenario(inputs={"share": RATE, **inputs},
+                    matching={"tin_rate": {"input": "share"}},
+                    injunction={"at": "2025-12-01", "share": {"input": "share"},
+                                "halts_upstream": False})
+
+
+def test_a_named_input_is_one_draw_wherever_it_is_referred_to():
+    plan = compile_plan(shared_input_scenario())
+    drawn = [plan.for_replication(7, r) for r in range(5)]
+    values = [(p["matching"].tin_rate.mean, p["injunction"].share.mean) for p in drawn]
+    assert all(a == b for a, b in values)
+    assert len({a for a, _ in values}) == 5  # and a new draw in each replication
+
+
+def test_a_named_input_draws_alike_in_every_scenario_that_declares_it():
+    """Keyed by the input's name: the draw does not depend on which keys refer to it."""
+    one_key = compile_plan(scenario(inputs={"share": RATE}, matching={"tin_rate": {"input": "share"}}))
+    two_keys = compile_plan(shared_input_scenario())
+    for r in range(3):
+        assert (one_key.for_replication(7, r)["matching"].tin_rate
+                == two_keys.for_replication(7, r)["matching"].tin_rate)
+
+
+def test_the_medicaid_plaintiff_share_is_one_quantity():
+    """The injunction and the bar on the view access cover the same share in each history,
+    no lower than the plaintiff states' published enrollment (FACTS:
+    medicaid-enrollment-plaintiffs, about 29 %)."""
+    s = flowsim.load(MEDICAID).scenario
+    plan = compile_plan(s)
+    for r in range(20):
+        drawn = plan.for_replication(s.scenario.seed, r)
+        view_bar = next(o for o in drawn["use_orders"] if o.name == "plaintiff states: view access")
+        assert drawn["injunction"].share.mean == view_bar.share.mean >= 0.29
+
+
+@pytest.mark.parametrize("value, key, fragment", [
+    ({"input": "shar"}, "matching.tin_rate.input", "names no input ('shar') (did you mean 'share'?)"),
+    ({"input": "share", "per": "replication"}, "matching.tin_rate.per", "takes only input"),
+])
+def test_a_bad_reference_names_its_key(value, key, fragment):
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        scenario(inputs={"share": RATE}, matching={"tin_rate": value})
+    assert err.value.key == key and fragment in str(err.value)
+
+
+def test_a_named_input_is_checked_where_it_is_used():
+    """A share of 0 to 2 is a fine input, but not a rate."""
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="between 0 and 1") as err:
+        scenario(inputs={"share": {"dist": "uniform", "low": 0, "high": 2}},
+                 matching={"tin_rate": {"input": "share"}})
+    assert err.value.key == "matching.tin_rate"
+
+
+def test_a_bad_input_names_its_own_key():
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="uniform needs high") as err:
+        scenario(inputs={"share": {"dist": "uniform", "low": 0}})
+    assert err.value.key == "inputs.share.high"
+
+
+def test_holding_uncertain_inputs_holds_named_ones_and_reads_back():
+    loaded = flowsim.load(MEDICAID)
+    held = loaded.held_at_means()
+    assert held.scenario.injunction.share.inner == D.Fixed(pytest.approx(0.445))
+    assert held.source_of("inputs.plaintiff_share") == "--hold-uncertain"
+    from flowsim.scenario.schema import scenario_of
+
+    assert scenario_of(loaded.scenario.to_toml_dict()) == loaded.scenario

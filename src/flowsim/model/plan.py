@@ -69,8 +69,11 @@ class Plan:
             return self
         tables = dict(self.tables)
         for key, index, param, prefix in self.uncertain_inputs:
-            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(f"{prefix}.{param.key}"), 0)
-            value = Fixed(draw(getattr(self._value(key, index), param.name).inner, param.kind, u))
+            given = getattr(self._value(key, index), param.name)
+            # A named input is keyed by its name, so every key that refers to it draws alike.
+            drawn = f"inputs.{given.input}" if given.input else f"{prefix}.{param.key}"
+            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(drawn), 0)
+            value = Fixed(draw(given.inner, param.kind, u))
             if index is None:
                 tables[key] = tables[key].changed(**{param.name: value})
             else:

@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.compare import COMPARISON_COLUMNS, comparison_table
-from ..errors import InputError
+from ..errors import InputError, ScenarioError
 from ..experiments.run import DAILY_STAT_COLUMNS, METRICS
 from ..model.outcomes import STATES
 from ..model.plan import days_between
 from ..scenario import Scenario
+from ..scenario.schema import scenario_of
 from ..experiments.stats import STAT_COLUMNS
 from .manifest import sha256_hex
 
@@ -164,8 +165,8 @@ def read_run(folder: Path) -> RunFolder:
         raise InputError("not a run's results folder (its manifest has no scenario)",
                          source=str(folder))
     try:
-        scenario = Scenario.model_validate(manifest["resolved_scenario"])
-    except (ValueError, TypeError) as exc:
+        scenario = scenario_of(manifest["resolved_scenario"])
+    except (ValueError, TypeError, ScenarioError) as exc:
         reason = str(exc).splitlines()[0]
         raise InputError(f"manifest.json holds a scenario flowsim cannot read ({reason})",
                          source=str(folder)) from None

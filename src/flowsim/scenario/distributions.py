@@ -270,6 +270,9 @@ class PerReplication(Distribution):
     """
 
     inner: Distribution
+    # The named input of `[inputs]` it refers to ("" for one written in place): every key
+    # that refers to the same input gets the same draw.
+    input: str = ""
     name: ClassVar[str] = "per_replication"
 
     @property
@@ -284,9 +287,13 @@ class PerReplication(Distribution):
         return self.inner.quantile(u)
 
     def as_toml(self) -> dict[str, Any]:
+        if self.input:
+            return {"input": self.input}
         return {**self.inner.as_toml(), "per": "replication"}  # type: ignore[dict-item]
 
     def __repr__(self) -> str:
+        if self.input:
+            return f"{self.inner!r} per replication (input {self.input})"
         return f"{self.inner!r} per replication"
 
 
@@ -319,12 +326,15 @@ def _number(value: Any, key: str = "") -> float:
     return value
 
 
-def parse(value: Any) -> Distribution:
-    """A number or a `{ dist = ... }` table, as a Distribution (kind not yet checked)."""
+def parse(value: Any, inputs: dict[str, Distribution] | None = None) -> Distribution:
+    """A number, a `{ dist = ... }` table or a reference `{ input = "name" }` to one of
+    `inputs` (the scenario's named inputs), as a Distribution (kind not yet checked)."""
     if isinstance(value, Distribution):
         return value
     if not isinstance(value, dict):
         return Fixed(_number(value))
+    if "input" in value:
+        return _reference(value, inputs or {})
     if "dist" not in value:
         raise ParamError(
             "a distribution table needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_NAMES)
@@ -364,6 +374,21 @@ def parse(value: Any) -> Distribution:
     if not math.isfinite(mean):
         raise ParamError(f"its mean is too large to compute ({dist!r}); use smaller parameters")
     return PerReplication(dist) if per == "replication" else dist
+
+
+def _reference(value: dict[str, Any], inputs: dict[str, Distribution]) -> Distribution:
+    name = value["input"]
+    if len(value) > 1:
+        extra = next(k for k in value if k != "input")
+        raise ParamError("a reference to a named input takes only input = \"name\" (its "
+                         "distribution is declared once, in [inputs])", extra)
+    if not isinstance(name, str) or name not in inputs:
+        known = ", ".join(inputs) if inputs else "none: declare it in [inputs]"
+        hint = did_you_mean(name, tuple(inputs)) if isinstance(name, str) else ""
+        raise ParamError(f"names no input ({name!r}){hint}; the scenario's inputs: {known}",
+                         "input")
+    inner = inputs[name]
+    return PerReplication(inner.inner if isinstance(inner, PerReplication) else inner, name)
 
 
 def check_kind(dist: Distribution, kind: Kind) -> Distribution:

@@ -31,7 +31,8 @@ from ..errors import ScenarioError
 from . import distributions as D
 from .keys import split_assignment
 from .parameters import is_whole
-from .schema import (MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, Scenario, check_consistency)
+from .schema import (INPUTS_KEY, MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, Scenario,
+                     check_consistency, scenario_of)
 
 # -- loading -------------------------------------------------------------------------
 
@@ -113,6 +114,13 @@ class LoadedScenario:
         `--hold-uncertain`."""
         raw = copy.deepcopy(self.raw)
         sources = dict(self.sources)
+        inputs = raw.get(INPUTS_KEY)
+        if isinstance(inputs, dict):
+            # A named input is uncertain wherever it is referred to: held at its mean there.
+            for name, value in inputs.items():
+                inputs[name] = D.parse(value).mean
+                _forget(sources, (INPUTS_KEY, name))
+                sources[f"{INPUTS_KEY}.{name}"] = HOLD_SOURCE
         stack: list[tuple[Any, KeyPath]] = [(raw, ())]
         while stack:
             node, path = stack.pop()
@@ -474,7 +482,7 @@ def _step(node: Any, part: str | int, so_far: list[str | int], key: str, *, crea
 def validate(raw: dict[str, Any], sources: dict[str, str], *, default_source: str) -> Scenario:
     """Validate a merged table; errors name the file that set the offending key."""
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = scenario_of(raw)
         check_consistency(scenario)
         return scenario
     except ValidationError as exc:

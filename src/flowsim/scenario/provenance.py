@@ -21,16 +21,16 @@ class ParameterRow:
 
 def flatten(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """Leaf keys of a resolved scenario; a distribution table counts as one leaf."""
-    if isinstance(tree, dict) and "dist" not in tree and tree:
+    if isinstance(tree, dict) and "dist" not in tree and "input" not in tree and tree:
         return [kv for k, v in tree.items() for kv in flatten(v, f"{prefix}{k}.")]
     if isinstance(tree, list) and tree:
         return [kv for i, v in enumerate(tree) for kv in flatten(v, f"{prefix}{i}.")]
     return [(prefix.rstrip("."), tree)]
 
 
-def format_value(value: Any, key: str = "") -> str:
+def format_value(value: Any, key: str = "", inputs: dict[str, Any] | None = None) -> str:
     if isinstance(value, dict):
-        dist = parse(value)
+        dist = parse(value, inputs)
         return f"{dist!r}, mean {dist.mean:,.4g}"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -51,11 +51,15 @@ def parameter_rows(loaded: LoadedScenario) -> list[ParameterRow]:
     """Every resolved value with the file it came from and its citation."""
     named = str(loaded.path)
     rows = []
+    inputs = loaded.scenario.inputs
     for key, value in flatten(loaded.scenario.to_toml_dict()):
+        if value == {}:
+            continue  # a scenario without named inputs
         source = loaded.source_of(key)
         if source not in (named, *SOURCE_NOTES, "default"):
             source = f"{Path(source).name} (inherited)"
         elif source == named:
             source = Path(source).name
-        rows.append(ParameterRow(key, format_value(value, key), source, loaded.note_of(key)))
+        rows.append(ParameterRow(key, format_value(value, key, inputs), source,
+                                loaded.note_of(key)))
     return rows

@@ -12,7 +12,8 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, create_model
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
+                      ValidationInfo, create_model)
 
 from ..errors import ScenarioError
 from . import distributions as D
@@ -22,8 +23,9 @@ from .parameters import META, REQUIRED, TABLES, Param, TableSpec
 
 
 def _param_type(kind: D.Kind, divides: bool = False) -> Any:
-    def validate(value: Any) -> D.Distribution:
-        checked = D.check_kind(D.parse(value), kind)
+    def validate(value: Any, info: ValidationInfo) -> D.Distribution:
+        inputs = (info.context or {}).get(INPUTS_KEY)
+        checked = D.check_kind(D.parse(value, inputs), kind)
         return D.check_reciprocal(checked) if divides else checked
 
     return Annotated[
@@ -144,9 +146,53 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# Named uncertain inputs: `[inputs]` declares each once (a number or a distribution), and a
+# value anywhere refers to one as `{ input = "name" }`, drawn once per replication and the
+# same draw wherever it is referred to.
+INPUTS_KEY = "inputs"
+INPUT_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+def _input_value(value: Any) -> D.Distribution:
+    dist = D.parse(value)
+    return dist.inner if isinstance(dist, D.PerReplication) else dist
+
+
+InputValue = Annotated[D.Distribution, PlainValidator(_input_value),
+                       PlainSerializer(lambda d: d.as_toml())]
+
 Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
                         __doc__="A whole scenario: every table, validated.",
-                        **{spec.key: _table_field(spec) for spec in TABLES})
+                        **{spec.key: _table_field(spec) for spec in TABLES},
+                        **{INPUTS_KEY: (dict[Annotated[str, Field(pattern=INPUT_NAME)],
+                                             InputValue], {})})
+
+
+def parse_inputs(raw: dict[str, Any]) -> dict[str, D.Distribution]:
+    """A raw scenario's named inputs, checked, for the references to them; a bad one is a
+    ScenarioError naming its key."""
+    table = raw.get(INPUTS_KEY, {})
+    if not isinstance(table, dict):
+        raise ScenarioError("must be a table of named inputs ([inputs]), not a value",
+                            key=INPUTS_KEY)
+    parsed = {}
+    for name, value in table.items():
+        key = f"{INPUTS_KEY}.{name}"
+        if not re.fullmatch(INPUT_NAME, name):
+            raise ScenarioError("an input's name uses a-z, 0-9 and '_', starting with a "
+                                "letter", key=key)
+        try:
+            parsed[name] = _input_value(value)
+        except D.ParamError as exc:
+            raise ScenarioError(exc.reason, key=f"{key}.{exc.subkey}" if exc.subkey else key
+                                ) from None
+    return parsed
+
+
+def scenario_of(raw: dict[str, Any]) -> Scenario:
+    """A raw scenario table validated, its references to named inputs resolved (pydantic's
+    ValidationError or a ScenarioError when it is not valid)."""
+    return Scenario.model_validate(raw, context={INPUTS_KEY: parse_inputs(raw)})
 
 
 def _check_tables(s: Scenario) -> None:
