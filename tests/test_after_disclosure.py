@@ -131,8 +131,9 @@ def test_view_access_is_usable_while_it_lasts():
     s = scenario(access=[{"name": "view", "from": day(50), "until": day(80), "records": 10_000}],
                  use_orders=[order("bar", 60, "bar_use", of="view", share=1.0)])
     c = replication(s).counts
-    assert c["accessed"] == 10_000 and c["access_ended_at_horizon"] == 10_000
+    assert c["accessed"] == 10_000 and c["viewed_access_ended_at_horizon"] == 10_000
     # Records sent and records it could only view are counted apart.
+    assert c["usable_at_horizon"] == 1000 and c["viewed_usable_at_horizon"] == 0
     assert c["usable_record_days"] == round(1000 * (HORIZON - GATE_DAY))
     assert c["viewable_record_days"] == 10_000 * (60 - 50)
 
@@ -146,9 +147,10 @@ def test_records_after_disclosure_are_conserved_in_every_replication():
                              order("l", 150, "allow_use", within="b", share=0.3)])
     for r in range(30):
         c = replication(s, r).counts
-        held = sum(c[f"{state}_at_horizon"] for state in
-                   ("usable", "use_barred", "disposed", "access_ended"))
-        assert held == c["transferred"] + c["accessed"] == 1777
+        sent = sum(c[f"{state}_at_horizon"] for state in ("usable", "use_barred", "disposed"))
+        viewed = sum(c[f"viewed_{state}_at_horizon"] for state in
+                     ("usable", "use_barred", "disposed", "access_ended"))
+        assert (sent, viewed) == (c["transferred"], c["accessed"]) == (1000, 777)
 
 
 def test_a_scoped_injunction_at_the_gate_blocks_its_share_and_sends_the_rest():

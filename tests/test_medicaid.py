@@ -58,7 +58,10 @@ def test_a_nationwide_injunction_cuts_the_days_the_data_could_be_viewed(compared
 def test_the_view_access_is_counted_and_ends(compared):
     stats = pd.read_csv(compared / "medicaid_baseline" / "stats.csv").set_index("metric")
     assert stats.loc["accessed", "mean"] == 79_000_000
-    assert stats.loc["access_ended_at_horizon", "mean"] == 79_000_000
+    assert stats.loc["viewed_access_ended_at_horizon", "mean"] == 79_000_000
+    # What it could view is apart from what it was sent.
+    sent = stats.loc[["usable_at_horizon", "use_barred_at_horizon", "disposed_at_horizon"], "mean"]
+    assert sent.sum() == pytest.approx(stats.loc["transferred", "mean"])
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..scenario.distributions import about
 from ..scenario.parameters import COVERS_TEXT
-from .outcomes import AFTER_STATES
+from .outcomes import AFTER_STATES, HORIZON_MEASURES, horizon_measure
 from .seeding import Stream, entity_key
 
 USABLE, BARRED, DISPOSED, ENDED = (s.name for s in AFTER_STATES)
@@ -136,7 +136,7 @@ class AfterDisclosure:
     """A replication's records after disclosure: at the horizon, record-days usable, and
     the stretches of time each part spent in each state."""
 
-    at_horizon: dict[str, float]
+    at_horizon: dict[str, float]          # by measure (`outcomes.HORIZON_MEASURES`)
     usable_record_days: float             # of records sent
     segments: list[Segment]
     viewable_record_days: float = 0.0     # of records it could only view
@@ -145,7 +145,7 @@ class AfterDisclosure:
 def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
                      draws_of: Any, horizon_days: float) -> AfterDisclosure:
     """Follow every disclosure's parts from its disclosure to the horizon."""
-    at_horizon = dict.fromkeys((s.name for s in AFTER_STATES), 0.0)
+    at_horizon = dict.fromkeys((name for name, _, _ in HORIZON_MEASURES), 0.0)
     segments: list[Segment] = []
     # Record-days of records sent, and of records it could only view: kept apart.
     record_days = {False: 0.0, True: 0.0}
@@ -155,7 +155,7 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
             continue
         if not orders and d.access_until_days >= horizon_days:
             # Nothing after disclosure: usable from disclosure to the horizon.
-            at_horizon[USABLE] += d.records
+            at_horizon[horizon_measure(USABLE, d.viewed)] += d.records
             record_days[d.viewed] += d.records * (horizon_days - d.days)
             segments.append((d.days, math.inf, STATE_INDEX[USABLE], d.records))
             continue
@@ -168,7 +168,7 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
                     record_days[d.viewed] += part.records * (b - a)
                 segments.append((a, b if b < horizon_days else math.inf, STATE_INDEX[state],
                                  part.records))
-            at_horizon[states[-1]] += part.records
+            at_horizon[horizon_measure(states[-1], d.viewed)] += part.records
     return AfterDisclosure(at_horizon, record_days[False], segments, record_days[True])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConservationError
 from .after import AfterDisclosure, Disclosure, Segment
-from .outcomes import AFTER_STATES, COUNTS, LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
+from .outcomes import COUNTS, LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
 
 
 # An event as logged: time in days, request name, file number (0: none), event, records.
@@ -102,8 +102,8 @@ class Ledger:
         if after is not None:
             held = totals["transferred"] + totals["accessed"]
             whole = (lambda x: int(round(x))) if self.exact else float
-            for state in AFTER_STATES:
-                totals[f"{state.name}_at_horizon"] = whole(after.at_horizon[state.name])
+            for name, records in after.at_horizon.items():
+                totals[name] = whole(records)
             totals["usable_record_days"] = whole(after.usable_record_days)
             totals["viewable_record_days"] = whole(after.viewable_record_days)
             after_total = sum(after.at_horizon.values())

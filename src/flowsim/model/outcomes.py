@@ -83,17 +83,33 @@ class Holding:
     description: str
     colour: str
     hatch: str
+    sent: bool = True         # records sent can be in it
+    viewed: bool = True       # records it could only view can be in it
 
 
 AFTER_STATES: tuple[Holding, ...] = (
     Holding("usable", "usable by the receiving agency",
-            "disclosed (or viewable) records the receiving agency may use", "#D55E00", ""),
+            "records the receiving agency may use", "#D55E00", ""),
     Holding("use_barred", "held, use barred by a court",
             "records it holds but a court order bars it from using", "#0072B2", "\\\\"),
     Holding("disposed", "disposed of", "records an order had it destroy or return",
             "#999999", "//"),
     Holding("access_ended", "out of reach: view access ended",
-            "records it could only view, after its access ended", "#F0E442", ".."),
+            "records it could only view, after its access ended", "#F0E442", "..",
+            sent=False),
+)
+
+
+def horizon_measure(state: str, viewed: bool) -> str:
+    """The count of records in `state` at the horizon: of records sent, or (`viewed`) of
+    records the receiving agency could only view, kept apart."""
+    return f"viewed_{state}_at_horizon" if viewed else f"{state}_at_horizon"
+
+
+# Each state at the horizon, for records sent and for records viewed: (measure, state, viewed).
+HORIZON_MEASURES: tuple[tuple[str, Holding, bool], ...] = (
+    *((horizon_measure(h.name, False), h, False) for h in AFTER_STATES if h.sent),
+    *((horizon_measure(h.name, True), h, True) for h in AFTER_STATES if h.viewed),
 )
 
 
@@ -129,9 +145,11 @@ MEASURES: tuple[Measure, ...] = (
             "([impact])"),
     Measure("accessed", "records it could view without transfer ([[access]])",
             description="records the receiving agency was given access to view, not sent"),
-    *(Measure(f"{h.name}_at_horizon", f"at the horizon: {h.label}",
-              description=f"at the end of the horizon, {h.description}")
-      for h in AFTER_STATES),
+    *(Measure(name, f"at the horizon, {'of records it could only view' if viewed else 'of records sent'}: "
+              f"{h.label}", description=f"at the end of the horizon, of the records "
+              f"{'it could only view ([[access]]), kept apart' if viewed else 'sent'}: "
+              f"{h.description}")
+      for name, h, viewed in HORIZON_MEASURES),
     Measure("usable_record_days", "record-days usable (how long the data could be acted on)",
             unit="record-days", description="records sent to the receiving agency and usable "
             "by it, times the days they were usable, summed from each disclosure to the "

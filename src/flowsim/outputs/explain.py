@@ -10,7 +10,7 @@ import math
 
 from ..model import TIMELINES
 from ..model.expected import expected_flow, expected_result
-from ..model.outcomes import AFTER_STATES, LEFT_IN_PIPELINE, STATES
+from ..model.outcomes import HORIZON_MEASURES, LEFT_IN_PIPELINE, STATES
 from ..model.stages import MILESTONES
 from ..model.plan import DAY
 from ..experiments.stats import number_text
@@ -75,11 +75,15 @@ def explain_text(loaded: LoadedScenario) -> str:
     lines.append("  expected records: " + ", ".join(f"{k} {number_text(v)}" for k, v in totals.items()))
     if s.acts_after_disclosure:
         counts = expected.counts
-        lines.append("  after disclosure, at the horizon: " + ", ".join(
-            f"{h.name} {number_text(counts[f'{h.name}_at_horizon'])}" for h in AFTER_STATES)
-            + f"; usable record-days {number_text(counts['usable_record_days'])}"
-            # Records it could only view are counted apart from those sent.
-            + (f"; viewable record-days {number_text(counts['viewable_record_days'])}"
-               if counts["accessed"] else ""))
+        # Records it could only view are counted apart from those sent.
+        def held(viewed: bool) -> str:
+            return ", ".join(f"{h.name} {number_text(counts[name])}"
+                             for name, h, of_viewed in HORIZON_MEASURES if of_viewed == viewed)
+
+        lines.append(f"  after disclosure, at the horizon: of records sent, {held(False)}; "
+                     f"usable record-days {number_text(counts['usable_record_days'])}")
+        if counts["accessed"]:
+            lines.append(f"  of records it could only view, {held(True)}; viewable "
+                         f"record-days {number_text(counts['viewable_record_days'])}")
     lines.append("  (run `flowsim run` for the distribution and intervals)")
     return "\n".join(lines)
