@@ -13,17 +13,22 @@ from .options import EXIT_OK
 def validate_command(args: argparse.Namespace) -> int:
     from ..outputs.text import validation_line
 
+    from ..experiments.run import check_headline
+
     for name in args.scenarios:
         loaded = load(name, args.overrides)
+        check_headline(loaded)
         print(validation_line(name, loaded.scenario))
         say_dropped(loaded)
     return EXIT_OK
 
 
 def explain_command(args: argparse.Namespace) -> int:
+    from ..experiments.run import check_headline
     from ..outputs.explain import explain_text
 
     loaded = load(args.scenario, args.overrides)
+    check_headline(loaded)
     say_dropped(loaded)
     print(explain_text(loaded))
     return EXIT_OK

@@ -20,9 +20,12 @@ import pandas as pd
 from .executors import Executor, SerialExecutor
 from ..model import COUNTS, STATES, Event, compile_plan, simulate
 from ..model.after import daily_counts
-from ..model.outcomes import AFTER_STATES, LEFT_IN_PIPELINE, MEASURES, TERMINAL_EVENTS, UNITS
+from ..model.outcomes import (AFTER_STATES, LABELS, LEFT_IN_PIPELINE, MEASURES,
+                              TERMINAL_EVENTS, UNITS)
 from ..model.plan import Plan
+from ..errors import ScenarioError
 from ..scenario import LoadedScenario, Scenario
+from ..scenario.distributions import did_you_mean
 from .stats import stats_table
 
 Progress = Callable[[int, int], None]
@@ -35,6 +38,9 @@ IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_house
 METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
 METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
                 **dict.fromkeys(SHARE_METRICS, "share")}
+METRIC_LABELS = {**LABELS, "first_transfer_days": "first disclosure",
+                 "last_transfer_days": "last disclosure",
+                 "any_transferred": "histories with a disclosure"}
 # The states of the daily tables: cumulative records requested and in each end state,
 # then the disclosed (or viewable) records in each state after disclosure.
 AFTER = tuple(h.name for h in AFTER_STATES)
@@ -50,6 +56,22 @@ def settings(scenario: Scenario | LoadedScenario, replications: int | None = Non
     meta = (scenario.scenario if isinstance(scenario, LoadedScenario) else scenario).scenario
     return (meta.replications if replications is None else replications,
             meta.seed if seed is None else seed)
+
+
+def check_headline(scenario: Scenario | LoadedScenario) -> None:
+    """A ScenarioError naming `scenario.headline` unless it is a metric the scenario can
+    answer."""
+    loaded = scenario if isinstance(scenario, LoadedScenario) else None
+    s = loaded.scenario if loaded else scenario
+    metric = s.scenario.headline
+    source = loaded.source_of("scenario.headline") if loaded else s.name
+    if metric not in METRICS:
+        raise ScenarioError(f"is not a metric flowsim measures ({metric!r})"
+                            f"{did_you_mean(metric, METRICS)}; one of: " + ", ".join(METRICS),
+                            key="scenario.headline", source=source)
+    if metric in unknown_metrics(s):
+        raise ScenarioError(f"{metric} needs the [impact] table, which this scenario lacks",
+                            key="scenario.headline", source=source)
 
 
 def unknown_metrics(scenario: Scenario) -> tuple[str, ...]:
@@ -237,6 +259,8 @@ def run_many(
     scenarios common random numbers. The work is split into chunks of replications so
     that an executor with several workers keeps them all busy.
     """
+    for s in scenarios:
+        check_headline(s)
     plain = [s.scenario if isinstance(s, LoadedScenario) else s for s in scenarios]
     if not plain:
         return []

@@ -145,8 +145,8 @@ MEASURES: tuple[Measure, ...] = (
             "([impact])"),
     Measure("accessed", "records it could view without transfer ([[access]])",
             description="records the receiving agency was given access to view, not sent"),
-    *(Measure(name, f"at the horizon, {'of records it could only view' if viewed else 'of records sent'}: "
-              f"{h.label}", description=f"at the end of the horizon, of the records "
+    *(Measure(name, f"{h.label} at the horizon "
+              f"({'records it could only view' if viewed else 'records sent'})", description=f"at the end of the horizon, of the records "
               f"{'it could only view ([[access]]), kept apart' if viewed else 'sent'}: "
               f"{h.description}")
       for name, h, viewed in HORIZON_MEASURES),

@@ -19,7 +19,7 @@ from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
-from .text import robust_words, scenario_sentence, title_of
+from .text import headline_of, headline_text, robust_words, scenario_sentence, title_of
 from .readers import Results, RunFolder
 from ..experiments.run import METRIC_UNITS
 from ..experiments.stats import interval_text, number_text
@@ -176,6 +176,8 @@ def _glance(results: Results) -> str:
     base = results.baseline
     compared = results.comparison is not None and len(results.runs) > 1
     after = any(charts.has_after(r) for r in results.runs)
+    # A column for what each question is about, where one is about more than records.
+    own = any(headline_of(r) != "transferred" for r in results.runs)
     rows, attrs = [], []
     for run in results.runs:
         s = run.stats.set_index("metric")
@@ -205,6 +207,9 @@ def _glance(results: Results) -> str:
             robust = results.robustness
             match = robust[(robust["scenario"] == run.name) & (robust["metric"] == "transferred")]
             cells.append(("—" if match.empty else robust_words(match.iloc[0]), ""))
+        if own:
+            cells.append(("records disclosed" if headline_of(run) == "transferred" else
+                          headline_text(run, results.comparison if compared else None, base), ""))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
     headers = ["scenario", "records disclosed, mean (95% CI)", "histories with a disclosure"]
@@ -218,6 +223,8 @@ def _glance(results: Results) -> str:
         headers += ["usable by ICE at the horizon (mean)", "record-days usable (mean)"]
     if results.robustness is not None:
         headers.append("across the record-consistent parameter sets")
+    if own:
+        headers.append("its question's figure")
     return _table(headers, rows, row_attrs=attrs)
 
 
@@ -351,6 +358,7 @@ def _headline(run: RunFolder) -> str:
                  ("", "num")])
     attrs.append("data-metric=\"any_transferred\"")
     return ("<h3>Headline numbers</h3>"
+            + f"<p class=\"lead\">{_e(headline_text(run))}</p>"
             + _table(["", "mean", "95% CI of the mean", "5–95% of replications"], rows,
                      caption=f"{run.replications} replications, seed {run.seed}; a share's "
                      "interval is Wilson's", row_attrs=attrs))

@@ -44,6 +44,7 @@ def headline(result: "RunResult", out: Path) -> str:
     """A short table of the run for the terminal."""
     stats = result.stats.set_index("metric")
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
+             f"  headline: {headline_text(result)}",
              f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
     for metric in display_order(skip=("files_transferred", "transferred_incomplete_address")):
         row = stats.loc[metric]
@@ -79,6 +80,10 @@ def comparison_text(comparison: "Comparison", out: Path, robust: Any = None) -> 
                 f"{number_text(row['diff_mean'], signed=True)} ({_interval(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
         lines.append(f"  {result.name:<26}{row['mean']:>12,.0f}  "
                      f"{_interval(row['ci95_low'], row['ci95_high']):>22}  {diff:>44}")
+    for result in comparison.results[1:]:
+        if headline_of(result) != "transferred":
+            lines.append(f"  {result.name} leads with its own question's figure: "
+                         f"{headline_text(result, comparison.table, base)}")
     lines.append("  every metric, with its paired difference: comparison.csv")
     if robust is not None:
         lines.append(f"  across the {int(robust['members'].iloc[0])} record-consistent sets of "
@@ -193,6 +198,61 @@ def disclosure_share_text(run: Any) -> str:
     return f"{k} of {n} histories" if k < n else f"all {n} histories"
 
 
+def headline_of(run: Any) -> str:
+    """The metric the run's question is about (`[scenario] headline`)."""
+    return run.scenario.scenario.headline
+
+
+def metric_text(run: Any, metric: str) -> str:
+    """The run's value of `metric` in words: the median date of a time, a share, or a mean
+    with its unit."""
+    from ..experiments.run import METRIC_UNITS, iso_times
+
+    stats = run.stats.set_index("metric")
+    if metric not in stats.index or stats.loc[metric, "replications"] == 0:
+        return "none in any history"
+    s, unit = stats.loc[metric], METRIC_UNITS[metric]
+    if unit == "days":
+        (median,) = iso_times(run.scenario.scenario.start, [s["p50"]])
+        return f"median {median[:10]}"
+    if unit == "share":
+        return f"{s['mean']:.0%}"
+    return f"{number_text(s['mean'])} {unit}"
+
+
+def difference_text(table: Any, name: str, metric: str) -> str:
+    """A paired difference from the baseline in words, with its interval: days earlier or
+    later, points of a share, or a signed amount with its unit."""
+    from ..experiments.run import METRIC_UNITS
+
+    rows = table[(table["scenario"] == name) & (table["metric"] == metric)]
+    if rows.empty or rows["diff_mean"].iloc[0] != rows["diff_mean"].iloc[0]:
+        return "no paired difference (no history of both has one)"
+    r, unit = rows.iloc[0], METRIC_UNITS[metric]
+    if unit == "days":
+        days = r["diff_mean"]
+        word = "later" if days > 0 else "earlier"
+        return (f"{abs(days):.1f} days {word} (paired 95% CI "
+                f"{r['diff_ci95_low']:+.1f} to {r['diff_ci95_high']:+.1f} days)")
+    if unit == "share":
+        return (f"{100 * r['diff_mean']:+.0f} points (paired 95% CI "
+                f"{100 * r['diff_ci95_low']:+.0f} to {100 * r['diff_ci95_high']:+.0f})")
+    return (f"{number_text(r['diff_mean'], signed=True)} {unit} (paired 95% CI "
+            f"{interval_text(r['diff_ci95_low'], r['diff_ci95_high'], signed=True)})")
+
+
+def headline_text(run: Any, table: Any = None, base: Any = None) -> str:
+    """The run's headline: its metric's label and value, and beside a baseline its
+    difference from it."""
+    from ..experiments.run import METRIC_LABELS
+
+    metric = headline_of(run)
+    text = f"{METRIC_LABELS[metric]}: {metric_text(run, metric)}"
+    if base is not None and base is not run and table is not None:
+        text += f", {difference_text(table, run.name, metric)} against “{title_of(base)}”"
+    return text
+
+
 def scenario_sentence(run: Any, table: Any = None, base: Any = None, *,
                       brief: bool = False) -> str:
     """What a run found, in one plain sentence; beside the baseline if one is given.
@@ -215,6 +275,9 @@ def scenario_sentence(run: Any, table: Any = None, base: Any = None, *,
                  f"rest: {number_text(mean)} on average{against}")
     lead = "In" if base is None or base is run else "Under"
     parts = [f"{lead} “{title}”, {found}"]
+    if headline_of(run) != "transferred":
+        # The question is about another figure: it leads.
+        parts = [f"{lead} “{title}”, {headline_text(run, table, base)}", found]
     if run.scenario.acts_after_disclosure and not brief:
         usable = _stat(run.stats, "usable_at_horizon")
         days = _stat(run.stats, "usable_record_days")

@@ -42,7 +42,7 @@ DEFAULT_SOURCE = "default"
 SOURCE_NOTES = {SET_SOURCE: "no note: set on the command line (--set)",
                 HOLD_SOURCE: "an uncertain input held at its mean by --hold-uncertain"}
 # Keys that say which scenario a file is: taken from the named file only, never inherited.
-IDENTITY_KEYS = ("scenario.name", "scenario.title", "scenario.question")
+IDENTITY_KEYS = ("scenario.name", "scenario.title", "scenario.question", "scenario.headline")
 KeyPath = tuple[Union[str, int], ...]
 
 

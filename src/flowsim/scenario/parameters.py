@@ -99,6 +99,8 @@ META = TableSpec("scenario", "Meta", "the scenario", (
     Param("name", "slug", "", "name, which names the output folder"),
     Param("title", "text", "", "title", default=""),
     Param("question", "text", "", "the question it answers", default=""),
+    Param("headline", "text", "", "the metric its question is about, which every summary "
+          "leads with (default transferred: records disclosed)", default="transferred"),
     Param("start", "date", "", "clock zero"),
     Param("end", "date", "", "the end of the horizon"),
     Param("replications", "whole", "replications", "replications", default=200, low=1,

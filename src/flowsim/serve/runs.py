@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..experiments.compare import comparison_table
-from ..experiments.run import run_many
+from ..experiments.run import METRIC_LABELS, run_many
 from ..outputs import charts
 from ..outputs.tables import comparison_file, stats_file
-from ..outputs.text import disclosure_share_text, scenario_sentence, title_of
+from ..outputs.text import (disclosure_share_text, headline_of, headline_text,
+                            scenario_sentence, title_of)
 from ..errors import InputError
-from ..model.outcomes import LABELS, display_order
+from ..model.outcomes import display_order
 from ..scenario import load, param_of
 from ..scenario.parameters import CONTROL_TABLES
 from ..scenario.provenance import flatten, parameter_rows
@@ -32,8 +33,7 @@ from .budget import TIMEOUT_SECONDS, check_answer_work
 
 # The page's table: every count as the files order them, then the first disclosure.
 PAGE_METRICS = (*display_order(), "first_transfer_days")
-PAGE_LABELS = {**LABELS, "first_transfer_days": "first disclosure, days from the start",
-               "any_transferred": "histories with a disclosure"}
+PAGE_LABELS = {**METRIC_LABELS, "first_transfer_days": "first disclosure, days from the start"}
 # A room's answers stay quick: the page runs at most five years of a scenario (the
 # command line, ten).
 PAGE_MAX_HORIZON_DAYS = 1827
@@ -190,6 +190,9 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "difference": _records(rows[["metric", "diff_mean", "diff_ci95_low", "diff_ci95_high",
                                      "diff_replications"]]),
         "sentence": scenario_sentence(mine, mine_rows, None if same else base_run),
+        # What the question is about, first: its metric, in words, beside the baseline.
+        "headline": {"metric": headline_of(mine),
+                     "text": headline_text(mine, mine_rows, None if same else base_run)},
         "labels": PAGE_LABELS,
         # The rows of the page's table, in the order the files show them.
         "metrics": list(PAGE_METRICS),

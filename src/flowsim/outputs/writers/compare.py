@@ -30,7 +30,9 @@ def daily_disclosures(runs: Sequence[RunResult],
 
 
 def compare_headline(comparison: Comparison) -> list[list[Any]]:
-    from ..text import disclosure_share_text, scenario_sentence, title_of
+    from ..text import (difference_text, disclosure_share_text, headline_of, metric_text,
+                        scenario_sentence, title_of)
+    from ...experiments.run import METRIC_LABELS
 
     base = comparison.baseline
     lines: list[list[Any]] = [[f"flowsim: what-ifs against “{title_of(base)}”"],
@@ -38,13 +40,18 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
                                "common random numbers"], [],
                               ["scenario", "question", "records disclosed (mean)",
                                f"difference from {title_of(base)}",
-                               "histories with a disclosure", "in words"]]
+                               "histories with a disclosure", "its question's figure",
+                               "its value", "its difference", "in words"]]
     for result in comparison.results:
         row = comparison.row(result.name)
+        metric = headline_of(result)
         lines.append([title_of(result), result.scenario.scenario.question or "",
                       round(float(row["mean"])),
                       "" if result is base else round(float(row["diff_mean"])),
-                      disclosure_share_text(result),
+                      disclosure_share_text(result), METRIC_LABELS[metric],
+                      metric_text(result, metric),
+                      "" if result is base else difference_text(comparison.table, result.name,
+                                                                metric),
                       scenario_sentence(result, comparison.table, base)])
     return lines
 

@@ -61,12 +61,12 @@ def assumptions_table(loaded: LoadedScenario) -> pd.DataFrame:
 
 def run_headline(result: RunResult) -> list[list[Any]]:
     """The workbook's first sheet: what the run is, and what it found in words."""
-    from ..text import scenario_sentence, title_of
+    from ..text import headline_text, scenario_sentence, title_of
 
     meta = result.scenario.scenario
     stats = result.stats.set_index("metric")
     lines: list[list[Any]] = [[f"flowsim: {title_of(result)}"], [meta.question or ""],
-                              [scenario_sentence(result)], [],
+                              [headline_text(result)], [scenario_sentence(result)], [],
                               ["scenario", result.name],
                               ["horizon", f"{meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}"],
                               ["replications", result.replications], ["seed", result.seed], [],

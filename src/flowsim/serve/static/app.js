@@ -160,6 +160,7 @@ function showError(text, key) {
 
 function render(answer) {
   document.body.dataset.scenario = answer.scenario;
+  $("lead").textContent = answer.headline.text;
   $("sentence").textContent = answer.sentence;
   const share = answer.share_with_disclosure;
   $("share").textContent = `Histories with a disclosure: ${share.text} ` +
