@@ -190,3 +190,53 @@ def test_the_readmes_first_what_if_blocks_as_it_says(tmp_path):
     stats = flowsim.run(flowsim.load(path), replications=40).stats.set_index("metric")
     assert stats.loc["blocked_notice", "mean"] > 0
     assert stats.loc["transferred", "mean"] < 47_289
+
+
+def readme_command_lines() -> list[list[str]]:
+    """Each `flowsim` command of the README's shell blocks, continuation lines joined and
+    comments left out, as its words."""
+    import re
+    import shlex
+
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        for command in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(command, comments=True)
+            # `a && b && flowsim ...`: the flowsim part.
+            while "&&" in words:
+                words = words[words.index("&&") + 1:]
+            if words and Path(words[0]).name == "flowsim":
+                lines.append(words[1:])
+    return lines
+
+
+def test_every_flowsim_command_of_the_readme_parses_and_names_files_that_exist():
+    """The README's command lines are the CLI's: each parses, and each scenario file it
+    names (or a pattern it gives) is in the checkout."""
+    from flowsim.cli import build_parser
+
+    commands = readme_command_lines()
+    assert len(commands) >= 8
+    parser = build_parser()
+    for words in commands:
+        parser.parse_args(words)  # exits (fails the test) on an unknown option
+        for word in words:
+            if word.endswith(".toml"):
+                assert list(SCENARIOS.parent.glob(word)), f"{word} of `flowsim {' '.join(words)}`"
+
+
+def test_the_readmes_report_reads_the_folder_its_compare_writes(tmp_path, monkeypatch):
+    """The README's `flowsim compare` before its `flowsim report` writes the folder that
+    report reads, and the report is made (a short run: two replications)."""
+    import shutil
+
+    from flowsim import cli
+
+    shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    commands = readme_command_lines()
+    at = next(i for i, w in enumerate(commands) if w[0] == "report")
+    compare = next(w for w in reversed(commands[:at]) if w[0] == "compare")
+    assert cli.main([*compare, "-n", "2", "--no-charts", "-q"]) == 0
+    assert cli.main(commands[at]) == 0
+    assert (tmp_path / commands[at][commands[at].index("-o") + 1]).stat().st_size > 0
