@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import flowsim
-from flowsim.experiments.compare import compare
-from flowsim.outputs.markdown import headline_markdown
-from flowsim.experiments.ensemble import read_members, robustness
+from flowsim.experiments.ensemble import read_members
+from flowsim.experiments.explore import explore, load_assumptions
+from flowsim.experiments.targets import load_targets
+from flowsim.outputs.markdown import library_markdown
 from flowsim.outputs.record import record_table_markdown
 from flowsim.outputs.tables import dictionary_markdown
-from flowsim.outputs.text import robust_words
 
 from flowsim.experiments.executors import make_executor
 
@@ -32,48 +32,30 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
-def library_comparison():
-    """The baseline against every what-if file in scenarios/, as the README shows them."""
+def library_exploration(jobs: int = 2):
+    """The baseline against every what-if file in scenarios/, explored across what the
+    record leaves open at `flowsim explore`'s defaults, as the README shows them."""
     scenarios = ROOT / "scenarios"
+    calibration = ROOT / "calibration"
     others = [flowsim.load(p) for p in sorted(scenarios.glob("*.toml"))
               if p.name != "baseline.toml"]
-    return compare(flowsim.load(scenarios / "baseline.toml"), others)
-
-
-def robustness_markdown(comparison, jobs: int = 2) -> str:
-    """Each what-if's records disclosed across the shipped ensemble, in words: every
-    member run with the library comparison's replications and seed."""
-    scenarios = ROOT / "scenarios"
-    loaded = [flowsim.load(scenarios / "baseline.toml"),
-              *(flowsim.load(p) for p in sorted(scenarios.glob("*.toml"))
-                if p.name != "baseline.toml")]
-    members = read_members(ROOT / "calibration" / "ensemble.csv")
     executor = make_executor("local", jobs)
     try:
-        table = robustness(loaded[0], loaded[1:], members, headline=comparison.table,
-                           replications=comparison.baseline.replications,
-                           seed=comparison.baseline.seed, executor=executor)
+        return explore(flowsim.load(scenarios / "baseline.toml"), others,
+                       load_assumptions(calibration / "assumptions.toml"),
+                       read_members(calibration / "ensemble.csv"),
+                       load_targets(calibration / "targets.toml"), executor=executor)
     finally:
         executor.close()
-    lines = ["| scenario | records disclosed, difference from baseline | across the record-consistent sets |",
-             "|---|---|---|"]
-    for _, row in table[table["metric"] == "transferred"].iterrows():
-        lines.append(f"| `{row['scenario']}` | {row['headline']:+,.0f} | {robust_words(row)} |")
-    lines.append("")
-    lines.append(f"{len(members)} sets of calibration/ensemble.csv, "
-                 f"{comparison.baseline.replications} replications at each; robust: every set "
-                 "gives the difference the headline's sign, and they spread over less than half "
-                 "its size.")
-    return "\n".join(lines)
 
 
 def main() -> int:
     readme = ROOT / "README.md"
-    comparison = library_comparison()
+    exploration = library_exploration()
     before = readme.read_text(encoding="utf-8")
-    text = replace_block(before, "record-table", record_table_markdown(comparison.baseline))
-    text = replace_block(text, "library-table", headline_markdown(comparison))
-    text = replace_block(text, "robustness-table", robustness_markdown(comparison))
+    text = replace_block(before, "record-table",
+                         record_table_markdown(exploration.comparison.baseline))
+    text = replace_block(text, "library-table", library_markdown(exploration))
     text = replace_block(text, "data-dictionary", dictionary_markdown())
     if text == before:
         print(f"{readme}: already up to date")

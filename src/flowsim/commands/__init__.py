@@ -33,7 +33,8 @@ class Command:
 
 def all_commands() -> tuple[Command, ...]:
     """Every command, in the order `flowsim --help` lists them."""
-    from . import fit, results, scenarios, serve, simulate
+    from . import explore, fit, results, scenarios, serve, simulate
 
-    return (simulate.RUN, simulate.COMPARE, simulate.SWEEP, fit.CALIBRATE, fit.SENSITIVITY,
+    return (simulate.RUN, simulate.COMPARE, explore.EXPLORE, simulate.SWEEP, fit.CALIBRATE,
+            fit.SENSITIVITY,
             scenarios.EXPLAIN, results.REPORT, results.CHARTS, serve.SERVE, scenarios.VALIDATE)

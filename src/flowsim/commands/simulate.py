@@ -43,25 +43,14 @@ def compare_command(args: argparse.Namespace) -> int:
     out = output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
                         "compare", [p for one in loaded for p in one.files],
                         {"scenarios": [one.scenario.name for one in loaded]})
-    members = None
-    if args.ensemble:
-        from ..experiments.ensemble import read_members, robustness
-
-        members = read_members(args.ensemble)
-        check_work(args, loaded, reps * len(loaded) * len(members), writes=False)
     with executor_of(args, charts=not args.no_charts) as executor, out:
         comparison = compare(loaded[0], loaded[1:], replications=args.replications,
                              seed=args.seed, executor=executor,
                              progress=progress(args, "replications"))
-        robust = None
-        if members is not None:
-            robust = robustness(loaded[0], loaded[1:], members, headline=comparison.table,
-                                replications=args.replications, seed=args.seed,
-                                executor=executor, progress=progress(args, "runs"))
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         robustness=robust, daily=args.daily, executor=executor)
+                         daily=args.daily, executor=executor)
     if not args.quiet:
-        print(comparison_text(comparison, out.path, robust))
+        print(comparison_text(comparison, out.path))
     return EXIT_OK
 
 
@@ -94,10 +83,6 @@ def _compare_arguments(c: argparse.ArgumentParser) -> None:
                    help="the scenario the others are compared with, usually "
                    "scenarios/baseline.toml")
     c.add_argument("others", nargs="+", metavar="OTHER.toml", help="the what-if scenarios")
-    c.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
-                   help="also run every scenario at every member of an ensemble (from "
-                   "flowsim calibrate --ensemble) and write robustness.csv: whether each "
-                   "answer keeps its sign whatever the record leaves unsettled")
 
 
 def _sweep_arguments(w: argparse.ArgumentParser) -> None:

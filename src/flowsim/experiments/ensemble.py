@@ -9,14 +9,8 @@ the targets (for a bound, how far it is over, in the same units). A candidate is
 when its implausibility is at most the cut-off, 1 by default: it meets every target
 within its tolerance. The kept sets are the ensemble.
 
-**Robustness.** `robustness` runs the baseline and each what-if at every member, a
-what-if paired with the baseline at the same member and the same random numbers. An
-answer is robust when every member gives the paired difference the sign of the headline
-answer (the what-if at its own values; a difference under 1 % of the baseline's value,
-or under an hour, counts as none), and the spread across members stays within
-`ROBUST_SPREAD` times the median's size (or within twice that "none"). Which unknown the spread depends on most is the
-one whose member values have the largest Spearman rank correlation with the difference
-(or, where some members flip its sign, with agreeing in sign).
+Every what-if is asked across the ensemble, beside what the record cannot test, by
+`explore.py`.
 """
 
 from __future__ import annotations
@@ -40,12 +34,6 @@ from .targets import Target, evaluate
 UNKNOWN_SOURCE = "--free"
 DEFAULT_CUTOFF = 1.0
 FEW_MEMBERS = 20
-ROBUST_SPREAD = 0.5
-ROBUST_METRICS = ("transferred", "transferred_tin_path", "first_transfer_days")
-# A paired difference under 1 % of the baseline's value (or under an hour, for a date)
-# counts as no difference.
-ZERO_SHARE = 0.01
-ZERO_DAYS = 1 / 24
 
 
 class Unknown(Table):
@@ -89,13 +77,13 @@ def check_unknowns(loaded: LoadedScenario, unknowns: Sequence[Unknown], source: 
                              "parameters can be named, e.g. review.days.mode)", key=u.key,
                              source=source)
         try:
-            loaded.with_overrides([_setting(u.key, u.low), _setting(u.key, u.high)])
+            loaded.with_overrides([setting(u.key, u.low), setting(u.key, u.high)])
         except InputError as exc:
             raise InputError(f"the range reaches a value the scenario refuses: {exc.reason}",
                              key=u.key, source=source) from None
 
 
-def _setting(key: str, value: float) -> str:
+def setting(key: str, value: float) -> str:
     return f"{key}={int(round(value)) if is_whole(key) else float(value)!r}"
 
 
@@ -107,7 +95,7 @@ def _metric_arrays(task: tuple[int, Scenario, int, int]) -> tuple[int, dict[str,
     return index, {m: rows[:, j] for j, m in enumerate(METRICS)}
 
 
-def _run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
+def run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
              executor: Executor | None, progress: Callable[[int, int], None] | None
              ) -> list[dict[str, np.ndarray]]:
     tasks = [(i, s, seed, replications) for i, s in enumerate(scenarios)]
@@ -143,9 +131,9 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
     reps, seed = settings(loaded, replications, seed)
     design = qmc.LatinHypercube(d=len(unknowns), seed=seed).random(candidates)
     values = [[_value(u, x) for u, x in zip(unknowns, row)] for row in design]
-    scenarios = [loaded.with_overrides([_setting(u.key, v) for u, v in zip(unknowns, row)])
+    scenarios = [loaded.with_overrides([setting(u.key, v) for u, v in zip(unknowns, row)])
                  .scenario for row in values]
-    metrics = _run_all(scenarios, seed, reps, executor, progress)
+    metrics = run_all(scenarios, seed, reps, executor, progress)
     start = loaded.scenario.scenario.start
     rows = []
     for i, (row, m) in enumerate(zip(values, metrics)):
@@ -190,85 +178,3 @@ def read_members(path: str | Path) -> pd.DataFrame:
         raise InputError("is not an ensemble.csv from flowsim calibrate --ensemble (no "
                          "members, or no member column)", source=str(path))
     return table[["member", *keys]]
-
-
-def robustness(baseline: LoadedScenario, others: Sequence[LoadedScenario],
-               members: pd.DataFrame, *, headline: pd.DataFrame,
-               replications: int | None = None, seed: int | None = None,
-               executor: Executor | None = None,
-               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Each what-if's paired difference from the baseline at every member, summarised.
-
-    A what-if keeps its own value of an unknown it sets itself; every other unknown takes
-    the member's value. `headline` is the comparison table at the scenarios' own values.
-    """
-    reps, seed = settings(baseline, replications, seed)
-    keys = [c for c in members.columns if c != "member"]
-    scenarios = [baseline, *others]
-    runs = []
-    for _, member in members.iterrows():
-        for loaded in scenarios:
-            # A what-if's own setting of an unknown is its question; the baseline has none.
-            own = ({k for k in keys if loaded.source_of(k) == str(loaded.path)}
-                   if loaded is not baseline else set())
-            runs.append(loaded.with_overrides(
-                [_setting(k, member[k]) for k in keys if k not in own]).scenario)
-    metrics = _run_all(runs, seed, reps, executor, progress)
-    width = len(scenarios)
-    rows = []
-    head = headline.set_index(["scenario", "metric"])
-    base_name = baseline.scenario.name
-    for j, loaded in enumerate(scenarios[1:], start=1):
-        name = loaded.scenario.name
-        for metric in ROBUST_METRICS:
-            diffs = np.array([_paired_mean(metrics[m * width + j][metric],
-                                           metrics[m * width][metric])
-                              for m in range(len(members))])
-            zero = (ZERO_DAYS if metric.endswith("_days")
-                    else max(0.5, ZERO_SHARE * abs(float(head.loc[(base_name, metric), "mean"]))))
-            value = float(head.loc[(name, metric), "diff_mean"])
-            rows.append(_summary(name, base_name, metric, diffs, _sign(value, zero), members,
-                                 keys, value, zero))
-    return pd.DataFrame(rows)
-
-
-def _paired_mean(other: np.ndarray, base: np.ndarray) -> float:
-    both = ~(np.isnan(other) | np.isnan(base))
-    return float(np.mean(other[both] - base[both])) if both.any() else math.nan
-
-
-def _sign(x: float, zero: float) -> int:
-    if math.isnan(x):
-        return 0
-    return 0 if abs(x) < zero else (1 if x > 0 else -1)
-
-
-def _summary(name: str, base: str, metric: str, diffs: np.ndarray, sign: int,
-             members: pd.DataFrame, keys: list[str], headline: float,
-             zero: float) -> dict[str, Any]:
-    from scipy.stats import spearmanr
-
-    known = diffs[~np.isnan(diffs)]
-    signs = np.array([_sign(d, zero) for d in known])
-    low, mid, high = ((float(known.min()), float(np.median(known)), float(known.max()))
-                      if len(known) else (math.nan,) * 3)
-    same = float(np.mean(signs == sign)) if len(known) else math.nan
-    spread_ok = len(known) > 0 and (high - low) <= max(ROBUST_SPREAD * abs(mid), 2 * zero)
-    robust = bool(len(known) == len(diffs) and same == 1.0 and spread_ok)
-    depends, rho = "", math.nan
-    # What a flip of sign goes with, where some members flip; else what the size goes with.
-    target = (signs == sign).astype(float) if 0 < same < 1 else known
-    if len(known) > 2 and np.ptp(target) > 0:
-        best = (0.0, "")
-        for key in keys:
-            column = members[key].to_numpy(dtype=float)[~np.isnan(diffs)]
-            if np.ptp(column) == 0:
-                continue
-            r = float(spearmanr(column, target).statistic)
-            if not math.isnan(r) and abs(r) > abs(best[0]):
-                best = (r, key)
-        rho, depends = best
-    return {"scenario": name, "baseline": base, "metric": metric, "headline": headline,
-            "members": len(diffs), "diff_low": low, "diff_median": mid, "diff_high": high,
-            "same_sign_share": same, "robust": robust, "depends_on": depends,
-            "rank_correlation": rho}

@@ -37,6 +37,7 @@ MANIFEST = "manifest.json"
 MANIFEST_MARKS = {
     "run": "resolved_scenario",
     "compare": "baseline",
+    "explore": "exploration",
     "sweep": "vary",
     "calibrate": "objective_before",
     "sensitivity": "method",

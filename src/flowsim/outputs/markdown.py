@@ -1,32 +1,65 @@
-"""Markdown for the README: the library's table, from a comparison."""
+"""Markdown for the README: the library's table, from an exploration."""
 
 from __future__ import annotations
 
-from ..experiments.compare import Comparison, median_first_disclosure
-from ..experiments.stats import interval_text, number_text
-from .text import headline_of, headline_text
+from typing import Any
+
+from ..experiments.stats import number_text
+from .text import (difference_value_text, headline_of, metric_text, range_text, verdict_of)
 
 
-def headline_markdown(comparison: Comparison, metric: str = "transferred") -> str:
-    """A Markdown table: each what-if's question, its mean and its paired difference."""
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def library_markdown(exploration: Any) -> str:
+    """A Markdown table: each question, the figure it is about, its headline difference,
+    the range over what the record leaves open, the verdict and when the answer holds;
+    simulation precision in a footnote."""
+    from ..experiments.run import METRIC_LABELS
+
+    comparison = exploration.comparison
     base = comparison.baseline
     lines = [
-        f"| scenario | question | records disclosed, mean (95% CI) | difference from "
-        f"{base.name} (paired 95% CI) | first disclosure, median | its question's figure |",
-        "|---|---|---|---|---|---|",
+        "| scenario | question | its figure | difference from the baseline | over what the "
+        "record leaves open (5–95 %) | verdict | when it holds, or what it depends on |",
+        "|---|---|---|---|---|---|---|",
     ]
+    precision = []
     for result in comparison.results:
+        metric = headline_of(result)
+        question = _cell(result.scenario.scenario.question)
+        figure = f"{METRIC_LABELS[metric]}: {metric_text(result, metric)}"
+        if result is base:
+            lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | — | — | — | — |")
+            continue
         row = comparison.row(result.name, metric)
-        mean = f"{number_text(row['mean'])} ({interval_text(row['ci95_low'], row['ci95_high'])})"
-        diff = ("—" if result is base else f"{number_text(row['diff_mean'], signed=True)} "
-                f"({interval_text(row['diff_ci95_low'], row['diff_ci95_high'], signed=True)})")
-        question = result.scenario.scenario.question.replace("|", "\\|")
-        when = median_first_disclosure(result.stats, result.scenario.scenario.start)
-        # Each question's own figure: the records disclosed, or what it is about.
-        own = ("records disclosed" if headline_of(result) == metric else
-               headline_text(result, comparison.table, base).replace("|", "\\|"))
-        lines.append(f"| `{result.name}` | {question} | {mean} | {diff} | {when} | {own} |")
-    lines.append("")
-    lines.append(f"{base.replications} replications each, seed {base.seed}, common random "
-                 "numbers across scenarios.")
+        difference = difference_value_text(float(row["diff_mean"]), metric)
+        verdict = verdict_of(exploration.verdicts, result)
+        if verdict is None:
+            lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | {difference} "
+                         "| — | — | — |")
+            continue
+        when = ("holds across every set" if verdict["verdict"] == "settled" else
+                verdict["condition"])
+        lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | {difference} | "
+                     f"{range_text(verdict)} | {verdict['verdict']} | {_cell(when)} |")
+        precision.append(f"`{result.name}` ±{_half(verdict)}")
+    lines += ["", f"Differences at each scenario's own values, {base.replications} replications "
+              f"each, seed {base.seed}, on common random numbers. Ranges and verdicts over "
+              f"{len(exploration.sets)} sets ({exploration.dropped} dropped where the baseline "
+              f"missed a target), {exploration.replications} replications each: settled, the "
+              "sign and size hold in every set; direction, the sign holds and the size does "
+              "not; depends, the sign changes.", "",
+              "Simulation precision (half the paired 95 % interval): " + ", ".join(precision)
+              + ". Narrow intervals say enough histories were run, not that the answer is "
+              "known."]
     return "\n".join(lines)
+
+
+def _half(verdict: Any) -> str:
+    from ..experiments.run import METRIC_UNITS
+
+    unit = METRIC_UNITS[verdict["metric"]]
+    value = float(verdict["mc_half_width"])
+    return f"{value:.1f} days" if unit == "days" else number_text(value)

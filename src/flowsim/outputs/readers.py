@@ -81,7 +81,7 @@ class Results:
 
     runs: list[RunFolder]
     comparison: pd.DataFrame | None
-    robustness: pd.DataFrame | None = None  # from a compare run with --ensemble
+    verdicts: pd.DataFrame | None = None  # from flowsim explore: each answer's layers
 
     @property
     def baseline(self) -> RunFolder:
@@ -191,7 +191,7 @@ def read_results(folders: list[Path]) -> Results:
     """
     runs: list[RunFolder] = []
     comparison = None
-    robustness = None
+    verdicts = None
     for folder in map(Path, folders):
         if (folder / "comparison.csv").exists():
             manifest = _read_json(folder / "manifest.json")
@@ -201,11 +201,12 @@ def read_results(folders: list[Path]) -> Results:
             runs += [read_run(folder / name) for name in names]
             table = _read_table(folder, manifest, "comparison.csv", COMPARISON_COLUMNS)
             comparison = table if comparison is None else comparison
-            if (folder / "robustness.csv").exists():
-                robustness = _read_table(folder, manifest, "robustness.csv",
-                                         ("scenario", "metric", "robust", "diff_low",
-                                          "diff_high", "depends_on"),
-                                         keep_default_na=False, na_values={"diff_low": [""]})
+            if (folder / "verdicts.csv").exists():
+                verdicts = _read_table(folder, manifest, "verdicts.csv",
+                                       ("scenario", "metric", "headline", "low", "high",
+                                        "verdict", "depends_on", "condition"),
+                                       keep_default_na=False,
+                                       na_values={c: [""] for c in ("headline", "low", "high")})
         else:
             runs.append(read_run(folder))
     names = [r.name for r in runs]
@@ -216,7 +217,7 @@ def read_results(folders: list[Path]) -> Results:
         runs.insert(0, runs.pop(names.index("baseline")))
     if comparison is None and len(runs) > 1 and len({(r.seed, r.replications) for r in runs}) == 1:
         comparison = comparison_table(runs)
-    return Results(runs, comparison, robustness)
+    return Results(runs, comparison, verdicts)
 
 
 @dataclass(frozen=True)

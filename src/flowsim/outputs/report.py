@@ -19,7 +19,8 @@ from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
-from .text import headline_of, headline_text, robust_words, scenario_sentence, title_of
+from .text import (headline_of, headline_text, range_text, scenario_sentence, title_of,
+                   verdict_of, verdict_words)
 from .readers import Results, RunFolder
 from ..experiments.run import METRIC_UNITS
 from ..experiments.stats import interval_text, number_text
@@ -203,10 +204,11 @@ def _glance(results: Results) -> str:
             d = s.loc["usable_record_days"] if "usable_record_days" in s.index else None
             cells.append(("–" if u is None else _num(u["mean"]), "num"))
             cells.append(("–" if d is None else _num(d["mean"]), "num"))
-        if results.robustness is not None:
-            robust = results.robustness
-            match = robust[(robust["scenario"] == run.name) & (robust["metric"] == "transferred")]
-            cells.append(("—" if match.empty else robust_words(match.iloc[0]), ""))
+        if results.verdicts is not None:
+            row = verdict_of(results.verdicts, run)
+            cells += ([("—", "num"), ("—", "")] if row is None else
+                      [(range_text(row), "num"), (verdict_words(row).split(":")[0] + (
+                          "" if row["verdict"] == "settled" else f": {row['condition']}"), "")])
         if own:
             cells.append(("records disclosed" if headline_of(run) == "transferred" else
                           headline_text(run, results.comparison if compared else None, base), ""))
@@ -221,8 +223,8 @@ def _glance(results: Results) -> str:
     headers.append("histories the dates rest on")
     if after:
         headers += ["usable by ICE at the horizon (mean)", "record-days usable (mean)"]
-    if results.robustness is not None:
-        headers.append("across the record-consistent parameter sets")
+    if results.verdicts is not None:
+        headers += ["over what the record leaves open (5–95%)", "verdict"]
     if own:
         headers.append("its question's figure")
     return _table(headers, rows, row_attrs=attrs)
@@ -245,6 +247,9 @@ def _summary(results: Results, made: dt.date) -> str:
         question = run.scenario.scenario.question
         sentence = scenario_sentence(run, table, base if len(results.runs) > 1 else None,
                                      brief=True)
+        row = verdict_of(results.verdicts, run)
+        if row is not None:
+            sentence += f" Over what the record leaves open: {verdict_words(row)}."
         items.append(f"<li data-scenario=\"{_e(run.name)}\">"
                      + (f"<span class=\"question\">{_e(question)}</span> " if question else "")
                      + f"{_e(sentence)}</li>")
@@ -364,7 +369,7 @@ def _headline(run: RunFolder) -> str:
                      "interval is Wilson's", row_attrs=attrs))
 
 
-def _scenario(run: RunFolder, base: RunFolder) -> str:
+def _scenario(run: RunFolder, base: RunFolder, verdicts: Any = None) -> str:
     meta = run.scenario.scenario
     figures = charts.run_figures(run)
     return "\n".join([
@@ -372,6 +377,9 @@ def _scenario(run: RunFolder, base: RunFolder) -> str:
         f"<h2>{_e(title_of(run))} <code>{_e(run.name)}</code></h2>",
         f"<p class=\"question\">{_e(meta.question)}</p>" if meta.question else "",
         f"<p>{_e(scenario_sentence(run))}</p>",
+        (f"<p class=\"verdict\">Over what the record leaves open: "
+         f"{_e(verdict_words(verdict_of(verdicts, run)))}.</p>"
+         if verdict_of(verdicts, run) is not None else ""),
         f"<p class=\"muted\">From {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}.</p>",
         _headline(run),
         _figure(figures["disclosures"], f"Line chart: records disclosed over time in "
@@ -437,7 +445,7 @@ def render(results: Results, *, made: dt.date | None = None) -> str:
         "<li><a href=\"#reading\">How to read this report</a></li></ul></nav>",
         _details(results),
         _record(base) if shows_record else "",
-        *(_scenario(run, base) for run in results.runs),
+        *(_scenario(run, base, results.verdicts) for run in results.runs),
         _facts(results),
         READING,
         "</main></body></html>",

@@ -67,7 +67,7 @@ def headline(result: "RunResult", out: Path) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(comparison: "Comparison", out: Path, robust: Any = None) -> str:
+def comparison_text(comparison: "Comparison", out: Path) -> str:
     """Records transferred per scenario and the paired difference from the baseline."""
     base = comparison.baseline
     lines = [f"compare: {plural(len(comparison.results), 'scenario')}, {base.replications} "
@@ -85,22 +85,61 @@ def comparison_text(comparison: "Comparison", out: Path, robust: Any = None) -> 
             lines.append(f"  {result.name} leads with its own question's figure: "
                          f"{headline_text(result, comparison.table, base)}")
     lines.append("  every metric, with its paired difference: comparison.csv")
-    if robust is not None:
-        lines.append(f"  across the {int(robust['members'].iloc[0])} record-consistent sets of "
-                     "robustness.csv (records transferred):")
-        for _, row in robust[robust["metric"] == "transferred"].iterrows():
-            lines.append(f"    {row['scenario']:<24} {robust_words(row)}")
     return "\n".join(lines)
 
 
-def robust_words(row: Any) -> str:
-    """A robustness row in words: robust, or what it depends on and over what range."""
-    span = (f"from {number_text(row['diff_low'], signed=True)} to "
-            f"{number_text(row['diff_high'], signed=True)}")
-    if row["robust"]:
-        return f"robust: {span} across the fitted sets"
-    depends = f"{row['depends_on']}; " if isinstance(row["depends_on"], str) and row["depends_on"] else ""
-    return f"not robust: depends on what the record cannot settle: {depends}{span} across the fitted sets"
+def difference_value_text(value: float, metric: str) -> str:
+    """A difference of `metric` in its unit: signed records, days or points."""
+    from ..experiments.run import METRIC_UNITS
+
+    if value != value:
+        return "-"
+    unit = METRIC_UNITS[metric]
+    if unit == "days":
+        return f"{value:+.1f} days"
+    if unit == "share":
+        return f"{100 * value:+.0f} points"
+    return number_text(value, signed=True)
+
+
+def range_text(row: Any) -> str:
+    """An answer's range over what the record leaves open: its 5th to 95th percentile."""
+    return (f"{difference_value_text(row['low'], row['metric'])} to "
+            f"{difference_value_text(row['high'], row['metric'])}")
+
+
+def verdict_of(verdicts: Any, run: Any) -> Any:
+    """The verdict row of a run's own headline metric, or None."""
+    if verdicts is None:
+        return None
+    rows = verdicts[(verdicts["scenario"] == run.name) & (verdicts["metric"] == headline_of(run))]
+    return None if rows.empty else rows.iloc[0]
+
+
+def verdict_words(row: Any) -> str:
+    """A verdict row in words: the verdict, the range over what the record leaves open and,
+    where it is not settled, when the answer holds."""
+    span = f"{range_text(row)} over what the record leaves open"
+    if row["verdict"] == "settled":
+        return f"settled: {span}"
+    return f"{row['verdict']}: {span}; {row['condition']}"
+
+
+def exploration_text(exploration: Any, out: Path) -> str:
+    """The terminal's account of an exploration: each what-if's three layers."""
+    comparison = exploration.comparison
+    base = comparison.baseline
+    lines = [f"explore: {plural(len(comparison.results), 'scenario')}; {len(exploration.sets)} "
+             f"sets ({exploration.dropped} dropped where the baseline missed a target), "
+             f"{exploration.replications} replications each, seed {exploration.seed} -> {out}/"]
+    for result in comparison.results[1:]:
+        lines.append(f"  {result.name}: {headline_text(result, comparison.table, base)}")
+        row = verdict_of(exploration.verdicts, result)
+        if row is not None:
+            lines.append(f"    {verdict_words(row)}")
+    lines.append("  narrow intervals say enough histories were run, not that the answer is "
+                 "known; every set: exploration.csv, every verdict: verdicts.csv")
+    return "\n".join(lines)
 
 
 def ensemble_text(name: str, ensemble: Any, out: Path) -> str:

@@ -161,11 +161,39 @@ def _input_value(value: Any) -> D.Distribution:
 InputValue = Annotated[D.Distribution, PlainValidator(_input_value),
                        PlainSerializer(lambda d: d.as_toml())]
 
+# What the record cannot test, in the groups a reader thinks of them by.
+ASSUMPTION_GROUPS = ("court", "ICE", "IRS", "households")
+
+
+class Assumption(Table):
+    """An input the record cannot test, with every reading it allows: explored across
+    its range (`flowsim explore`), never presented as known. `key` may name every item of
+    a list with `*` (`notice.*.grant`): one value for all of them."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z_]+(\.([a-z_]+|[0-9]+|\*))+$")]
+    low: float
+    high: float
+    group: Literal[ASSUMPTION_GROUPS]  # type: ignore[valid-type]
+    reason: Annotated[str, Field(min_length=1)]
+    # "log": sampled evenly in its logarithm, for a range spanning orders of magnitude.
+    scale: Literal["linear", "log"] = "linear"
+
+
 Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
                         __doc__="A whole scenario: every table, validated.",
                         **{spec.key: _table_field(spec) for spec in TABLES},
                         **{INPUTS_KEY: (dict[Annotated[str, Field(pattern=INPUT_NAME)],
-                                             InputValue], {})})
+                                             InputValue], {}),
+                           # The assumptions a scenario's own question rests on.
+                           "assumptions": (list[Assumption], [])})
+
+
+def check_assumption(a: Assumption, key: str) -> None:
+    """A range that can be sampled: low below high, above zero on a log scale."""
+    if not a.low < a.high:
+        raise ScenarioError(f"needs low < high (got {a.low:g}, {a.high:g})", key=f"{key}.high")
+    if a.scale == "log" and a.low <= 0:
+        raise ScenarioError("a log scale needs low > 0", key=f"{key}.low")
 
 
 def parse_inputs(raw: dict[str, Any]) -> dict[str, D.Distribution]:
@@ -223,6 +251,8 @@ def check_consistency(s: Scenario) -> None:
         raise ScenarioError(f"the horizon may be at most {MAX_HORIZON_DAYS:,} days (ten years) "
                             f"after scenario.start ({meta.start.date()})", key="scenario.end")
     _check_tables(s)
+    for i, a in enumerate(s.assumptions):
+        check_assumption(a, f"assumptions.{i}")
     for i, st in enumerate(s.request_streams):
         made = re.compile(rf"{re.escape(st.name)} #[0-9]+")
         for j, r in enumerate(s.requests):

@@ -5,7 +5,7 @@ of colour blindness; every state also has its own hatch and every line its own d
 so the charts survive a greyscale printer.
 
 One module a family: `base` (style, palette, `Chart`), `run`, `after`, `compare`,
-`sweep`, `sensitivity`."""
+`sweep`, `sensitivity`, `explore`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from .base import (  # noqa: F401
     thousands,
     wrap_title,
 )
+from .explore import exploration_charts, exploration_figure  # noqa: F401
 from .compare import (  # noqa: F401
     comparison_charts,
     comparison_figure,

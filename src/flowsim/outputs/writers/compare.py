@@ -15,10 +15,12 @@ from ..manifest import build_manifest, sha256_of, write_json
 from ..tables import DATE_OF, comparison_file
 from ..workbook import Sheet, write_workbook
 from .files import Out, draw_charts, fill_folder, save_files, write_csv
+from ..text import title_of
 from .run import by_date, write_run_files
 
 if TYPE_CHECKING:
     from ...experiments.executors import Executor
+    from ...experiments.explore import Exploration
 
 
 def daily_disclosures(runs: Sequence[RunResult],
@@ -58,7 +60,7 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
 
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
-                     charts: bool = False, robustness: pd.DataFrame | None = None,
+                     charts: bool = False, exploration: "Exploration | None" = None,
                      daily: str = "stats", executor: "Executor | None" = None) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder. Charts are drawn on `executor`'s workers, if it has
@@ -67,15 +69,22 @@ def write_comparison(comparison: Comparison, out: Out, *,
 
     def fill(staging: Path) -> None:
         if charts:
-            from ..charts import comparison_charts
+            from ..charts import comparison_charts, exploration_charts
 
-            figures = draw_charts(comparison_charts(comparison.results, comparison.table),
-                                  executor)
+            drawn = comparison_charts(comparison.results, comparison.table)
+            if exploration is not None:
+                drawn += exploration_charts(
+                    exploration.rows, exploration.verdicts,
+                    {r.name: title_of(r) for r in comparison.results},
+                    {r.name: r.scenario.scenario.headline for r in comparison.results})
+            figures = draw_charts(drawn, executor)
         table = comparison_file(comparison.table, {r.name: r.scenario.scenario.start
                                                    for r in comparison.results})
         checksums = {"comparison.csv": write_csv(table, staging / "comparison.csv")}
-        if robustness is not None:
-            checksums["robustness.csv"] = write_csv(robustness, staging / "robustness.csv")
+        if exploration is not None:
+            checksums["verdicts.csv"] = write_csv(exploration.verdicts, staging / "verdicts.csv")
+            checksums["exploration.csv"] = write_csv(exploration.rows,
+                                                     staging / "exploration.csv")
         every: dict[str, list[pd.DataFrame]] = {"stats": [], "daily_stats": []}
         for result, source in zip(comparison.results, loaded):
             tables = write_run_files(result, staging / result.name, source, charts=False,
@@ -88,16 +97,22 @@ def write_comparison(comparison: Comparison, out: Out, *,
                               dates=tuple(DATE_OF.values())),
                         Sheet("daily disclosures", daily_disclosures(comparison.results,
                                                                      every["daily_stats"]),
-                              unit="records", dates=("date",))])
+                              unit="records", dates=("date",)),
+                        *([Sheet("verdicts", exploration.verdicts)] if exploration else [])])
         checksums["results.xlsx"] = sha256_of(staging / "results.xlsx")
         if charts:
             checksums.update(save_files(figures(), staging))
         base = comparison.baseline
         write_json(build_manifest(
-            "compare", {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
-                        "seed": base.seed, "replications": base.replications},
+            "explore" if exploration else "compare",
+            {"baseline": base.name, "scenarios": [r.name for r in comparison.results],
+             "seed": base.seed, "replications": base.replications,
+             **({} if exploration is None else {"exploration": {
+                 "samples": exploration.samples, "replications": exploration.replications,
+                 "sets": int(len(exploration.sets)), "dropped": exploration.dropped,
+                 "assumptions": [a.key for a in exploration.assumptions]}})},
             inputs=[p for s in loaded if s for p in s.files], files=checksums,
             after={"overrides": list(loaded[0].overrides) if loaded[0] else []}),
             staging / "manifest.json")
 
-    return fill_folder(out, "compare", fill)
+    return fill_folder(out, "explore" if exploration else "compare", fill)
