@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flowsim calibrate scenarios/baseline.toml --targets calibration/targets.toml \
-  --unknowns calibration/unknowns.toml --ensemble 2000 --replications 20 \
+  --unknowns calibration/unknowns.toml --ensemble 1000 --waves 8 --replications 20 \
   --out results/baseline-ensemble "$@"
 cp results/baseline-ensemble/ensemble.csv calibration/ensemble.csv

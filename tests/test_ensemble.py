@@ -32,18 +32,69 @@ def test_every_unknown_cites_the_record_or_is_an_assumption():
 
 
 def test_a_candidate_that_misses_a_target_is_never_a_member(ensemble):
-    residuals = [c for c in ensemble.candidates.columns if c.startswith("residual: ")]
-    kept = ensemble.candidates[ensemble.candidates["kept"]]
-    missed = ensemble.candidates[~ensemble.candidates["kept"]]
+    """Kept means every target's implausibility is at most the standard cut-off of 3; the
+    members are the last wave's kept candidates."""
+    scores = [c for c in ensemble.candidates.columns if c.startswith("implausibility: ")]
+    last = ensemble.candidates[ensemble.candidates["wave"] == ensemble.candidates["wave"].max()]
+    kept, missed = last[last["kept"]], ensemble.candidates[~ensemble.candidates["kept"]]
     assert len(kept) == len(ensemble.members) > 0 and len(missed) > 0
-    assert (kept[residuals].abs().max(axis=1) <= 1).all()
-    assert (missed[residuals].abs().max(axis=1) > 1).all()
-    assert set(ensemble.members["implausibility"]) <= set(kept["implausibility"])
+    assert (kept[scores].max(axis=1) <= 3).all() and (missed[scores].max(axis=1) > 3).all()
+    assert ensemble.cutoff == 3
+
+
+def test_each_wave_samples_inside_the_region_the_one_before_left(ensemble):
+    waves = ensemble.waves
+    assert len(waves) >= 2
+    assert (waves["region_volume"].diff().dropna() < 0).all()
+    for (_, before), (_, after) in zip(waves.iterrows(), waves.iloc[1:].iterrows()):
+        sampled = ensemble.candidates[ensemble.candidates["wave"] == after["wave"]]
+        for u in load_unknowns(UNKNOWNS):
+            lo, hi = before[f"{u.key}: low"], before[f"{u.key}: high"]
+            assert sampled[u.key].between(lo - 1e-9 * abs(lo), hi + 1e-9 * abs(hi)).all()
 
 
 def test_the_fit_constrains_the_match_rate_more_than_the_review_time(ensemble):
     share = ensemble.constraints.set_index("parameter")["kept_share_of_range"]
     assert share["matching.tin_rate"] < 0.5 and share["matching.tin_rate"] < share["review.days.mode"]
+
+
+def test_implausibility_weighs_a_miss_by_every_declared_uncertainty():
+    """|10 - 12| / sqrt(1 + 1 + 4 / 3): observation and discrepancy 1 each, and the
+    simulation variance of a mean of three draws of variance 4."""
+    import datetime as dt
+    import math
+
+    import numpy as np
+
+    from flowsim.experiments.targets import Target, evaluate
+
+    target = Target(name="t", metric="transferred", value=10, tolerance=5, observation_sd=1,
+                    discrepancy_sd=1)
+    table = evaluate([target], {"transferred": np.array([10.0, 12.0, 14.0])},
+                     dt.datetime(2025, 1, 1))
+    assert table["implausibility"].iloc[0] == pytest.approx(2 / math.sqrt(2 + 4 / 3))
+    assert table["residual"].iloc[0] == pytest.approx(2 / 5)
+
+
+def test_priors_do_not_come_from_the_targets():
+    """The match rates' priors span what is plausible (wider than the targets' own
+    arithmetic, 0.0334 and 0.0037, by an order of magnitude each way)."""
+    rates = {u.key: u for u in load_unknowns(UNKNOWNS)}
+    assert rates["matching.tin_rate"].high / rates["matching.tin_rate"].low >= 10
+    assert rates["matching.name_address_rate"].high / rates["matching.name_address_rate"].low >= 10
+
+
+def test_the_ensemble_is_checked_against_figures_it_was_not_fitted_to(tmp_path):
+    out = tmp_path / "v"
+    assert cli.main(ensemble_command(out)) == 0
+    validation = pd.read_csv(out / "validation.csv").set_index("figure")
+    assert set(validation.index) == {"disclosures on incomplete addresses",
+                                     "requests sent after their date"}
+    order = validation.loc["requests sent after their date"]
+    assert (order["record"], order["ensemble_p95"], order["inside"]) == (0, 0, True)
+    incomplete = validation.loc["disclosures on incomplete addresses"]
+    assert 2_000 < incomplete["ensemble_p05"] <= incomplete["ensemble_p95"] < 2_600
+    assert (out / "waves.csv").exists()
 
 
 def ensemble_command(out: Path, *extra) -> list[str]:

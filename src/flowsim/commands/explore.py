@@ -37,7 +37,7 @@ def explore_command(args: argparse.Namespace) -> int:
     members = read_members(ensemble_path) if ensemble_path else None
     targets = load_targets(targets_path) if targets_path else []
     reps = args.replications or DEFAULT_REPLICATIONS
-    sets = (0 if members is None else len(members)) + args.samples
+    sets = (0 if members is None else min(len(members), args.ensemble_sets)) + args.samples
     own = args.headline_replications or loaded[0].scenario.scenario.replications
     check_work(args, loaded, reps * len(loaded) * sets + own * len(loaded))
     inputs = [p for one in loaded for p in one.files]
@@ -47,7 +47,8 @@ def explore_command(args: argparse.Namespace) -> int:
     with executor_of(args, charts=not args.no_charts) as executor, out:
         found = explore(loaded[0], loaded[1:], assumptions, members, targets,
                         samples=args.samples, replications=reps, seed=args.seed,
-                        headline_replications=args.headline_replications, executor=executor,
+                        headline_replications=args.headline_replications,
+                        ensemble_sets=args.ensemble_sets, executor=executor,
                         progress=progress(args, "runs"))
         write_comparison(found.comparison, out, loaded=loaded, charts=not args.no_charts,
                          exploration=found, daily=args.daily, executor=executor)
@@ -57,7 +58,7 @@ def explore_command(args: argparse.Namespace) -> int:
 
 
 def _arguments(e: argparse.ArgumentParser) -> None:
-    from ..experiments.explore import DEFAULT_SAMPLES
+    from ..experiments.explore import DEFAULT_ENSEMBLE_SETS, DEFAULT_SAMPLES
 
     e.add_argument("baseline", metavar="BASELINE.toml")
     e.add_argument("others", nargs="+", metavar="OTHER.toml", help="the what-if scenarios")
@@ -68,6 +69,9 @@ def _arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
                    help=f"the record-consistent sets of flowsim calibrate --ensemble "
                    f"(default {ENSEMBLE} when it exists)")
+    e.add_argument("--ensemble-sets", type=positive_int, default=DEFAULT_ENSEMBLE_SETS,
+                   metavar="N", help=f"run each answer at N members of the ensemble (a seeded "
+                   f"sample when it has more; default {DEFAULT_ENSEMBLE_SETS})")
     e.add_argument("--no-ensemble", action="store_true",
                    help="explore the assumptions at the scenarios' own calibrated values")
     e.add_argument("--targets", type=Path, metavar="TARGETS.toml",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..experiments.defaults import CALIBRATE_REPLICATIONS, SENSITIVITY_REPLICATIONS
+from ..experiments.ensemble import DEFAULT_CUTOFF, DEFAULT_WAVES
 from ..scenario import load
 from . import Command
 from .common import check_work, executor_of, output_folder, progress
@@ -66,8 +67,9 @@ def ensemble_command(args: argparse.Namespace) -> int:
         check_unknowns,
         history_match,
         load_unknowns,
+        validate_members,
     )
-    from ..experiments.targets import load_targets
+    from ..experiments.targets import load_targets, load_validation
     from ..outputs.text import ensemble_text
     from ..outputs.writers import write_ensemble
     from ..scenario import parse_bounds, split_assignment
@@ -89,11 +91,17 @@ def ensemble_command(args: argparse.Namespace) -> int:
     with executor_of(args) as executor, out:
         ensemble = history_match(loaded, targets, unknowns, candidates=args.ensemble,
                                  replications=reps, seed=args.seed, cutoff=args.cutoff,
-                                 executor=executor, progress=progress(args, "candidates"))
+                                 waves=args.waves, executor=executor,
+                                 progress=progress(args, "candidates"))
+        figures = load_validation(args.targets)
+        validation = (validate_members(loaded, ensemble.members[["member", *(u.key for u in unknowns)]],
+                                       figures, replications=ensemble.replications,
+                                       seed=ensemble.seed, executor=executor)
+                      if figures and len(ensemble.members) else None)
         write_ensemble(ensemble, out, loaded=loaded, targets_path=args.targets,
-                       unknowns_path=args.unknowns)
+                       unknowns_path=args.unknowns, validation=validation)
     if not args.quiet:
-        print(ensemble_text(loaded.scenario.name, ensemble, out.path))
+        print(ensemble_text(loaded.scenario.name, ensemble, out.path, validation))
     return EXIT_OK
 
 
@@ -137,15 +145,21 @@ def _calibrate_arguments(k: argparse.ArgumentParser) -> None:
                    help="a parameter to fit, within bounds (default: half to twice its value); "
                    "repeatable. With --ensemble, a range to sample (adds to --unknowns)")
     k.add_argument("--ensemble", type=positive_int, metavar="N",
-                   help="instead of one best fit, sample N candidate sets of the unknowns "
-                   "(Latin hypercube) and keep those that meet every target: writes "
-                   "ensemble.csv, candidates.csv and constraints.csv")
+                   help="instead of one best fit, history matching: sample N candidate sets "
+                   "of the unknowns per wave (Latin hypercube) and keep those not implausible: "
+                   "writes ensemble.csv, candidates.csv, constraints.csv, waves.csv and, for "
+                   "the [[validation]] figures of the targets file, validation.csv")
     k.add_argument("--unknowns", type=Path, metavar="UNKNOWNS.toml",
                    help="with --ensemble: the unknowns and their ranges (e.g. "
                    "calibration/unknowns.toml)")
-    k.add_argument("--cutoff", type=float, default=1.0, metavar="X",
-                   help="with --ensemble: keep a candidate whose largest |model - goal| / "
-                   "tolerance is at most X (default 1: every target met)")
+    k.add_argument("--cutoff", type=float, default=DEFAULT_CUTOFF, metavar="X",
+                   help="with --ensemble: keep a candidate whose largest implausibility, "
+                   "|goal - model| / sqrt(observation + discrepancy + simulation variance), "
+                   f"is at most X (default {DEFAULT_CUTOFF:g}, the standard)")
+    k.add_argument("--waves", type=positive_int, default=DEFAULT_WAVES, metavar="N",
+                   help="with --ensemble: at most N waves, each sampling where the one before "
+                   f"left candidates not implausible, until that region stops shrinking "
+                   f"(default {DEFAULT_WAVES})")
     k.add_argument("--max-evaluations", type=positive_int, default=200, metavar="N",
                    help="at most N evaluations of the objective (default 200)")
     k.add_argument("--write-scenario", type=Path, metavar="FILE",

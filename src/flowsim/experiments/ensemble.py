@@ -1,13 +1,16 @@
 """What the record cannot settle: an ensemble of record-consistent parameter sets, and
 every what-if asked across it.
 
-**History matching.** The unknowns (inputs no figure fixes, each with a plausible range:
-`calibration/unknowns.toml`) are sampled with a seeded Latin hypercube. Each candidate
-runs the same replications with the same seed (common random numbers) and is scored
-against the targets: its implausibility is the largest |model - goal| / tolerance over
-the targets (for a bound, how far it is over, in the same units). A candidate is kept
-when its implausibility is at most the cut-off, 1 by default: it meets every target
-within its tolerance. The kept sets are the ensemble.
+**History matching** (Vernon et al. 2010; Andrianakis et al. 2015). The unknowns (inputs
+no figure fixes, each with a physically plausible range: `calibration/unknowns.toml`) are
+sampled with a seeded Latin hypercube. Each candidate runs the same replications with the
+same seed (common random numbers) and is scored against each target by its
+implausibility, |goal - model| / sqrt(V_obs + V_md + V_mc): the record's observation
+error and the model's discrepancy, both declared per target, and the simulation variance
+of the candidate's own statistic. A candidate is kept when its largest implausibility is
+at most the cut-off, 3 by default. Later waves sample only the region earlier ones left
+not implausible, until it stops shrinking; the last wave's kept candidates are the
+ensemble.
 
 Every what-if is asked across the ensemble, beside what the record cannot test, by
 `explore.py`.
@@ -29,10 +32,16 @@ from ..scenario import LoadedScenario, Scenario, Table, is_whole, lookup, read_t
     translate_error
 from .executors import Executor, map_in_order
 from .run import METRICS, metric_rows, settings
-from .targets import Target, evaluate
+from .targets import Target, evaluate, goal_days, statistic_of
 
 UNKNOWN_SOURCE = "--free"
-DEFAULT_CUTOFF = 1.0
+# The standard cut-off (Pukelsheim's three-sigma rule, as in Vernon et al. 2010).
+DEFAULT_CUTOFF = 3.0
+DEFAULT_WAVES = 4
+# A later wave samples around at least this many of the previous wave's candidates.
+REGION_FLOOR = 20
+# The waves stop once a wave's region keeps more than this share of the one before.
+STOP_SHRINK = 0.8
 FEW_MEMBERS = 20
 
 
@@ -105,9 +114,10 @@ def run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
 @dataclass(frozen=True)
 class Ensemble:
     unknowns: list[Unknown]
-    candidates: pd.DataFrame   # candidates.csv: every candidate, its residuals, kept or not
-    members: pd.DataFrame      # ensemble.csv: the kept ones
+    candidates: pd.DataFrame   # candidates.csv: every candidate of every wave, kept or not
+    members: pd.DataFrame      # ensemble.csv: the last wave's kept ones
     constraints: pd.DataFrame  # each unknown's prior range against its kept range
+    waves: pd.DataFrame        # waves.csv: candidates, kept and the region of each wave
     seed: int
     replications: int
     cutoff: float
@@ -120,31 +130,67 @@ class Ensemble:
 def history_match(loaded: LoadedScenario, targets: Sequence[Target],
                   unknowns: Sequence[Unknown], *, candidates: int,
                   replications: int | None = None, seed: int | None = None,
-                  cutoff: float = DEFAULT_CUTOFF, executor: Executor | None = None,
+                  cutoff: float = DEFAULT_CUTOFF, waves: int = DEFAULT_WAVES,
+                  executor: Executor | None = None,
                   progress: Callable[[int, int], None] | None = None) -> Ensemble:
-    """Sample the unknowns, run every candidate, keep the record-consistent ones."""
+    """Sample the unknowns in waves, run every candidate, keep the record-consistent ones.
+
+    Wave 1 samples the priors. Each later wave samples only the region the previous one
+    left not implausible (the smallest box, in each unknown's sampling scale, around its
+    kept candidates; around its `REGION_FLOOR` least implausible ones while fewer are
+    kept). The waves stop when the region stops shrinking (a wave keeps more than
+    `STOP_SHRINK` of the volume before it) or after `waves`."""
     from scipy.stats import qmc
 
     if not unknowns:
         raise InputError("name the unknowns to sample with --unknowns FILE or --free "
                          "KEY=LOW:HIGH", source=UNKNOWN_SOURCE)
     reps, seed = settings(loaded, replications, seed)
-    design = qmc.LatinHypercube(d=len(unknowns), seed=seed).random(candidates)
-    values = [[_value(u, x) for u, x in zip(unknowns, row)] for row in design]
-    scenarios = [loaded.with_overrides([setting(u.key, v) for u, v in zip(unknowns, row)])
-                 .scenario for row in values]
-    metrics = run_all(scenarios, seed, reps, executor, progress)
     start = loaded.scenario.scenario.start
-    rows = []
-    for i, (row, m) in enumerate(zip(values, metrics)):
-        table = evaluate(list(targets), m, start)
-        residuals = dict(zip(table["target"], table["residual"]))
-        implausibility = float(max(abs(r) for r in residuals.values()))
-        rows.append({"candidate": i, **{u.key: v for u, v in zip(unknowns, row)},
-                     **{f"residual: {k}": r for k, r in residuals.items()},
-                     "implausibility": implausibility, "kept": implausibility <= cutoff})
+    region = np.array([[0.0, 1.0]] * len(unknowns))  # in each unknown's sampling scale
+    rows, wave_rows = [], []
+    kept_rows: list[dict[str, Any]] = []
+    for wave in range(1, waves + 1):
+        unit = qmc.LatinHypercube(d=len(unknowns), seed=seed + wave - 1).random(candidates)
+        design = region[:, 0] + unit * (region[:, 1] - region[:, 0])
+        values = [[_value(u, x) for u, x in zip(unknowns, row)] for row in design]
+        scenarios = [loaded.with_overrides([setting(u.key, v) for u, v in zip(unknowns, row)])
+                     .scenario for row in values]
+        metrics = run_all(scenarios, seed, reps, executor, progress)
+        scores = []
+        wave_kept = []
+        for i, (row, m) in enumerate(zip(values, metrics)):
+            table = evaluate(list(targets), m, start)
+            implausibility = float(table["implausibility"].max())
+            scores.append(implausibility)
+            record = {"candidate": len(rows), "wave": wave,
+                      **{u.key: v for u, v in zip(unknowns, row)},
+                      **{f"residual: {k}": r for k, r in zip(table["target"], table["residual"])},
+                      **{f"implausibility: {k}": r
+                         for k, r in zip(table["target"], table["implausibility"])},
+                      "implausibility": implausibility, "kept": implausibility <= cutoff}
+            rows.append(record)
+            if record["kept"]:
+                wave_kept.append(record)
+        volume = float(np.prod(region[:, 1] - region[:, 0]))
+        wave_rows.append({"wave": wave, "candidates": candidates, "kept": len(wave_kept),
+                          "kept_share": len(wave_kept) / candidates, "region_volume": volume,
+                          **{f"{u.key}: low": _value(u, region[j, 0]) for j, u in enumerate(unknowns)},
+                          **{f"{u.key}: high": _value(u, region[j, 1]) for j, u in enumerate(unknowns)}})
+        kept_rows = wave_kept
+        order = np.argsort(scores)
+        chosen = ([i for i in range(candidates) if scores[i] <= cutoff]
+                  if len(wave_kept) >= REGION_FLOOR else list(order[:REGION_FLOOR]))
+        inside = design[chosen]
+        new = np.column_stack([inside.min(axis=0), inside.max(axis=0)])
+        new = np.clip(new, region[:, :1], region[:, 1:])
+        shrink = float(np.prod(new[:, 1] - new[:, 0])) / volume if volume > 0 else 1.0
+        if wave > 1 and len(wave_kept) >= REGION_FLOOR and shrink > STOP_SHRINK:
+            break
+        region = new
     table = pd.DataFrame(rows)
-    members = table[table["kept"]].drop(columns="kept").reset_index(drop=True)
+    members = pd.DataFrame(kept_rows, columns=table.columns).drop(columns="kept")
+    members = members.reset_index(drop=True)
     members.insert(0, "member", range(len(members)))
     constraints = pd.DataFrame([{
         "parameter": u.key, "prior_low": u.low, "prior_high": u.high,
@@ -153,7 +199,8 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
     } for u in unknowns])
     constraints["kept_share_of_range"] = ((constraints["kept_high"] - constraints["kept_low"])
                                           / (constraints["prior_high"] - constraints["prior_low"]))
-    return Ensemble(list(unknowns), table, members, constraints, seed, reps, cutoff)
+    return Ensemble(list(unknowns), table, members, constraints, pd.DataFrame(wave_rows),
+                    seed, reps, cutoff)
 
 
 def _value(u: Unknown, x: float) -> float | int:
@@ -172,9 +219,38 @@ def read_members(path: str | Path) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot be read as an ensemble ({str(exc).splitlines()[0]})",
                          source=str(path)) from None
-    keys = [c for c in table.columns if c != "member" and not c.startswith("residual")
-            and c != "implausibility" and c != "candidate"]
+    keys = [c for c in table.columns if c not in ("member", "candidate", "wave")
+            and not c.startswith(("residual", "implausibility"))]
     if "member" not in table.columns or not keys or table.empty:
         raise InputError("is not an ensemble.csv from flowsim calibrate --ensemble (no "
                          "members, or no member column)", source=str(path))
     return table[["member", *keys]]
+
+
+def validate_members(loaded: LoadedScenario, members: pd.DataFrame, figures: Sequence[Target],
+                     *, replications: int, seed: int, executor: Executor | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Each figure the fit did not use beside the ensemble: the record's value, the
+    members' 5th to 95th percentile of the figure's statistic, and whether the record's
+    value lies inside."""
+    keys = [c for c in members.columns if c != "member"]
+    scenarios = [loaded.with_overrides([setting(k, row[k]) for k in keys]).scenario
+                 for _, row in members.iterrows()]
+    metrics = run_all(scenarios, seed, replications, executor, progress)
+    start = loaded.scenario.scenario.start
+    rows = []
+    for t in figures:
+        models = np.array([statistic_of(t, m) for m in metrics])
+        goal = goal_days(t, start)
+        low, high = np.percentile(models, [5, 95]) if len(models) else (math.nan, math.nan)
+        # "about 2,350": the record's reading is itself a range, its tolerance either side.
+        reach = t.tolerance or 0.0
+        rows.append({"figure": t.name, "metric": t.metric, "statistic": t.statistic,
+                     "record": goal, "record_tolerance": reach, "ensemble_p05": float(low),
+                     "ensemble_p95": float(high),
+                     "inside": bool(low - 1e-9 <= goal <= high + 1e-9),
+                     "within_tolerance": bool(low - reach - 1e-9 <= goal <= high + reach + 1e-9),
+                     "source": t.source})
+    return pd.DataFrame(rows, columns=["figure", "metric", "statistic", "record",
+                                       "record_tolerance", "ensemble_p05", "ensemble_p95",
+                                       "inside", "within_tolerance", "source"])

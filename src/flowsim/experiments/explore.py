@@ -36,7 +36,7 @@ from ..scenario import LoadedScenario, Scenario, Table, is_whole, param_of, read
 from ..scenario.schema import Assumption, check_assumption
 from .compare import Comparison, compare
 from .discovery import box
-from .ensemble import run_all, setting
+from .ensemble import DEFAULT_CUTOFF, run_all, setting
 from .executors import Executor
 from ..model.outcomes import STATES
 from .run import METRIC_LABELS, METRIC_UNITS, settings
@@ -54,6 +54,8 @@ ZERO_DAYS = 1 / 24
 VERDICTS = ("settled", "direction", "depends")
 DEFAULT_SAMPLES = 64
 DEFAULT_REPLICATIONS = 20
+# Members of the ensemble each answer is run at (a seeded sample when it holds more).
+DEFAULT_ENSEMBLE_SETS = 40
 # An assumption (or unknown) goes into depends_on when its rank correlation with the
 # answer (or with the answer holding) is at least this.
 DEPENDS_RHO = 0.3
@@ -140,7 +142,8 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
             assumptions: Sequence[Assumption], members: pd.DataFrame | None,
             targets: Sequence[Target], *, samples: int = DEFAULT_SAMPLES,
             replications: int | None = None, seed: int | None = None,
-            headline_replications: int | None = None, executor: Executor | None = None,
+            headline_replications: int | None = None,
+            ensemble_sets: int = DEFAULT_ENSEMBLE_SETS, executor: Executor | None = None,
             progress: Callable[[int, int], None] | None = None) -> Exploration:
     """The three layers of every what-if's answer, and its verdict."""
     from scipy.stats import qmc
@@ -162,6 +165,11 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
     comparison = compare(baseline, list(others), replications=headline_replications,
                          seed=seed, executor=executor)
     unknown_keys = [] if members is None else [c for c in members.columns if c != "member"]
+    if members is not None and len(members) > ensemble_sets:
+        # A seeded sample of the members: the ensemble layer's cost stays bounded.
+        pick = np.sort(np.random.default_rng(seed).choice(len(members), ensemble_sets,
+                                                          replace=False))
+        members = members.iloc[pick]
     member_rows = [] if members is None else [row for _, row in members.iterrows()]
 
     def own(loaded: LoadedScenario) -> set[str]:
@@ -192,7 +200,8 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
     start = baseline.scenario.scenario.start
     set_rows, kept = [], []
     for i, (layer, member, values) in enumerate(plan):
-        met = evaluate(list(targets), metrics[i * width], start)["met"].all() if targets else True
+        met = (evaluate(list(targets), metrics[i * width], start)["implausibility"].max()
+               <= DEFAULT_CUTOFF if targets else True)
         kept.append(bool(met))
         set_rows.append({"set": i, "layer": layer,
                          "member": -1 if member is None else int(member["member"]),

@@ -47,6 +47,13 @@ class Target(Table):
     tolerance: Annotated[float, Field(gt=0)] | None = None
     below: Number | Moment | None = None
     source: str = ""
+    # The uncertainty history matching weighs a miss by (Vernon et al. 2010): how far the
+    # record's own readings spread (observation error) and how far the model may sit from
+    # the world at its best inputs (model discrepancy), as standard deviations in the
+    # target's unit, each with its reason.
+    observation_sd: Annotated[float, Field(ge=0)] = 0.0
+    discrepancy_sd: Annotated[float, Field(ge=0)] = 0.0
+    uncertainty: str = ""
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Target":
@@ -66,15 +73,26 @@ class Target(Table):
 
 class Targets(Table):
     targets: list[Target]
+    # Figures of the record the fit does not use, checked against the ensemble after it.
+    validation: list[Target] = []
 
 
-def load_targets(path: str | Path) -> list[Target]:
+def _read(path: str | Path) -> Targets:
     path = Path(path)
     raw = read_toml(path)
     try:
-        return Targets.model_validate(raw).targets
+        return Targets.model_validate(raw)
     except ValidationError as exc:
         raise translate_error(exc, {}, str(path)) from None
+
+
+def load_targets(path: str | Path) -> list[Target]:
+    return _read(path).targets
+
+
+def load_validation(path: str | Path) -> list[Target]:
+    """The figures of a targets file held out of the fit (`[[validation]]`)."""
+    return _read(path).validation
 
 
 def _days(value: Any, start: dt.datetime) -> float:
@@ -85,6 +103,18 @@ def _days(value: Any, start: dt.datetime) -> float:
     return float(value)
 
 
+def goal_days(t: Target, start: dt.datetime) -> float:
+    """A target's value (or bound) as a number: a date in days since `start`."""
+    return _days(t.value if t.value is not None else t.below, start)
+
+
+def statistic_of(t: Target, metrics: dict[str, np.ndarray]) -> float:
+    """The target's statistic of the run's replications (NaN where none has a value)."""
+    values = np.asarray(metrics[DATE_METRICS.get(t.metric, t.metric)], dtype=float)
+    values = values[~np.isnan(values)]
+    return float(STATISTICS[t.statistic](values)) if len(values) else math.nan
+
+
 def _text(value: float, is_date: bool, start: dt.datetime) -> str:
     if math.isnan(value):
         return ""
@@ -93,9 +123,26 @@ def _text(value: float, is_date: bool, start: dt.datetime) -> str:
     return f"{value:.6g}"
 
 
+# The variance of a statistic of n draws, as a multiple of the draws' variance over n: the
+# median's is pi/2 times the mean's (for near-normal draws); min and max are bounds only.
+STATISTIC_VARIANCE = {"mean": 1.0, "median": math.pi / 2, "min": 1.0, "max": 1.0}
+
+
+def simulation_variance(values: np.ndarray, statistic: str) -> float:
+    """How much the statistic of these replications would move with other random numbers."""
+    if len(values) < 2:
+        return 0.0
+    return STATISTIC_VARIANCE[statistic] * float(np.var(values, ddof=1)) / len(values)
+
+
 def evaluate(targets: list[Target], metrics: dict[str, np.ndarray],
              start: dt.datetime) -> pd.DataFrame:
-    """Each target's model value, residual and whether it is met."""
+    """Each target's model value, residual, implausibility and whether it is met.
+
+    The implausibility is |goal - model| / sqrt(V_obs + V_md + V_mc): observation error,
+    model discrepancy and the simulation variance of the model's statistic. A target that
+    declares neither error weighs its miss by its tolerance instead (the residual). A
+    bound is met or not: an implausibility of 0 or `MISSING_RESIDUAL`."""
     rows = []
     for t in targets:
         is_date = t.metric in DATE_METRICS
@@ -106,6 +153,10 @@ def evaluate(targets: list[Target], metrics: dict[str, np.ndarray],
             goal = _days(t.value, start)
             residual = MISSING_RESIDUAL if math.isnan(model) else (model - goal) / t.tolerance
             met = abs(residual) <= 1
+            declared = t.observation_sd ** 2 + t.discrepancy_sd ** 2
+            scale = math.sqrt(declared + simulation_variance(values, t.statistic))
+            implausibility = (MISSING_RESIDUAL if math.isnan(model) else
+                              abs(residual) if declared == 0 else abs(model - goal) / scale)
             unit = "days" if is_date else METRIC_UNITS.get(t.metric, "records")
             target_text = f"{_text(goal, is_date, start)} ± {t.tolerance:g} {unit}"
         else:
@@ -114,14 +165,16 @@ def evaluate(targets: list[Target], metrics: dict[str, np.ndarray],
             over = 0.0 if math.isnan(model) else max(0.0, model - bound)
             residual = over / (t.tolerance or 1.0) + (1e-9 if model == bound else 0.0)
             met = math.isnan(model) or model < bound
+            implausibility = 0.0 if met else MISSING_RESIDUAL
             target_text = f"below {_text(bound, is_date, start)}"
         rows.append({
             "target": t.name, "metric": t.metric, "statistic": t.statistic,
             "goal": target_text, "model": _text(model, is_date, start),
-            "residual": residual, "met": bool(met), "source": t.source,
+            "residual": residual, "implausibility": implausibility, "met": bool(met),
+            "source": t.source,
         })
     return pd.DataFrame(rows, columns=["target", "metric", "statistic", "goal", "model",
-                                       "residual", "met", "source"])
+                                       "residual", "implausibility", "met", "source"])
 
 
 def objective(table: pd.DataFrame) -> float:

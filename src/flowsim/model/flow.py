@@ -158,6 +158,9 @@ class Replication:
             if not sent_share:
                 return
             lag = self.draws(Stream.ARRIVALS, key).value("lag_days", lag_days, "duration")
+            if env.now + lag > at_days:
+                # The record's order broken: the rejection it answers came after its date.
+                self.ledger.totals["requests_sent_late"] += 1 if self.ledger.exact else sent_share
             at_days = max(at_days, env.now + lag)
         if at_days > env.now:
             yield env.timeout(at_days - env.now)

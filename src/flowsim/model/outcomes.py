@@ -143,6 +143,10 @@ MEASURES: tuple[Measure, ...] = (
     Measure("people_in_mixed_status_households", "…of them in mixed-status households",
             unit="people", description="of those people, those in mixed-status households "
             "([impact])"),
+    Measure("requests_sent_late", "requests sent after their date (the rejection they "
+            "answer came later)", unit="requests", description="listed requests that answer "
+            "another's rejection (after) and were sent later than their own date, because "
+            "that rejection came after it: 0 when the record's order of requests holds"),
     Measure("accessed", "records it could view without transfer ([[access]])",
             description="records the receiving agency was given access to view, not sent"),
     *(Measure(name, f"{h.label} at the horizon "
@@ -181,7 +185,11 @@ def outcome(name: str) -> Outcome:
     return next(o for o in OUTCOMES if o.name == name)
 
 
-def display_order(skip: tuple[str, ...] = ("files_transferred",)) -> tuple[str, ...]:
+# Counts kept for checks and files, not for the tables a reader sees first.
+QUIET = ("files_transferred", "requests_sent_late")
+
+
+def display_order(skip: tuple[str, ...] = QUIET) -> tuple[str, ...]:
     """The counts as a table shows them: requested, each state with its parts under it,
     then the other measures."""
     order = ["requested"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..experiments.stats import interval_text, number_text
-from ..model.outcomes import display_order
+from ..model.outcomes import QUIET, display_order
 
 if TYPE_CHECKING:
     from ..experiments.calibrate import Calibration
@@ -46,7 +46,7 @@ def headline(result: "RunResult", out: Path) -> str:
     lines = [f"{result.name}: {result.replications} replications, seed {result.seed} -> {out}/",
              f"  headline: {headline_text(result)}",
              f"  {'':<34}{'mean':>14}  {'95% CI of the mean':>24}  {'5-95% of runs':>24}"]
-    for metric in display_order(skip=("files_transferred", "transferred_incomplete_address")):
+    for metric in display_order(skip=(*QUIET, "transferred_incomplete_address")):
         row = stats.loc[metric]
         if row["replications"] == 0:
             continue
@@ -142,19 +142,30 @@ def exploration_text(exploration: Any, out: Path) -> str:
     return "\n".join(lines)
 
 
-def ensemble_text(name: str, ensemble: Any, out: Path) -> str:
-    lines = [f"{name}: {len(ensemble.members)} of {len(ensemble.candidates)} candidate sets "
-             f"meet every target (implausibility <= {ensemble.cutoff:g}; {ensemble.replications} "
-             f"replications each, seed {ensemble.seed}) -> {out}/"]
+def ensemble_text(name: str, ensemble: Any, out: Path, validation: Any = None) -> str:
+    lines = [f"{name}: {len(ensemble.members)} sets not implausible in the last of "
+             f"{plural(len(ensemble.waves), 'wave')} (cut-off {ensemble.cutoff:g}; "
+             f"{ensemble.replications} replications each, seed {ensemble.seed}) -> {out}/"]
+    for _, w in ensemble.waves.iterrows():
+        lines.append(f"  wave {int(w['wave'])}: {int(w['candidates'])} candidates, "
+                     f"{int(w['kept'])} kept ({w['kept_share']:.1%}), region "
+                     f"{w['region_volume']:.3g} of the priors")
     lines.append(f"  {'unknown':<30}{'prior range':>28}{'kept range':>28}{'kept share':>12}")
     for _, row in ensemble.constraints.iterrows():
         lines.append(f"  {row['parameter']:<30}{row['prior_low']:>13.6g} to {row['prior_high']:<11.6g}"
                      f"{row['kept_low']:>13.6g} to {row['kept_high']:<11.6g}"
                      f"{row['kept_share_of_range']:>11.0%}")
+    if validation is not None:
+        for _, v in validation.iterrows():
+            lines.append(f"  held out: {v['figure']}: record {v['record']:,.6g}, ensemble 5-95% "
+                         f"{v['ensemble_p05']:,.6g} to {v['ensemble_p95']:,.6g}: "
+                         + ("inside" if v["inside"] else
+                            "outside, within the record's own tolerance" if v["within_tolerance"]
+                            else "OUTSIDE"))
     if ensemble.few:
         lines.append(f"  only {len(ensemble.members)} sets fit: under {20} the ensemble says little. "
-                     "Ask for more candidates (--ensemble), narrow the ranges that the fit "
-                     "constrains, or raise --cutoff.")
+                     "Ask for more candidates (--ensemble), more waves (--waves), or check "
+                     "the targets' declared errors.")
     return "\n".join(lines)
 
 

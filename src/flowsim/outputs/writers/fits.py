@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ...experiments.calibrate import Calibration
     from ...experiments.ensemble import Ensemble
     from ...experiments.sensitivity import Sensitivity
+    import pandas as pd
 
 
 def write_calibration(fit: "Calibration", out: Out, *, command: str, targets_path: Path) -> Path:
@@ -34,18 +35,21 @@ def write_calibration(fit: "Calibration", out: Out, *, command: str, targets_pat
 
 
 def write_ensemble(ensemble: "Ensemble", out: Out, *, loaded: LoadedScenario,
-                   targets_path: Path, unknowns_path: Path | None) -> Path:
+                   targets_path: Path, unknowns_path: Path | None,
+                   validation: "pd.DataFrame | None" = None) -> Path:
     """ensemble.csv (the kept sets), candidates.csv (every one), constraints.csv and a
     manifest."""
 
     def fill(staging: Path) -> None:
         files = {name: write_csv(table, staging / name) for name, table in (
             ("ensemble.csv", ensemble.members), ("candidates.csv", ensemble.candidates),
-            ("constraints.csv", ensemble.constraints))}
+            ("constraints.csv", ensemble.constraints), ("waves.csv", ensemble.waves),
+            *((("validation.csv", validation),) if validation is not None else ()))}
         write_json(build_manifest(
             "calibrate", {"scenario": loaded.scenario.name, "ensemble": True,
                           "candidates": len(ensemble.candidates),
                           "members": len(ensemble.members), "cutoff": ensemble.cutoff,
+                          "waves": len(ensemble.waves),
                           "seed": ensemble.seed, "replications": ensemble.replications,
                           "unknowns": [u.model_dump() for u in ensemble.unknowns]},
             inputs=[*loaded.files, Path(targets_path), *([unknowns_path] if unknowns_path else [])],
