@@ -30,6 +30,9 @@ class Context(Protocol):
     def wait(self, event: simpy.Event) -> Generator[simpy.Event, object, bool]:
         """Wait for `event`, or for upstream work to halt; True if it halted."""
 
+    def pause(self, days: float) -> Generator[simpy.Event, object, bool]:
+        """Wait `days`, or for upstream work to halt; True if it halted."""
+
     def log(self, block: "Block", event: Event) -> None:
         """Record that `event` happened to the block's records, now."""
 

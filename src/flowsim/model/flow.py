@@ -89,6 +89,14 @@ class Replication:
         yield event | self.halt_event
         return self.halted()
 
+    def pause(self, days: float) -> Generator[simpy.Event, object, bool]:
+        """Wait `days`, or for the halt of upstream work; True if halted."""
+        if self.halt_days is None or self.env.now + days < self.halt_days:
+            # Nothing can halt it first: no condition event to build and schedule.
+            yield self.env.timeout(days)
+            return False
+        return (yield from self.wait(self.env.timeout(days)))
+
     def halt_upstream(self, block: Block) -> bool:
         """Settle every record of the request still in the pipeline as halted upstream of
         the gate by the injunction; the block goes no further."""

@@ -115,7 +115,7 @@ class Queued(Stage):
                 return None
             rep.log(block, self.started)
             draws = rep.draws(self.stream, block.key)
-            if (yield from rep.wait(rep.env.timeout(self.duration_days(draws, block)))):
+            if (yield from rep.pause(self.duration_days(draws, block))):
                 return None
         return draws
 
@@ -204,7 +204,7 @@ class SignOff(Stage):
 
     def step(self, rep: "Context", block: Block) -> Step:
         days = rep.draws(self.stream, block.key).value("days", self.values.days, "duration")
-        if (yield from rep.wait(rep.env.timeout(days))):
+        if (yield from rep.pause(days)):
             return rep.halt_upstream(block)
         rep.log(block, Event.SIGNED_OFF)
         return True
