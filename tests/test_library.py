@@ -146,3 +146,38 @@ def test_without_the_injunction_the_d_mass_order_stops_transfers_from_its_date()
         sent += [t for t, _, _, event, _ in result.events if event == Event.TRANSFERRED]
     assert len(sent) > 20  # resubmissions are disclosed before the order
     assert max(sent) < order_days
+
+
+def test_every_shipped_title_is_unique():
+    """A room tells scenarios apart by their titles."""
+    titles = [flowsim.load(p).scenario.scenario.title for p in CASE_FILES]
+    assert len(set(titles)) == len(titles)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=CASE_IDS)
+def test_every_assumption_is_explored_or_gives_its_reason(path):
+    """Each value a file marks ASSUMPTION is explored across a range, or its note says why
+    it is what it is; and the scenario's headline is a metric flowsim measures."""
+    from flowsim.experiments.explore import load_assumptions
+    from flowsim.experiments.run import METRICS
+    from flowsim.outputs.explain import assumption_rows
+
+    loaded = flowsim.load(path)
+    assert loaded.scenario.scenario.headline in METRICS
+    shared = load_assumptions(ROOT / "calibration" / "assumptions.toml")
+    for key, value, reason in assumption_rows(loaded, shared):
+        said = reason.split("ASSUMPTION", 1)[-1].strip(" :")
+        assert "explored" in value or len(said.split()) >= 3, (key, reason)
+
+
+def test_the_report_warns_when_two_scenarios_share_a_title(tmp_path):
+    from flowsim import cli
+
+    twin = tmp_path / "twin.toml"
+    twin.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[scenario]\n'
+                    'title = "As it happened"\n', encoding="utf-8")
+    assert cli.main(["compare", str(SCENARIOS / "baseline.toml"), str(twin), "-n", "2",
+                     "--no-charts", "-q", "--out", str(tmp_path / "c")]) == 0
+    assert cli.main(["report", str(tmp_path / "c"), "-o", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Scenarios baseline, twin share the title “As it happened”" in html

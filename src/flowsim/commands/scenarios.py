@@ -27,10 +27,14 @@ def explain_command(args: argparse.Namespace) -> int:
     from ..experiments.run import check_headline
     from ..outputs.explain import explain_text
 
+    from ..experiments.explore import load_assumptions
+    from .explore import ASSUMPTIONS
+
     loaded = load(args.scenario, args.overrides)
     check_headline(loaded)
     say_dropped(loaded)
-    print(explain_text(loaded))
+    shared = load_assumptions(ASSUMPTIONS) if ASSUMPTIONS.is_file() else []
+    print(explain_text(loaded, shared))
     return EXIT_OK
 
 

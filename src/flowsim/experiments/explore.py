@@ -173,8 +173,9 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
     member_rows = [] if members is None else [row for _, row in members.iterrows()]
 
     def own(loaded: LoadedScenario) -> set[str]:
-        # A what-if's own setting of an unknown is its question; the baseline has none.
-        return ({k for k in unknown_keys if loaded.source_of(k) == str(loaded.path)}
+        # A what-if's own setting of an unknown (or of what holds it: a number where the
+        # baseline has a distribution) is its question; the baseline has none.
+        return ({k for k in unknown_keys if _sets_itself(loaded, k)}
                 if loaded is not baseline else set())
 
     # Every set: (layer, member row or None, assumption values or {}).
@@ -243,12 +244,34 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
                        chosen, int(sum(not k for k in kept)), samples, reps, seed)
 
 
+def _sets_itself(loaded: LoadedScenario, key: str) -> bool:
+    """Whether the scenario's own file gives `key`, or the value that holds it (a number
+    where the baseline has a distribution, or another distribution), or lacks it."""
+    from ..scenario import lookup
+
+    parts = key.split(".")
+    here = str(loaded.path)
+    parent = ".".join(parts[:-1])
+    if any(loaded.sources.get(".".join(parts[:n])) == here for n in range(len(parts), 1, -1)):
+        return True
+    if any(k.startswith(parent + ".") and s == here for k, s in loaded.sources.items()):
+        return True
+    try:
+        value = lookup(loaded.scenario.to_toml_dict(), key, source=here)
+    except InputError:
+        return True
+    return isinstance(value, bool) or not isinstance(value, (int, float))
+
+
 def _own_value(loaded: LoadedScenario, key: str) -> float:
     """A scenario's own value of a key: a number, or a distribution's mean."""
     from ..scenario import lookup
     from ..scenario.distributions import parse
 
-    value = lookup(loaded.scenario.to_toml_dict(), key, source=str(loaded.path))
+    try:
+        value = lookup(loaded.scenario.to_toml_dict(), key, source=str(loaded.path))
+    except InputError:
+        return math.nan  # the scenario holds no such value (a number in place of its table)
     return float(parse(value, loaded.scenario.inputs).mean if isinstance(value, dict) else value)
 
 

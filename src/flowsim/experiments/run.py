@@ -38,7 +38,13 @@ IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_house
 METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
 METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
                 **dict.fromkeys(SHARE_METRICS, "share")}
-METRIC_LABELS = {**LABELS, "first_transfer_days": "first disclosure",
+# Standing alone, a part names what it is part of: "disclosed to ICE, about people who
+# were not targets" rather than a table's "…of them about people who were not targets".
+PART = "…of them "
+METRIC_LABELS = {**LABELS,
+                 **{m.name: f"{LABELS[m.part_of]}, {m.label.removeprefix(PART)}"
+                    for m in MEASURES if m.part_of and m.label.startswith(PART)},
+                 "first_transfer_days": "first disclosure",
                  "last_transfer_days": "last disclosure",
                  "any_transferred": "histories with a disclosure"}
 # The states of the daily tables: cumulative records requested and in each end state,

@@ -5,6 +5,8 @@ well under a second.
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import datetime as dt
 import math
 
@@ -39,7 +41,28 @@ def _date(plan_start: dt.datetime, days: float) -> str:
     return f"{plan_start + days * DAY:%Y-%m-%d}"
 
 
-def explain_text(loaded: LoadedScenario) -> str:
+def assumption_rows(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> list[tuple[str, str, str]]:
+    """What a scenario assumes, from its declarations alone: each value its files mark
+    ASSUMPTION, and each assumption explored for it (`shared` ones where its files give
+    the value, and its own), as (key, value or range, reason)."""
+    from ..experiments.explore import keys_of
+
+    explored: dict[str, tuple[str, str]] = {}
+    for a in [*shared, *loaded.scenario.assumptions]:
+        for key in keys_of(loaded, a):
+            explored[key] = (f"explored {a.low:g} to {a.high:g}", a.reason)
+    rows = []
+    for r in parameter_rows(loaded):
+        if r.key in explored:
+            span, reason = explored.pop(r.key)
+            rows.append((r.key, f"{r.value}; {span}", reason))
+        elif "ASSUMPTION" in r.note:
+            rows.append((r.key, r.value, r.note))
+    rows += [(key, span, reason) for key, (span, reason) in explored.items()]
+    return rows
+
+
+def explain_text(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> str:
     s = loaded.scenario
     meta = s.scenario
     lines = [f"{meta.name}: {meta.title}" if meta.title else meta.name]
@@ -47,6 +70,10 @@ def explain_text(loaded: LoadedScenario) -> str:
         lines.append(f"  question: {meta.question}")
     lines.append(f"  horizon {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}; "
                  f"{meta.replications} replications, seed {meta.seed}")
+    lines += ["", "What this assumes (values the record does not give, and the ranges "
+              "flowsim explore tries):"]
+    lines += [f"  {key}  {value}  # {reason}" for key, value, reason in
+              assumption_rows(loaded, shared)] or ["  nothing beyond the record"]
     rows = parameter_rows(loaded)
     width = max(len(r.key) for r in rows)
     if len(loaded.files) > 1:

@@ -238,6 +238,17 @@ def case_title(results: Results) -> str:
     return f"{title_of(base)}: what happened and what if"
 
 
+def _same_titles(results: Results) -> str:
+    """A warning where two scenarios shown share a title, which a reader could not tell apart."""
+    names: dict[str, list[str]] = {}
+    for run in results.runs:
+        names.setdefault(title_of(run), []).append(run.name)
+    shared = {title: n for title, n in names.items() if len(n) > 1}
+    return "".join(f"<p class=\"warning\" role=\"alert\">Scenarios {_e(', '.join(n))} share "
+                   f"the title “{_e(title)}”: below they are told apart by their names.</p>"
+                   for title, n in shared.items())
+
+
 def _summary(results: Results, made: dt.date) -> str:
     """The first page: what was asked, what was found, in words, a table and a chart."""
     base = results.baseline
@@ -268,6 +279,7 @@ def _summary(results: Results, made: dt.date) -> str:
     return "\n".join([
         "<section id=\"summary\"><div class=\"words\">",
         f"<h1>{_e(case_title(results))}</h1>",
+        _same_titles(results),
         f"<p class=\"muted\">Made {made:%Y-%m-%d} with flowsim {__version__}: "
         f"{base.replications} replications (histories) per scenario, seed {base.seed}"
         + ("; every scenario shares its random numbers with the others." if len(results.runs) > 1
