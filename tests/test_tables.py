@@ -111,9 +111,12 @@ def test_the_workbook_holds_the_numbers_of_the_csv_files(tmp_path):
     out = tmp_path
     write_results(flowsim.run(loaded, replications=20), out / "baseline", loaded=loaded)
     book = openpyxl.load_workbook(out / "baseline" / "results.xlsx")
-    assert book.sheetnames == ["headline", "stats", "daily statistics", "assumptions",
+    assert book.sheetnames == ["headline", "stats", "daily statistics", "what this assumes", "assumptions",
                                "dictionary"]
     assert all(book[name].freeze_panes == "A2" for name in book.sheetnames[1:])
+    assumed = {row[0].value for row in book["what this assumes"].iter_rows(min_row=2)}
+    assert {"review.days", "matching.records_per_day"} <= assumed
+    assert "matching.tin_rate" not in assumed  # fitted to the record, not assumed
     daily = book["daily statistics"]
     assert isinstance(daily["A2"].value, dt.datetime)  # a real date, not text
     written = pd.read_excel(out / "baseline" / "results.xlsx", sheet_name="stats")

@@ -56,6 +56,13 @@ def record_rows(metrics: dict[str, np.ndarray], start: dt.datetime) -> list[Reco
                   *_count(m["transferred_tin_path"]), "FACTS: 2026-02-26"),
         RecordRow("Date of the disclosure", "2025-08-07",
                   *_date(start, m["first_transfer_days"]), "FACTS: 2025-08-07"),
+        RecordRow("Disclosures on incomplete addresses (held out of the fit)", "about 2,350",
+                  *_count(m["transferred_incomplete_address"]), "FACTS: 2026-02-11"),
+        # Counsel's figure: perhaps the name-and-address path, perhaps the names answered by
+        # then; read as the count disclosed, the held-out figure above rules it out (README).
+        RecordRow("\"About 4,000\" answered (counsel, 2025-10): the name-and-address path?",
+                  "about 4,000", *_count(m["transferred"] - m["transferred_tin_path"]),
+                  "FACTS: 2025-10"),
         RecordRow("Files disclosed", "1", *_count(m["files_transferred"]), "FACTS: no-further-disclosure"),
         RecordRow("Replications with a transfer on or after 2025-09-05", "0",
                   f"{int(after_notice.sum())} of {replications}", "",

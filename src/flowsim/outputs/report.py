@@ -332,6 +332,24 @@ def _record(run: RunFolder) -> str:
     ])
 
 
+def _what_it_assumes(run: RunFolder, verdicts: Any = None) -> str:
+    """Beside a finding: the values its files mark ASSUMPTION and, after an exploration,
+    what the answer was found to depend on."""
+    assumed = [p for p in run.parameters if "ASSUMPTION" in p.get("note", "")]
+    row = verdict_of(verdicts, run)
+    depends = [k for k in (row["depends_on"].split(";") if row is not None and
+                           isinstance(row["depends_on"], str) else []) if k]
+    if not assumed and not depends:
+        return ""
+    items = [f"<li><code>{_e(p['key'])}</code> = {_e(p['value'])}: {_e(p['note'])}</li>"
+             for p in assumed]
+    if depends:
+        items.append("<li>its answer depends most on " + ", ".join(
+            f"<code>{_e(k)}</code>" for k in depends) + " (explored across its range)</li>")
+    return ("<details class=\"assumes\"><summary>What this assumes</summary><ul>"
+            + "".join(items) + "</ul></details>")
+
+
 def _assumptions(run: RunFolder, base: RunFolder) -> str:
     shown = [p for p in run.parameters if not p["key"].startswith("scenario.")]
     if not shown:
@@ -392,6 +410,7 @@ def _scenario(run: RunFolder, base: RunFolder, verdicts: Any = None) -> str:
         (f"<p class=\"verdict\">Over what the record leaves open: "
          f"{_e(verdict_words(verdict_of(verdicts, run)))}.</p>"
          if verdict_of(verdicts, run) is not None else ""),
+        _what_it_assumes(run, verdicts),
         f"<p class=\"muted\">From {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}.</p>",
         _headline(run),
         _figure(figures["disclosures"], f"Line chart: records disclosed over time in "

@@ -48,6 +48,11 @@ def run_sheets(tables: dict[str, pd.DataFrame], loaded: LoadedScenario | None) -
               Sheet("daily statistics", daily_wide(tables["daily_stats"]), unit="records",
                     dates=("date",))]
     if loaded is not None:
+        from ..explain import assumption_rows
+
+        sheets.append(Sheet("what this assumes", pd.DataFrame(
+            assumption_rows(loaded), columns=["parameter", "value or range explored",
+                                              "why"])))
         sheets.append(Sheet("assumptions", assumptions_table(loaded),
                             widths={"parameter": 36, "value": 24, "set in": 28,
                                     "citation or assumption": 90}))
