@@ -146,7 +146,8 @@ def test_explore_writes_verdicts_a_workbook_sheet_and_a_report(tmp_path):
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Over what the record leaves open: depends:" in html
     assert "over what the record leaves open (5–95%)" in html
-    box = html[html.index("<summary>What this assumes</summary>"):]
+    section = html[html.index('id="scenario-notice_from_mou"'):]
+    box = section[section.index("<summary>What this assumes</summary>"):]
     box = box[:box.index("</details>")]
     assert "notice.0.grant" in box and "depends most on <code>notice.*." in box
 
