@@ -149,7 +149,7 @@ def test_explore_writes_verdicts_a_workbook_sheet_and_a_report(tmp_path):
     section = html[html.index('id="scenario-notice_from_mou"'):]
     box = section[section.index("<summary>What this assumes</summary>"):]
     box = box[:box.index("</details>")]
-    assert "notice.0.grant" in box and "depends most on <code>notice.*." in box
+    assert "notice.0.grant" in box and "depends most on <code>" in box
 
 
 def test_explore_gives_the_same_bytes_in_a_pool(tmp_path):
