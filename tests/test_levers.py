@@ -240,3 +240,9 @@ def test_the_readmes_report_reads_the_folder_its_compare_writes(tmp_path, monkey
     assert cli.main([*compare, "-n", "2", "--no-charts", "-q"]) == 0
     assert cli.main(commands[at]) == 0
     assert (tmp_path / commands[at][commands[at].index("-o") + 1]).stat().st_size > 0
+
+
+def test_the_readmes_explore_command_asks_the_whole_library():
+    explore = next(w for w in readme_command_lines() if w[0] == "explore")
+    named = {Path(w).name for w in explore if w.endswith(".toml")}
+    assert named == {p.name for p in SCENARIOS.glob("*.toml")}

@@ -104,11 +104,30 @@ def _metric_arrays(task: tuple[int, Scenario, int, int]) -> tuple[int, dict[str,
     return index, {m: rows[:, j] for j, m in enumerate(METRICS)}
 
 
+def _metric_batch(task: tuple[int, Sequence[Scenario], int, int]
+                  ) -> tuple[int, list[dict[str, np.ndarray]]]:
+    index, scenarios, seed, replications = task
+    return index, [_metric_arrays((0, s, seed, replications))[1] for s in scenarios]
+
+
+# Tasks per worker: enough to keep every worker busy to the end, few enough that a task's
+# overhead (sending its scenarios, above all to a Dask cluster) stays small beside its work.
+TASKS_PER_WORKER = 8
+
+
 def run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
-             executor: Executor | None, progress: Callable[[int, int], None] | None
-             ) -> list[dict[str, np.ndarray]]:
-    tasks = [(i, s, seed, replications) for i, s in enumerate(scenarios)]
-    return [metrics for _, metrics in map_in_order(executor, _metric_arrays, tasks, progress)]
+            executor: Executor | None, progress: Callable[[int, int], None] | None
+            ) -> list[dict[str, np.ndarray]]:
+    """Every scenario's metric arrays, in order; scenarios go to the workers in batches.
+    Each scenario's numbers depend only on it, the seed and the replications, so the
+    batching changes no byte."""
+    workers = executor.workers if executor is not None else 1
+    size = max(1, math.ceil(len(scenarios) / (TASKS_PER_WORKER * workers)))
+    batches = [(i, scenarios[i * size:(i + 1) * size], seed, replications)
+               for i in range(math.ceil(len(scenarios) / size))]
+    done = (None if progress is None else
+            lambda k, total: progress(min(k * size, len(scenarios)), len(scenarios)))
+    return [m for _, batch in map_in_order(executor, _metric_batch, batches, done) for m in batch]
 
 
 @dataclass(frozen=True)
