@@ -101,3 +101,13 @@ def test_the_page_answer_carries_the_headline(server):
     assert status == 200
     assert body["headline"]["metric"] == "first_transfer_days"
     assert "days earlier" in body["headline"]["text"]
+
+
+def test_the_page_answer_says_what_it_assumes(server):
+    from servers import api, get
+
+    status, body = get(api(server, "/api/run", scenario="notice_from_mou", replications=3))
+    assert status == 200
+    assumed = {a["key"]: a for a in body["assumes"]}
+    assert "ASSUMPTION" in assumed["notice.0.grant"]["why"]
+    assert "matching.tin_rate" not in assumed  # fitted to the record

@@ -162,6 +162,13 @@ function render(answer) {
   document.body.dataset.scenario = answer.scenario;
   $("lead").textContent = answer.headline.text;
   $("sentence").textContent = answer.sentence;
+  $("assumes-list").replaceChildren(...answer.assumes.map((a) => {
+    const item = document.createElement("li");
+    const key = document.createElement("code");
+    key.textContent = a.key;
+    item.append(key, ` = ${a.value}: ${a.why}`);
+    return item;
+  }));
   const share = answer.share_with_disclosure;
   $("share").textContent = `Histories with a disclosure: ${share.text} ` +
     `(${fmt(share.share, "share")}; 95% CI ${fmt(share.ci95_low, "share")} to ${fmt(share.ci95_high, "share")})`;
