@@ -178,6 +178,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
         return ({k for k in unknown_keys if _sets_itself(loaded, k)}
                 if loaded is not baseline else set())
 
+    owned = {id(loaded): own(loaded) for loaded in scenarios}  # once: it reads every source
     # Every set: (layer, member row or None, assumption values or {}).
     plan: list[tuple[str, Any, dict[str, float]]] = [
         ("ensemble", m, {}) for m in member_rows]
@@ -191,7 +192,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
     for _, member, values in plan:
         for loaded, keys in zip(scenarios, applying):
             sets = ([] if member is None else
-                    [setting(k, member[k]) for k in unknown_keys if k not in own(loaded)])
+                    [setting(k, member[k]) for k in unknown_keys if k not in owned[id(loaded)]])
             for key, concrete in keys.items():
                 if key in values:
                     sets += [setting(k, values[key]) for k in concrete]
@@ -222,7 +223,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
         # leaves it there (the ensemble layer).
         mine = sets[["set", "layer", "member", "kept"]].copy()
         for key in unknown_keys:
-            mine[key] = ([_own_value(loaded, key)] * len(plan) if key in own(loaded)
+            mine[key] = ([_own_value(loaded, key)] * len(plan) if key in owned[id(loaded)]
                          else [member[key] for _, member, _ in plan])
         for key, concrete in applying[j].items():
             mine[key] = [values.get(key, _own_value(loaded, concrete[0]))
