@@ -399,3 +399,24 @@ def test_an_answer_names_a_request_listed_before_it(requests, key, fragment):
     with pytest.raises(ScenarioError, match=fragment) as err:
         scenario(requests=requests)
     assert err.value.key == key
+
+
+def test_people_are_split_person_by_person_into_mixed_status_homes_and_citizen_children():
+    """1,000 records at 3 people an address are 3,000 people; with mean draws, half of them
+    in mixed-status homes (1,500) and 30 % of those citizen children (450)."""
+    from flowsim.model.expected import expected_result
+
+    s = scenario(impact={"persons_per_address": 3, "mixed_status_share": 0.5,
+                         "citizen_children_share": 0.3})
+    counts = expected_result(s).counts
+    assert (counts["people_at_disclosed_addresses"], counts["people_in_mixed_status_households"],
+            counts["citizen_children_in_mixed_status_households"]) == pytest.approx((3000, 1500, 450))
+
+
+def test_without_a_share_the_citizen_children_are_unknown_not_zero():
+    import flowsim
+
+    s = scenario(impact={"persons_per_address": 3, "mixed_status_share": 0.5})
+    stats = flowsim.run(s, replications=2).stats.set_index("metric")
+    assert stats.loc["citizen_children_in_mixed_status_households", "replications"] == 0
+    assert stats.loc["people_in_mixed_status_households", "replications"] == 2

@@ -73,7 +73,8 @@ def test_hold_uncertain_leaves_a_scenario_without_uncertainty_alone():
     loaded = flowsim.load(BASELINE, ["requests.2.records=1280000",
                                      "matching.incomplete_address_rate=0.02",
                                      "impact.persons_per_address=3",
-                                     "impact.mixed_status_share=0.4"])
+                                     "impact.mixed_status_share=0.4",
+                                     "impact.citizen_children_share=0.3"])
     assert loaded.held_at_means().scenario == loaded.scenario
 
 

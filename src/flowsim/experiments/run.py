@@ -34,7 +34,9 @@ TIME_METRICS = ("first_transfer_days", "last_transfer_days")
 # 1 in a replication that disclosed any record, else 0: its mean is the share of
 # histories with a disclosure, the figure an all-or-nothing outcome turns on.
 SHARE_METRICS = ("any_transferred",)
-IMPACT_METRICS = ("people_at_disclosed_addresses", "people_in_mixed_status_households")
+# The people counts: unknown, not zero, where the scenario gives no [impact] (or no share).
+IMPACT_METRICS = tuple(m.name for m in MEASURES if m.unit == "people")
+CHILDREN = "citizen_children_in_mixed_status_households"
 METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
 METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
                 **dict.fromkeys(SHARE_METRICS, "share")}
@@ -83,7 +85,9 @@ def check_headline(scenario: Scenario | LoadedScenario) -> None:
 def unknown_metrics(scenario: Scenario) -> tuple[str, ...]:
     """Metrics the scenario cannot say anything about: without [impact], the people
     figures are unknown, not zero."""
-    return IMPACT_METRICS if scenario.impact is None else ()
+    if scenario.impact is None:
+        return IMPACT_METRICS
+    return (CHILDREN,) if scenario.impact.citizen_children_share is None else ()
 
 
 def metric_rows(scenario: Scenario, seed: int,

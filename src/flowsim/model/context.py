@@ -39,9 +39,10 @@ class Context(Protocol):
     def settle(self, block: "Block", event: Event, records: float) -> None:
         """End `records` of the block in the state `event` settles them in."""
 
-    def transfer(self, block: "Block", people: float, mixed: float, targets: float) -> None:
-        """Disclose the block's records (with the people living at their addresses, and
-        how many of the records are the investigation's targets)."""
+    def transfer(self, block: "Block", people: tuple[float, float, float], targets: float) -> None:
+        """Disclose the block's records (with the people living at their addresses: all,
+        in mixed-status households, and US-citizen children among those; and how many of
+        the records are the investigation's targets)."""
 
     def reviewed(self, block: "Block", rejected_share: float) -> None:
         """Say what review decided (the share of the block rejected), for a request that

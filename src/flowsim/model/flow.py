@@ -118,11 +118,13 @@ class Replication:
     def settle(self, block: Block, event: Event, records: float) -> None:
         self.ledger.settle(self.env.now, block.request, block.file, event, records)
 
-    def transfer(self, block: Block, people: float, mixed: float, targets: float) -> None:
+    def transfer(self, block: Block, people: tuple[float, float, float], targets: float) -> None:
+        everyone, mixed, children = people
         self.ledger.transfer(self.env.now, block.request, block.file, block.records,
                              tin_path_records=block.tin_path,
-                             incomplete_address_records=block.incomplete, people=people,
-                             mixed_status_people=mixed, target_records=targets)
+                             incomplete_address_records=block.incomplete, people=everyone,
+                             mixed_status_people=mixed, citizen_children=children,
+                             target_records=targets)
 
     def after_disclosure(self) -> AfterDisclosure:
         """What the receiving agency may do with what it got, from each disclosure (and

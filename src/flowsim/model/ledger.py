@@ -70,7 +70,8 @@ class Ledger:
 
     def transfer(self, t: float, request: str, file: int, records: int, *, tin_path_records: int,
                  incomplete_address_records: int, people: int = 0,
-                 mixed_status_people: int = 0, target_records: int | None = None) -> None:
+                 mixed_status_people: int = 0, citizen_children: int = 0,
+                 target_records: int | None = None) -> None:
         self.settle(t, request, file, Event.TRANSFERRED, records)
         self.totals["transferred_tin_path"] += tin_path_records
         self.totals["transferred_incomplete_address"] += incomplete_address_records
@@ -79,6 +80,7 @@ class Ledger:
         self.totals["transferred_non_targets"] += records - targets
         self.totals["people_at_disclosed_addresses"] += people
         self.totals["people_in_mixed_status_households"] += mixed_status_people
+        self.totals["citizen_children_in_mixed_status_households"] += citizen_children
         self.totals["files_transferred"] += 1
         self.disclosures.append(Disclosure(t, request, file, records, tin_path_records,
                                            incomplete_address_records))

@@ -143,6 +143,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("people_in_mixed_status_households", "…of them in mixed-status households",
             unit="people", description="of those people, those in mixed-status households "
             "([impact])"),
+    Measure("citizen_children_in_mixed_status_households", "…of them US-citizen children",
+            unit="people", description="of the people in mixed-status households, the "
+            "US-citizen children ([impact] citizen_children_share)"),
     Measure("requests_sent_late", "requests sent after their date (the rejection they "
             "answer came later)", unit="requests", description="listed requests that answer "
             "another's rejection (after) and were sent later than their own date, because "

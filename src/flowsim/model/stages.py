@@ -228,8 +228,7 @@ class Gate(Stage):
                 return False
         # One file's draws at the gate: who the records are about, and who lives there.
         draws = rep.draws(self.stream, block.key)
-        people, mixed = self.impact(draws, block)
-        rep.transfer(block, people, mixed, self.targets(draws, block))
+        rep.transfer(block, self.impact(draws, block), self.targets(draws, block))
         return False
 
     def targets(self, draws: Any, block: Block) -> float:
@@ -238,15 +237,20 @@ class Gate(Stage):
         return draws.binomial("targets", block.records,
                               draws.value("targets_share", block.targets_share, "rate"))
 
-    def impact(self, draws: Any, block: Block) -> tuple[float, float]:
-        """People living at a disclosed file's addresses, and of them in mixed-status homes."""
+    def impact(self, draws: Any, block: Block) -> tuple[float, float, float]:
+        """People living at a disclosed file's addresses, of them those in mixed-status
+        homes, and of those the US-citizen children: each a split of the one before."""
         v = self.values
         if v is None:
-            return 0, 0
+            return 0, 0, 0
         people = draws.scaled(block.records, draws.value("persons_per_address",
                                                          v.persons_per_address, "amount"))
-        return people, draws.binomial("mixed_status", people, draws.value(
+        mixed = draws.binomial("mixed_status", people, draws.value(
             "mixed_status_share", v.mixed_status_share, "rate"))
+        children = (0 if v.citizen_children_share is None else draws.binomial(
+            "citizen_children", mixed, draws.value("citizen_children_share",
+                                                   v.citizen_children_share, "rate")))
+        return people, mixed, children
 
 
 # The pipeline, in order: every request's records pass through these.

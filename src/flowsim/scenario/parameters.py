@@ -310,6 +310,8 @@ USE_ORDERS = TableSpec("use_orders", "UseOrder", "a court order on records alrea
 IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop figures)", (
     Param("persons_per_address", "amount", "people", "people per disclosed address"),
     Param("mixed_status_share", "rate", "share", "share of them in mixed-status households"),
+    Param("citizen_children_share", "rate", "share", "share of the people in mixed-status "
+          "households who are US-citizen children (unknown when not given)", default=None),
 ), absent=None, group="people")
 
 # Every table, in the order of a resolved scenario.
