@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError
 from ..errors import InputError
 from ..scenario import LoadedScenario, Scenario, Table, is_whole, lookup, read_toml, \
     translate_error
+from ..scenario.schema import check_range
 from .executors import Executor, map_in_order
 from .run import METRICS, metric_rows, settings
 from .targets import Target, evaluate, goal_days, statistic_of
@@ -60,20 +61,24 @@ class Unknowns(Table):
     unknowns: list[Unknown]
 
 
-def load_unknowns(path: str | Path) -> list[Unknown]:
+def read_ranges(path: str | Path, model: type[Table], table: str) -> list[Any]:
+    """The ranges of a file's list `table` (`[[unknowns]]`, `[[assumptions]]`), read by
+    `model` and each checked; one line per error, naming the file."""
     path = Path(path)
     try:
-        unknowns = Unknowns.model_validate(read_toml(path)).unknowns
+        ranges = getattr(model.model_validate(read_toml(path)), table)
     except ValidationError as exc:
         raise translate_error(exc, {}, str(path)) from None
-    for i, u in enumerate(unknowns):
-        if not u.low < u.high:
-            raise InputError(f"needs low < high (got {u.low:g}, {u.high:g})",
-                             key=f"unknowns.{i}.high", source=str(path))
-        if u.scale == "log" and u.low <= 0:
-            raise InputError("a log scale needs low > 0", key=f"unknowns.{i}.low",
-                             source=str(path))
-    return unknowns
+    for i, r in enumerate(ranges):
+        try:
+            check_range(r, f"{table}.{i}")
+        except InputError as exc:
+            raise exc.located(source=str(path)) from None
+    return ranges
+
+
+def load_unknowns(path: str | Path) -> list[Unknown]:
+    return read_ranges(path, Unknowns, "unknowns")
 
 
 def check_unknowns(loaded: LoadedScenario, unknowns: Sequence[Unknown], source: str) -> None:
@@ -172,7 +177,7 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
     for wave in range(1, waves + 1):
         unit = qmc.LatinHypercube(d=len(unknowns), seed=seed + wave - 1).random(candidates)
         design = region[:, 0] + unit * (region[:, 1] - region[:, 0])
-        values = [[_value(u, x) for u, x in zip(unknowns, row)] for row in design]
+        values = [[value_at(u, x) for u, x in zip(unknowns, row)] for row in design]
         scenarios = [loaded.with_overrides([setting(u.key, v) for u, v in zip(unknowns, row)])
                      .scenario for row in values]
         metrics = run_all(scenarios, seed, reps, executor, progress)
@@ -194,8 +199,8 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
         volume = float(np.prod(region[:, 1] - region[:, 0]))
         wave_rows.append({"wave": wave, "candidates": candidates, "kept": len(wave_kept),
                           "kept_share": len(wave_kept) / candidates, "region_volume": volume,
-                          **{f"{u.key}: low": _value(u, region[j, 0]) for j, u in enumerate(unknowns)},
-                          **{f"{u.key}: high": _value(u, region[j, 1]) for j, u in enumerate(unknowns)}})
+                          **{f"{u.key}: low": value_at(u, region[j, 0]) for j, u in enumerate(unknowns)},
+                          **{f"{u.key}: high": value_at(u, region[j, 1]) for j, u in enumerate(unknowns)}})
         kept_rows = wave_kept
         order = np.argsort(scores)
         chosen = ([i for i in range(candidates) if scores[i] <= cutoff]
@@ -222,12 +227,14 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
                     seed, reps, cutoff)
 
 
-def _value(u: Unknown, x: float) -> float | int:
-    if u.scale == "log":
-        v = math.exp(math.log(u.low) + x * (math.log(u.high) - math.log(u.low)))
+def value_at(r: Any, x: float) -> float | int:
+    """The value at `x` (0 to 1) of a range (an unknown's or an assumption's), in its
+    sampling scale; a whole number for a key that counts things (`*` counts as an item)."""
+    if r.scale == "log":
+        v = math.exp(math.log(r.low) + x * (math.log(r.high) - math.log(r.low)))
     else:
-        v = u.low + x * (u.high - u.low)
-    return int(round(v)) if is_whole(u.key) else float(f"{v:.6g}")
+        v = r.low + x * (r.high - r.low)
+    return int(round(v)) if is_whole(r.key.replace("*", "0")) else float(f"{v:.6g}")
 
 
 def read_members(path: str | Path) -> pd.DataFrame:

@@ -28,15 +28,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from ..errors import InputError
-from ..scenario import LoadedScenario, Scenario, Table, is_whole, param_of, read_toml, \
-    translate_error
-from ..scenario.schema import Assumption, check_assumption
+from ..scenario import LoadedScenario, Scenario, Table, param_of
+from ..scenario.schema import Assumption
 from .compare import Comparison, compare
 from .discovery import box
-from .ensemble import DEFAULT_CUTOFF, run_all, setting
+from .ensemble import DEFAULT_CUTOFF, read_ranges, run_all, setting, value_at
 from .executors import Executor
 from ..model.outcomes import STATES
 from .run import METRIC_LABELS, METRIC_UNITS, settings
@@ -67,17 +65,7 @@ class Assumptions(Table):
 
 def load_assumptions(path: str | Path) -> list[Assumption]:
     """The assumptions of a file (`[[assumptions]]`), each checked; one line per error."""
-    path = Path(path)
-    try:
-        found = Assumptions.model_validate(read_toml(path)).assumptions
-    except ValidationError as exc:
-        raise translate_error(exc, {}, str(path)) from None
-    for i, a in enumerate(found):
-        try:
-            check_assumption(a, f"assumptions.{i}")
-        except InputError as exc:
-            raise exc.located(source=str(path)) from None
-    return found
+    return read_ranges(path, Assumptions, "assumptions")
 
 
 def keys_of(loaded: LoadedScenario, a: Assumption) -> list[str]:
@@ -104,15 +92,6 @@ def keys_of(loaded: LoadedScenario, a: Assumption) -> list[str]:
 
     walk(loaded.raw, parts, [])
     return found
-
-
-def _value(a: Assumption, x: float) -> float | int:
-    if a.scale == "log":
-        v = math.exp(math.log(a.low) + x * (math.log(a.high) - math.log(a.low)))
-    else:
-        v = a.low + x * (a.high - a.low)
-    key = a.key.replace("*", "0")
-    return int(round(v)) if is_whole(key) else float(f"{v:.6g}")
 
 
 def label_of(key: str) -> str:
@@ -187,7 +166,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
         order = np.random.default_rng(seed).permutation(len(member_rows)) if member_rows else []
         for i, x in enumerate(design):
             member = member_rows[order[i % len(order)]] if member_rows else None
-            plan.append(("explored", member, {a.key: _value(a, u) for a, u in zip(chosen, x)}))
+            plan.append(("explored", member, {a.key: value_at(a, u) for a, u in zip(chosen, x)}))
     runs: list[Scenario] = []
     for _, member, values in plan:
         for loaded, keys in zip(scenarios, applying):

@@ -188,8 +188,9 @@ Scenario = create_model("Scenario", __base__=_Scenario, __module__=__name__,
                            "assumptions": (list[Assumption], [])})
 
 
-def check_assumption(a: Assumption, key: str) -> None:
-    """A range that can be sampled: low below high, above zero on a log scale."""
+def check_range(a: Any, key: str) -> None:
+    """A range that can be sampled (an assumption's, or a calibrated unknown's): low below
+    high, above zero on a log scale."""
     if not a.low < a.high:
         raise ScenarioError(f"needs low < high (got {a.low:g}, {a.high:g})", key=f"{key}.high")
     if a.scale == "log" and a.low <= 0:
@@ -252,7 +253,7 @@ def check_consistency(s: Scenario) -> None:
                             f"after scenario.start ({meta.start.date()})", key="scenario.end")
     _check_tables(s)
     for i, a in enumerate(s.assumptions):
-        check_assumption(a, f"assumptions.{i}")
+        check_range(a, f"assumptions.{i}")
     for i, st in enumerate(s.request_streams):
         made = re.compile(rf"{re.escape(st.name)} #[0-9]+")
         for j, r in enumerate(s.requests):
