@@ -205,8 +205,8 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
             mine[key] = ([_own_value(loaded, key)] * len(plan) if key in owned[id(loaded)]
                          else [member[key] for _, member, _ in plan])
         for key, concrete in applying[j].items():
-            mine[key] = [values.get(key, _own_value(loaded, concrete[0]))
-                         for _, _, values in plan]
+            own_value = _own_value(loaded, concrete[0])  # once, not once per set
+            mine[key] = [values.get(key, own_value) for _, _, values in plan]
         features = [k for k in mine.columns if k not in ("set", "layer", "member", "kept")]
         for i in range(len(plan)):
             rows.append({"scenario": name, **mine.iloc[i].to_dict(),

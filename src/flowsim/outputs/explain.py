@@ -41,25 +41,27 @@ def _date(plan_start: dt.datetime, days: float) -> str:
     return f"{plan_start + days * DAY:%Y-%m-%d}"
 
 
-def assumption_rows(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> list[tuple[str, str, str]]:
+def assumption_rows(loaded: LoadedScenario, shared: Sequence[Any] = (),
+                    rows: Sequence[Any] | None = None) -> list[tuple[str, str, str]]:
     """What a scenario assumes, from its declarations alone: each value its files mark
     ASSUMPTION, and each assumption explored for it (`shared` ones where its files give
-    the value, and its own), as (key, value or range, reason)."""
+    the value, and its own), as (key, value or range, reason). `rows` are its parameter
+    rows, where the caller has them already."""
     from ..experiments.explore import keys_of
 
     explored: dict[str, tuple[str, str]] = {}
     for a in [*shared, *loaded.scenario.assumptions]:
         for key in keys_of(loaded, a):
             explored[key] = (f"explored {a.low:g} to {a.high:g}", a.reason)
-    rows = []
-    for r in parameter_rows(loaded):
+    found = []
+    for r in parameter_rows(loaded) if rows is None else rows:
         if r.key in explored:
             span, reason = explored.pop(r.key)
-            rows.append((r.key, f"{r.value}; {span}", reason))
+            found.append((r.key, f"{r.value}; {span}", reason))
         elif "ASSUMPTION" in r.note:
-            rows.append((r.key, r.value, r.note))
-    rows += [(key, span, reason) for key, (span, reason) in explored.items()]
-    return rows
+            found.append((r.key, r.value, r.note))
+    found += [(key, span, reason) for key, (span, reason) in explored.items()]
+    return found
 
 
 def explain_text(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> str:
@@ -70,11 +72,11 @@ def explain_text(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> str:
         lines.append(f"  question: {meta.question}")
     lines.append(f"  horizon {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}; "
                  f"{meta.replications} replications, seed {meta.seed}")
+    rows = parameter_rows(loaded)
     lines += ["", "What this assumes (values the record does not give, and the ranges "
               "flowsim explore tries):"]
     lines += [f"  {key}  {value}  # {reason}" for key, value, reason in
-              assumption_rows(loaded, shared)] or ["  nothing beyond the record"]
-    rows = parameter_rows(loaded)
+              assumption_rows(loaded, shared, rows)] or ["  nothing beyond the record"]
     width = max(len(r.key) for r in rows)
     if len(loaded.files) > 1:
         own = [r for r in rows if not r.source.endswith("(inherited)") and r.source != "default"

@@ -332,11 +332,10 @@ def _record(run: RunFolder) -> str:
     ])
 
 
-def _what_it_assumes(run: RunFolder, verdicts: Any = None) -> str:
+def _what_it_assumes(run: RunFolder, row: Any = None) -> str:
     """Beside a finding: the values its files mark ASSUMPTION and, after an exploration,
-    what the answer was found to depend on."""
+    what the answer was found to depend on (its verdict row)."""
     assumed = [p for p in run.parameters if "ASSUMPTION" in p.get("note", "")]
-    row = verdict_of(verdicts, run)
     depends = [k for k in (row["depends_on"].split(";") if row is not None and
                            isinstance(row["depends_on"], str) else []) if k]
     if not assumed and not depends:
@@ -402,15 +401,15 @@ def _headline(run: RunFolder) -> str:
 def _scenario(run: RunFolder, base: RunFolder, verdicts: Any = None) -> str:
     meta = run.scenario.scenario
     figures = charts.run_figures(run)
+    verdict = verdict_of(verdicts, run)
     return "\n".join([
         f"<section id=\"scenario-{_e(run.name)}\" data-scenario=\"{_e(run.name)}\">",
         f"<h2>{_e(title_of(run))} <code>{_e(run.name)}</code></h2>",
         f"<p class=\"question\">{_e(meta.question)}</p>" if meta.question else "",
         f"<p>{_e(scenario_sentence(run))}</p>",
         (f"<p class=\"verdict\">Over what the record leaves open: "
-         f"{_e(verdict_words(verdict_of(verdicts, run)))}.</p>"
-         if verdict_of(verdicts, run) is not None else ""),
-        _what_it_assumes(run, verdicts),
+         f"{_e(verdict_words(verdict))}.</p>" if verdict is not None else ""),
+        _what_it_assumes(run, verdict),
         f"<p class=\"muted\">From {meta.start:%Y-%m-%d} to {meta.end:%Y-%m-%d}.</p>",
         _headline(run),
         _figure(figures["disclosures"], f"Line chart: records disclosed over time in "
