@@ -182,3 +182,23 @@ def test_a_bad_assumptions_file_is_one_line(tmp_path, capsys, text, fragment):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and fragment in err and "bad.toml" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_compare_with_an_ensemble_writes_whether_each_answer_keeps_its_sign(tmp_path):
+    """The documented robustness.csv: the ensemble layer alone, the same bytes in a pool."""
+    members = tmp_path / "members.csv"
+    members.write_text("\n".join((ROOT / "calibration" / "ensemble.csv").read_text(
+        encoding="utf-8").splitlines()[:9]) + "\n", encoding="utf-8")
+    command = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "june24_accepted.toml"),
+               str(SCENARIOS / "better_ice_data.toml"), "--ensemble", str(members), "-n", "10",
+               "--no-charts", "-q"]
+    assert cli.main([*command, "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*command, "--out", str(tmp_path / "b"), "-j", "2"]) == 0
+    written = (tmp_path / "a" / "robustness.csv").read_bytes()
+    assert written == (tmp_path / "b" / "robustness.csv").read_bytes()
+    table = pd.read_csv(tmp_path / "a" / "robustness.csv").set_index(["scenario", "metric"])
+    assert (table["members"] <= 8).all()
+    better = table.loc[("better_ice_data", "transferred")]
+    assert bool(better["keeps_sign"]) and better["diff_low"] > 0
+    june24 = table.loc[("june24_accepted", "transferred")]
+    assert june24["diff_low"] <= june24["headline"] <= june24["diff_high"]

@@ -40,17 +40,34 @@ def compare_command(args: argparse.Namespace) -> int:
     loaded = [held(args, load(path, args.overrides)) for path in [args.baseline, *args.others]]
     reps = args.replications or loaded[0].scenario.scenario.replications
     check_work(args, loaded, reps * len(loaded))
+    members = None
+    if args.ensemble:
+        from ..experiments.ensemble import read_members
+
+        members = read_members(args.ensemble)
+        check_work(args, loaded, reps * len(loaded) * len(members), writes=False)
     out = output_folder(args, Path("results") / f"compare-{loaded[0].scenario.name}",
                         "compare", [p for one in loaded for p in one.files],
                         {"scenarios": [one.scenario.name for one in loaded]})
+    robust = None
     with executor_of(args, charts=not args.no_charts) as executor, out:
-        comparison = compare(loaded[0], loaded[1:], replications=args.replications,
-                             seed=args.seed, executor=executor,
-                             progress=progress(args, "replications"))
+        if members is None:
+            comparison = compare(loaded[0], loaded[1:], replications=args.replications,
+                                 seed=args.seed, executor=executor,
+                                 progress=progress(args, "replications"))
+        else:
+            # The ensemble layer of an exploration: every member, no assumptions.
+            from ..experiments.explore import explore, robustness_table
+
+            found = explore(loaded[0], loaded[1:], [], members, [], replications=reps,
+                            seed=args.seed, headline_replications=args.replications,
+                            ensemble_sets=len(members), executor=executor,
+                            progress=progress(args, "runs"))
+            comparison, robust = found.comparison, robustness_table(found)
         write_comparison(comparison, out, loaded=loaded, charts=not args.no_charts,
-                         daily=args.daily, executor=executor)
+                         daily=args.daily, executor=executor, robustness=robust)
     if not args.quiet:
-        print(comparison_text(comparison, out.path))
+        print(comparison_text(comparison, out.path, robust))
     return EXIT_OK
 
 
@@ -83,6 +100,11 @@ def _compare_arguments(c: argparse.ArgumentParser) -> None:
                    help="the scenario the others are compared with, usually "
                    "scenarios/baseline.toml")
     c.add_argument("others", nargs="+", metavar="OTHER.toml", help="the what-if scenarios")
+    c.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
+                   help="also run every scenario at every member of an ensemble (from "
+                   "flowsim calibrate --ensemble) and write robustness.csv: each answer's "
+                   "paired effect across those sets and whether it keeps its sign. What the "
+                   "record cannot test as well: flowsim explore")
 
 
 def _sweep_arguments(w: argparse.ArgumentParser) -> None:

@@ -359,3 +359,15 @@ def condition_sentence(metric: str, headline: float, sign: int, word: str, holds
 def flips(verdicts: pd.DataFrame) -> pd.DataFrame:
     """The verdicts that are not settled."""
     return verdicts[verdicts["verdict"] != "settled"]
+
+
+def robustness_table(exploration: Exploration) -> pd.DataFrame:
+    """`robustness.csv` of `flowsim compare --ensemble`: each answer's paired effect across
+    the record-consistent sets alone (the ensemble layer of an exploration without
+    assumptions), and whether it keeps its sign there."""
+    v = exploration.verdicts
+    return pd.DataFrame({
+        "scenario": v["scenario"], "metric": v["metric"], "headline": v["headline"],
+        "members": v["sets"], "diff_low": v["ensemble_low"], "diff_high": v["ensemble_high"],
+        "same_sign_share": v["share_same_sign"], "keeps_sign": v["share_same_sign"] == 1.0,
+        "depends_on": v["depends_on"]})

@@ -67,7 +67,7 @@ def headline(result: "RunResult", out: Path) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(comparison: "Comparison", out: Path) -> str:
+def comparison_text(comparison: "Comparison", out: Path, robust: Any = None) -> str:
     """Records transferred per scenario and the paired difference from the baseline."""
     base = comparison.baseline
     lines = [f"compare: {plural(len(comparison.results), 'scenario')}, {base.replications} "
@@ -85,6 +85,16 @@ def comparison_text(comparison: "Comparison", out: Path) -> str:
             lines.append(f"  {result.name} leads with its own question's figure: "
                          f"{headline_text(result, comparison.table, base)}")
     lines.append("  every metric, with its paired difference: comparison.csv")
+    if robust is not None:
+        rows = robust[robust["metric"] == "transferred"]
+        lines.append(f"  across the {int(rows['members'].max())} record-consistent sets of "
+                     "robustness.csv (records transferred; what the record cannot test: "
+                     "flowsim explore):")
+        for _, row in rows.iterrows():
+            sign = "keeps its sign" if row["keeps_sign"] else "changes sign"
+            lines.append(f"    {row['scenario']:<26} from "
+                         f"{difference_value_text(row['diff_low'], 'transferred')} to "
+                         f"{difference_value_text(row['diff_high'], 'transferred')}: {sign}")
     return "\n".join(lines)
 
 

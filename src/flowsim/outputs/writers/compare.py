@@ -61,7 +61,8 @@ def compare_headline(comparison: Comparison) -> list[list[Any]]:
 def write_comparison(comparison: Comparison, out: Out, *,
                      loaded: Sequence[LoadedScenario | None] = (),
                      charts: bool = False, exploration: "Exploration | None" = None,
-                     daily: str = "stats", executor: "Executor | None" = None) -> Path:
+                     daily: str = "stats", executor: "Executor | None" = None,
+                     robustness: pd.DataFrame | None = None) -> Path:
     """comparison.csv, charts if asked and a manifest in `out`, with each scenario's run
     (tables only) in a subfolder. Charts are drawn on `executor`'s workers, if it has
     more than one, while the tables are written."""
@@ -81,6 +82,8 @@ def write_comparison(comparison: Comparison, out: Out, *,
         table = comparison_file(comparison.table, {r.name: r.scenario.scenario.start
                                                    for r in comparison.results})
         checksums = {"comparison.csv": write_csv(table, staging / "comparison.csv")}
+        if robustness is not None:
+            checksums["robustness.csv"] = write_csv(robustness, staging / "robustness.csv")
         if exploration is not None:
             checksums["verdicts.csv"] = write_csv(exploration.verdicts, staging / "verdicts.csv")
             checksums["exploration.csv"] = write_csv(exploration.rows,
