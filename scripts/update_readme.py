@@ -16,7 +16,7 @@ import flowsim
 from flowsim.experiments.ensemble import read_members
 from flowsim.experiments.explore import explore, load_assumptions
 from flowsim.experiments.targets import load_targets
-from flowsim.outputs.markdown import library_markdown
+from flowsim.outputs.markdown import independent_check_markdown, library_markdown, tradeoff_markdown
 from flowsim.outputs.record import record_table_markdown
 from flowsim.outputs.tables import dictionary_markdown
 
@@ -56,6 +56,9 @@ def main() -> int:
     text = replace_block(before, "record-table",
                          record_table_markdown(exploration.comparison.baseline))
     text = replace_block(text, "library-table", library_markdown(exploration))
+    text = replace_block(text, "tradeoff-table", tradeoff_markdown(exploration))
+    text = replace_block(text, "independent-check", independent_check_markdown(
+        flowsim.load(ROOT / "calibration" / "yale-budget-lab.toml")))
     text = replace_block(text, "data-dictionary", dictionary_markdown())
     if text == before:
         print(f"{readme}: already up to date")

@@ -14,7 +14,8 @@ EVENT_CODES = {"ARRIVED": 0, "REVIEW_STARTED": 1, "ACCEPTED": 2, "REJECTED": 3,
                "NOTICE_FILED": 8, "TRANSFERRED": 9, "BLOCKED_NOTICE": 10,
                "BLOCKED_INJUNCTION": 11, "HALTED_UPSTREAM": 12}
 STREAM_CODES = {"RECORDS": 1, "REVIEW": 2, "MATCHING": 3, "APPROVAL": 4, "NOTICE": 5,
-                "ARRIVALS": 6, "IMPACT": 7, "UNCERTAIN": 8, "USE_ORDERS": 9, "INJUNCTION": 10}
+                "ARRIVALS": 6, "IMPACT": 7, "UNCERTAIN": 8, "USE_ORDERS": 9, "INJUNCTION": 10,
+                "FILING": 11}
 
 
 @pytest.mark.parametrize("codes, enumeration", [(EVENT_CODES, Event), (STREAM_CODES, Stream)])

@@ -105,11 +105,18 @@ def test_the_library_table_shows_every_layer(library):
     assert verdicts["`better_ice_data`"] == "settled"
 
 
-CITED_FILES = [*CASE_FILES, ROOT / "calibration" / "targets.toml",
-               ROOT / "calibration" / "assumptions.toml"]
+CALIBRATION = ROOT / "calibration"
+CHECKS = [CALIBRATION / "yale-budget-lab.toml"]
+CITED_FILES = [*CASE_FILES, *CHECKS, CALIBRATION / "targets.toml",
+               CALIBRATION / "targets-about-4000.toml", CALIBRATION / "assumptions.toml"]
 
 
-@pytest.mark.parametrize("path", CITED_FILES, ids=[*CASE_IDS, "targets", "assumptions"])
+@pytest.mark.parametrize("path", CHECKS, ids=[p.stem for p in CHECKS])
+def test_every_number_of_a_check_cites_the_record_or_is_an_assumption(path):
+    test_every_number_cites_the_record_or_is_an_assumption(path)
+
+
+@pytest.mark.parametrize("path", CITED_FILES, ids=[p.stem for p in CITED_FILES])
 def test_every_citation_names_a_row_of_the_record(path):
     from flowsim.outputs.record import cited_ids, read_record
 

@@ -74,7 +74,13 @@ def test_hold_uncertain_leaves_a_scenario_without_uncertainty_alone():
                                      "matching.incomplete_address_rate=0.02",
                                      "impact.persons_per_address=3",
                                      "impact.mixed_status_share=0.4",
-                                     "impact.citizen_children_share=0.3"])
+                                     "impact.citizen_children_share=0.3",
+                                     "filing.filers=4000000",
+                                     "filing.income_tax_dollars=22e9",
+                                     "filing.payroll_tax_dollars=43e9",
+                                     "filing.response=0.2", "filing.payroll_share=1",
+                                     "filing.announced_level=0.5",
+                                     "filing.recovery_days=700"])
     assert loaded.held_at_means().scenario == loaded.scenario
 
 

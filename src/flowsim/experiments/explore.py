@@ -40,8 +40,10 @@ from ..model.outcomes import STATES
 from .run import METRIC_LABELS, METRIC_UNITS, settings
 from .targets import Target, evaluate
 
-# The metrics every verdict table covers, beside each scenario's own headline.
-VERDICT_METRICS = ("transferred", "transferred_tin_path", "first_transfer_days")
+# The metrics every verdict table covers, beside each scenario's own headline: both sides
+# of the trade-off, records and people disclosed against returns and revenue lost.
+VERDICT_METRICS = ("transferred", "transferred_tin_path", "first_transfer_days",
+                   "people_at_disclosed_addresses", "returns_not_filed", "revenue_not_paid")
 # A size "within a quarter of the headline" is settled; "at least half of it" holds.
 SETTLED_SIZE = 0.25
 HOLDS_SIZE = 0.5
@@ -333,8 +335,12 @@ def _change(metric: str, sign: int) -> str:
     if METRIC_UNITS[metric] == "days":
         return f"the {METRIC_LABELS[metric]} comes {'later' if sign > 0 else 'earlier'}"
     noun = _noun(metric)
-    plural = noun.startswith("records") or noun.endswith("s")
-    return f"{noun} {'rise' if sign > 0 else 'fall'}{'' if plural else 's'}"
+    return f"{noun} {'rise' if sign > 0 else 'fall'}{'' if _plural(noun) else 's'}"
+
+
+def _plural(noun: str) -> bool:
+    return noun.split()[0] in ("records", "returns", "people", "files", "requests",
+                               "histories")
 
 
 def condition_sentence(metric: str, headline: float, sign: int, word: str, holds: np.ndarray,
@@ -343,7 +349,7 @@ def condition_sentence(metric: str, headline: float, sign: int, word: str, holds
     if word == "settled":
         return "holds in every set the record allows"
     what = (f"{_change(metric, sign)} by at least half the headline" if sign
-            else f"{_noun(metric)} stay unchanged")
+            else f"{_noun(metric)} {'stay' if _plural(_noun(metric)) else 'stays'} unchanged")
     if word == "direction":
         what = f"the sign holds in every set; {what}"
     if not holds.any():

@@ -34,8 +34,11 @@ TIME_METRICS = ("first_transfer_days", "last_transfer_days")
 # 1 in a replication that disclosed any record, else 0: its mean is the share of
 # histories with a disclosure, the figure an all-or-nothing outcome turns on.
 SHARE_METRICS = ("any_transferred",)
-# The people counts: unknown, not zero, where the scenario gives no [impact] (or no share).
-IMPACT_METRICS = tuple(m.name for m in MEASURES if m.unit == "people")
+# Counts that rest on a table of their own (the people at disclosed addresses, the filers'
+# response): unknown, not zero, where the scenario lacks it.
+NEEDS = {m.name: m.needs for m in MEASURES if m.needs}
+IMPACT_METRICS = tuple(m for m, table in NEEDS.items() if table == "impact")
+FILING_METRICS = tuple(m for m, table in NEEDS.items() if table == "filing")
 CHILDREN = "citizen_children_in_mixed_status_households"
 METRICS = (*COUNTS, *TIME_METRICS, *SHARE_METRICS)
 METRIC_UNITS = {**UNITS, **dict.fromkeys(TIME_METRICS, "days"),
@@ -78,16 +81,19 @@ def check_headline(scenario: Scenario | LoadedScenario) -> None:
                             f"{did_you_mean(metric, METRICS)}; one of: " + ", ".join(METRICS),
                             key="scenario.headline", source=source)
     if metric in unknown_metrics(s):
-        raise ScenarioError(f"{metric} needs the [impact] table, which this scenario lacks",
+        what = (f"the [{NEEDS[metric]}] table" if metric != CHILDREN or s.impact is None
+                else "[impact] citizen_children_share")
+        raise ScenarioError(f"{metric} needs {what}, which this scenario lacks",
                             key="scenario.headline", source=source)
 
 
 def unknown_metrics(scenario: Scenario) -> tuple[str, ...]:
     """Metrics the scenario cannot say anything about: without [impact], the people
-    figures are unknown, not zero."""
-    if scenario.impact is None:
-        return IMPACT_METRICS
-    return (CHILDREN,) if scenario.impact.citizen_children_share is None else ()
+    figures are unknown, not zero; without [filing], the returns and revenue figures."""
+    unknown = tuple(m for m, table in NEEDS.items() if getattr(scenario, table) is None)
+    if scenario.impact is not None and scenario.impact.citizen_children_share is None:
+        unknown += (CHILDREN,)
+    return unknown
 
 
 def metric_rows(scenario: Scenario, seed: int,

@@ -18,6 +18,23 @@ def number_text(x: float, *, signed: bool = False) -> str:
     return f"{value:+,}" if signed else f"{value:,}"
 
 
+def dollars_text(x: float, *, signed: bool = False) -> str:
+    """Dollars as a reader says them: $15.2 billion, $850 million, $12,000."""
+    sign = ("+" if x > 0 else "-" if x < 0 else "+") if signed else ("-" if x < 0 else "")
+    size = abs(x)
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if size >= scale:
+            return f"{sign}${size / scale:.1f} {word}"
+    return f"{sign}${round(size):,}"
+
+
+def amount_text(x: float, unit: str, *, signed: bool = False) -> str:
+    """An amount with its unit: dollars as dollars, anything else a number and its unit."""
+    if unit == "dollars":
+        return dollars_text(x, signed=signed)
+    return f"{number_text(x, signed=signed)} {unit}"
+
+
 def interval_text(low: float, high: float, *, signed: bool = False, missing: str = "–") -> str:
     """`low to high` in whole numbers with thousands separators; `missing` for NaN."""
     if math.isnan(low) or math.isnan(high):

@@ -18,11 +18,13 @@ import simpy
 from ..errors import WorkLimitError
 from ..scenario import MAX_REQUESTS
 from ..scenario.distributions import Distribution, about
-from ..scenario.parameters import ACCESS, REQUEST_STREAMS, REQUESTS, USE_ORDERS
+from ..scenario.parameters import ACCESS, FILING, REQUEST_STREAMS, REQUESTS, USE_ORDERS
 from .after import AfterDisclosure, Disclosure, after_disclosure
+from .filing import Season, Signals, seasons
 from .ledger import Ledger, ReplicationResult
 from .outcomes import Event
 from .plan import Plan
+from .rules import gate_orders
 from .seeding import Draws, MeanDraws, Stream, entity_key
 from .stages import PIPELINE, Block, Gate, Stage
 
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from ..scenario import Scenario
 
 Process = Generator[simpy.Event, object, None]
+# The values of [filing] that are drawn (a number stands as it is), and their stream's key.
+FILING_DRAWN = tuple((p.name, p.key, p.kind) for p in FILING.params if p.random)
+FILING_KEY = entity_key(FILING.key)
 
 
 def timeline(s: "Scenario") -> list[tuple[dt.datetime, str]]:
@@ -143,6 +148,42 @@ class Replication:
         return after_disclosure(held, self.plan[USE_ORDERS.key], self.draws,
                                 self.plan.horizon_days)
 
+    def signals(self) -> Signals:
+        """The sharing as people perceive it, from this history and the scenario's rules:
+        what is dated after the horizon is not known to have happened."""
+        horizon = self.plan.horizon_days
+        f = self.plan[FILING.key]
+        carried = [d.days for d in self.ledger.disclosures]
+        carried += [g.start for g in self.plan[ACCESS.key] if g.start < horizon]
+        # An order is read as a stop from its start, even one lifted later: what brings
+        # the response back is a disclosure, not the lifting of an order.
+        stopped = [o.values.at for o in gate_orders(self.plan.tables)
+                   if o.values.enabled and o.values.at is not None
+                   and o.values.covers == "all" and o.values.share.mean >= 1]
+        stopped += [o.start for o in self.plan[USE_ORDERS.key]
+                    if o.effect in ("bar_use", "dispose") and o.covers == "all"
+                    and not o.of and not o.within and o.share.mean >= 1]
+        stopped += [g.until for g in self.plan[ACCESS.key] if g.until is not None]
+        return Signals(f.announced if f is not None else None, tuple(carried),
+                       tuple(t for t in stopped if t < horizon))
+
+    def filing_seasons(self) -> list[Season]:
+        """Each season's returns not filed and tax not paid ([filing]; none without it)."""
+        f = self.plan[FILING.key]
+        if f is None:
+            return []
+        draws = self.draws(Stream.FILING, FILING_KEY)
+        drawn = f.changed(**{name: draws.value(key, value, kind) for name, key, kind in
+                             FILING_DRAWN if (value := getattr(f, name)) is not None})
+        found = seasons(drawn, self.signals(), self.plan.start)
+        whole = (lambda x: int(round(x))) if self.ledger.exact else float
+        totals = self.ledger.totals
+        totals["returns_not_filed"] = whole(sum(s.returns for s in found))
+        totals["income_tax_not_paid"] = whole(sum(s.income_tax_dollars for s in found))
+        totals["payroll_tax_not_paid"] = whole(sum(s.payroll_tax_dollars for s in found))
+        totals["revenue_not_paid"] = whole(sum(s.revenue_dollars for s in found))
+        return found
+
     def reviewed(self, block: Block, rejected_share: float) -> None:
         """Tell a request that answers this one's rejection what review decided."""
         decided = self.rejections.get(block.request)
@@ -221,4 +262,5 @@ def simulate(plan: Plan, seed: int, replication: int,
     for s in drawn[REQUEST_STREAMS.key]:
         rep.env.process(rep.stream(s))
     rep.env.run(until=plan.horizon_days)
-    return rep.ledger.close(replication, rep.after_disclosure())
+    found = rep.filing_seasons()
+    return rep.ledger.close(replication, rep.after_disclosure(), found)

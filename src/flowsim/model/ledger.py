@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConservationError
 from .after import AfterDisclosure, Disclosure, Segment
+from .filing import Season
 from .outcomes import COUNTS, LEFT_IN_PIPELINE, STATES, TERMINAL_EVENTS, Event
 
 
@@ -30,6 +31,8 @@ class ReplicationResult:
     events: list[LoggedEvent]
     # The stretches of time the records after disclosure spent in each state.
     after_segments: list[Segment] = field(default_factory=list)
+    # Each filing season's returns not filed and tax not paid ([filing]).
+    seasons: list[Season] = field(default_factory=list)
 
 
 @dataclass
@@ -88,7 +91,8 @@ class Ledger:
             self.first_transfer_days = t
         self.last_transfer_days = t
 
-    def close(self, replication: int, after: AfterDisclosure | None = None) -> ReplicationResult:
+    def close(self, replication: int, after: AfterDisclosure | None = None,
+              seasons: list[Season] | None = None) -> ReplicationResult:
         """The replication's result, after checking that no record was made or lost,
         before disclosure or after it."""
         totals = dict(self.totals)
@@ -115,4 +119,5 @@ class Ledger:
                     f"{after_total} accounted for after disclosure")
             segments = after.segments
         return ReplicationResult(replication, totals, self.first_transfer_days,
-                                 self.last_transfer_days, self.events, segments)
+                                 self.last_transfer_days, self.events, segments,
+                                 list(seasons or ()))

@@ -122,6 +122,7 @@ class Measure:
     part_of: str = ""         # the state it counts a part of, shown under it
     unit: str = "records"
     description: str = ""     # for the data dictionary; the label when empty
+    needs: str = ""           # the scenario table without which it is unknown, not zero
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -139,13 +140,26 @@ MEASURES: tuple[Measure, ...] = (
     Measure("files_transferred", "files disclosed", unit="files",
             description="files (batches of matched records) disclosed to ICE"),
     Measure("people_at_disclosed_addresses", "people living at disclosed addresses",
-            unit="people", description="people living at the disclosed addresses ([impact])"),
+            unit="people", description="people living at the disclosed addresses ([impact])",
+            needs="impact"),
     Measure("people_in_mixed_status_households", "…of them in mixed-status households",
             unit="people", description="of those people, those in mixed-status households "
-            "([impact])"),
+            "([impact])", needs="impact"),
     Measure("citizen_children_in_mixed_status_households", "…of them US-citizen children",
             unit="people", description="of the people in mixed-status households, the "
-            "US-citizen children ([impact] citizen_children_share)"),
+            "US-citizen children ([impact] citizen_children_share)", needs="impact"),
+    Measure("returns_not_filed", "returns not filed (the filers' response to the sharing)",
+            unit="returns", description="returns the filers of [filing] did not file over its "
+            "seasons, in response to the sharing as they perceived it", needs="filing"),
+    Measure("income_tax_not_paid", "income tax not paid", unit="dollars",
+            description="income tax those returns would have paid, over the seasons of "
+            "[filing]", needs="filing"),
+    Measure("payroll_tax_not_paid", "payroll tax not paid", unit="dollars",
+            description="payroll tax not withheld from those who stopped filing and left pay "
+            "that is withheld, over the seasons of [filing]", needs="filing"),
+    Measure("revenue_not_paid", "federal revenue not paid (income and payroll tax)",
+            unit="dollars", description="income and payroll tax not paid, over the seasons "
+            "of [filing]", needs="filing"),
     Measure("requests_sent_late", "requests sent after their date (the rejection they "
             "answer came later)", unit="requests", description="listed requests that answer "
             "another's rejection (after) and were sent later than their own date, because "

@@ -39,9 +39,18 @@ class Values(SimpleNamespace):
         return Values(**{**vars(self), **values})
 
 
-# An input drawn once per replication: (table, item index or None, parameter, the
-# scenario key its draw is keyed by).
-UncertainInput = tuple[str, "int | None", Any, str]
+@dataclass(frozen=True)
+class UncertainInput:
+    """An input drawn once per replication, where it sits and what its draw is keyed by:
+    the scenario key it fills (a list item by its name, or its index), or the name of the
+    input it refers to, so that every key referring to one input draws alike."""
+
+    table: str
+    index: int | None          # the list item, or None for a single table
+    field: str                 # the attribute it fills
+    kind: str
+    dist: Any                  # the distribution drawn from
+    entity: int                # its key in the UNCERTAIN stream
 
 
 @dataclass(frozen=True)
@@ -67,23 +76,19 @@ class Plan:
         """
         if not self.uncertain_inputs:
             return self
+        drawn: dict[tuple[str, int | None], dict[str, Fixed]] = {}
+        for u in self.uncertain_inputs:
+            value = draw(u.dist, u.kind, uniform(seed, replication, Stream.UNCERTAIN, u.entity, 0))
+            drawn.setdefault((u.table, u.index), {})[u.field] = Fixed(value)
         tables = dict(self.tables)
-        for key, index, param, prefix in self.uncertain_inputs:
-            given = getattr(self._value(key, index), param.name)
-            # A named input is keyed by its name, so every key that refers to it draws alike.
-            drawn = f"inputs.{given.input}" if given.input else f"{prefix}.{param.key}"
-            u = uniform(seed, replication, Stream.UNCERTAIN, entity_key(drawn), 0)
-            value = Fixed(draw(given.inner, param.kind, u))
+        for (key, index), values in drawn.items():
             if index is None:
-                tables[key] = tables[key].changed(**{param.name: value})
+                tables[key] = tables[key].changed(**values)
             else:
                 items = list(tables[key])
-                items[index] = items[index].changed(**{param.name: value})
+                items[index] = items[index].changed(**values)
                 tables[key] = tuple(items)
         return replace(self, tables=tables, uncertain_inputs=())
-
-    def _value(self, key: str, index: int | None) -> Values:
-        return self.tables[key] if index is None else self.tables[key][index]
 
 
 def _uncertain_inputs(tables: dict[str, Any]):
@@ -96,8 +101,11 @@ def _uncertain_inputs(tables: dict[str, Any]):
             prefix = (spec.key if index is None
                       else f"{spec.key}.{_item_id(spec, item, index)}")
             for param in spec.params:
-                if param.random and isinstance(getattr(item, param.name), PerReplication):
-                    yield spec.key, index, param, prefix
+                given = getattr(item, param.name)
+                if param.random and isinstance(given, PerReplication):
+                    keyed = f"inputs.{given.input}" if given.input else f"{prefix}.{param.key}"
+                    yield UncertainInput(spec.key, index, param.name, param.kind, given.inner,
+                                         entity_key(keyed))
 
 
 def _item_id(spec: TableSpec, item: Values, index: int) -> str:

@@ -41,6 +41,7 @@ class Stream(IntEnum):
     UNCERTAIN = 8
     USE_ORDERS = 9
     INJUNCTION = 10
+    FILING = 11
 
 
 @lru_cache(maxsize=4096)
@@ -145,7 +146,7 @@ class MeanDraws:
         mean = dist.mean
         if kind == "count":
             return float(max(0, round(mean)))
-        if kind in ("duration", "amount"):
+        if kind in ("duration", "amount", "dollars"):
             return max(0.0, mean)
         return mean
 

@@ -1,11 +1,12 @@
-"""Markdown for the README: the library's table, from an exploration."""
+"""Markdown for the README: the library's tables, from an exploration."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..experiments.stats import number_text
-from .text import (difference_value_text, headline_of, metric_text, range_text, verdict_of)
+from .text import (FILING_BASIS, TRADEOFF_METRICS, difference_value_text, headline_of,
+                   metric_text, range_text, verdict_of)
 
 
 def _cell(text: str) -> str:
@@ -63,3 +64,88 @@ def _half(verdict: Any) -> str:
     unit = METRIC_UNITS[verdict["metric"]]
     value = float(verdict["mc_half_width"])
     return f"{value:.1f} days" if unit == "days" else number_text(value)
+
+
+def tradeoff_markdown(exploration: Any) -> str:
+    """A Markdown table: for each scenario both sides of the trade-off (records and people
+    disclosed, returns and revenue lost), the baseline's own figures and each what-if's
+    difference, with the revenue answer's verdict and what it depends on."""
+    from ..experiments.run import METRIC_LABELS
+
+    comparison = exploration.comparison
+    base = comparison.baseline
+    labels = [METRIC_LABELS[m] for m in TRADEOFF_METRICS]
+    lines = ["| scenario | " + " | ".join(labels) + " | revenue: verdict | revenue: when it "
+             "holds, or what it depends on |",
+             "|---|" + "---|" * (len(labels) + 2)]
+    for result in comparison.results:
+        if result is base:
+            cells = [metric_text(result, m) for m in TRADEOFF_METRICS]
+            lines.append(f"| `{result.name}` | " + " | ".join(cells) + " | — | — |")
+            continue
+        cells = [difference_value_text(float(comparison.row(result.name, m)["diff_mean"]), m)
+                 for m in TRADEOFF_METRICS]
+        v = exploration.verdicts
+        rows = v[(v["scenario"] == result.name) & (v["metric"] == "revenue_not_paid")]
+        if rows.empty:
+            verdict, when = "—", "—"
+        else:
+            row = rows.iloc[0]
+            verdict = row["verdict"]
+            when = (f"{range_text(row)}; holds across every set" if verdict == "settled" else
+                    f"{range_text(row)}; {row['condition']}"
+                    + (f" (depends on {row['depends_on'].replace(';', ', ')})"
+                       if row["depends_on"] else ""))
+        lines.append(f"| `{result.name}` | " + " | ".join(cells)
+                     + f" | {verdict} | {_cell(when)} |")
+    lines += ["", f"The baseline's row gives its own figures (means of {base.replications} "
+              "histories; returns and revenue over the seasons its `[filing]` table counts); "
+              "each what-if's row its difference from them. " + FILING_BASIS]
+    return "\n".join(lines)
+
+
+# The Yale Budget Lab's projection of revenue lost to the sharing (FACTS:
+# projection-yale-2025): (the years, first season, last season, central, low, high), dollars.
+YALE_BUDGET_LAB = (("2026", 2026, 2026, 25e9, 12e9, 39e9),
+                   ("2026–2035", 2026, 2035, 313e9, 147e9, 479e9))
+INDEPENDENT_REPLICATIONS = 200
+
+
+def independent_check(loaded: Any, replications: int = INDEPENDENT_REPLICATIONS) -> list[dict]:
+    """The filers' response at the Yale Budget Lab's tax base and timing
+    (`calibration/yale-budget-lab.toml`) for each span of years they project."""
+    from ..experiments.run import run
+
+    rows = []
+    for years, first, last, central, low, high in YALE_BUDGET_LAB:
+        s = loaded.with_overrides([f"filing.first_season={first}",
+                                   f"filing.last_season={last}"])
+        stats = run(s, replications=replications).stats.set_index("metric")
+        ours = stats.loc["revenue_not_paid"]
+        rows.append({"years": years, "theirs": central, "their_low": low, "their_high": high,
+                     "ours": float(ours["mean"]), "our_low": float(ours["p05"]),
+                     "our_high": float(ours["p95"]),
+                     "inside": bool(low <= float(ours["mean"]) <= high)})
+    return rows
+
+
+def independent_check_markdown(loaded: Any) -> str:
+    """The check against an independent model as a Markdown table, with what differs."""
+    from ..experiments.stats import dollars_text
+
+    lines = ["| federal revenue lost | Yale Budget Lab (range) | flowsim at their tax base and "
+             "timing (5–95 % of histories) | flowsim's mean inside their range |",
+             "|---|---|---|---|"]
+    for r in independent_check(loaded):
+        lines.append(f"| {r['years']} | {dollars_text(r['theirs'])} ({dollars_text(r['their_low'])}"
+                     f" to {dollars_text(r['their_high'])}) | {dollars_text(r['ours'])} "
+                     f"({dollars_text(r['our_low'])} to {dollars_text(r['our_high'])}) | "
+                     f"{'yes' if r['inside'] else 'no'} |")
+    lines += ["", f"{INDEPENDENT_REPLICATIONS} histories of `calibration/yale-budget-lab.toml`: "
+              "the baseline with the sharing carried out on 2025-08-07 and never stopped (their "
+              "projection came before any court order), their 2023 tax base ($22 billion of "
+              "income tax, $43 billion of payroll tax). What differs: the size of their "
+              "response is not in the record, so flowsim's is the baseline's, borrowed from "
+              "other programmes; their tax base grows each year, flowsim's stays at 2023's. "
+              "A check, not a target: nothing is fitted to it."]
+    return "\n".join(lines)

@@ -22,7 +22,8 @@ AFTER_MEANINGS = {h.name: h.description for h in AFTER_STATES}
 
 # Decimals that carry meaning: records are whole, days to a quarter of an hour or so,
 # shares to a hundredth of a percent.
-DECIMALS = {"records": 0, "files": 0, "requests": 0, "people": 0, "record-days": 0, "days": 2,
+DECIMALS = {"records": 0, "files": 0, "requests": 0, "people": 0, "returns": 0, "dollars": 0,
+            "record-days": 0, "days": 2,
             "share": 4}
 # The statistics of a metric row, rounded like the metric.
 VALUE_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "p05", "p50", "p95",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..experiments.stats import interval_text, number_text
+from ..experiments.stats import amount_text, dollars_text, interval_text, number_text
 from ..model.outcomes import QUIET, display_order
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def difference_value_text(value: float, metric: str) -> str:
         return f"{value:+.1f} days"
     if unit == "share":
         return f"{100 * value:+.0f} points"
+    if unit == "dollars":
+        return dollars_text(value, signed=True)
     return number_text(value, signed=True)
 
 
@@ -124,6 +126,18 @@ def verdict_of(verdicts: Any, run: Any) -> Any:
         return None
     rows = verdicts[(verdicts["scenario"] == run.name) & (verdicts["metric"] == headline_of(run))]
     return None if rows.empty else rows.iloc[0]
+
+
+# What every returns and revenue figure rests on, said wherever one is shown.
+FILING_BASIS = ("Returns and revenue rest on assumptions, not measurement: no change in "
+                "filing in 2025 or 2026 has been published, so the response is borrowed from "
+                "other programmes (from a 5.5-point chill in children's coverage to the 2025 "
+                "season's preparers who saw about half their returns), and how far the "
+                "announcement alone moved it and how fast it fades once the sharing stops "
+                "are assumed.")
+# Both sides of the trade-off the case is argued on, in the order a table shows them.
+TRADEOFF_METRICS = ("transferred", "people_at_disclosed_addresses", "returns_not_filed",
+                    "revenue_not_paid")
 
 
 def verdict_words(row: Any) -> str:
@@ -277,7 +291,7 @@ def metric_text(run: Any, metric: str) -> str:
         return f"median {median[:10]}"
     if unit == "share":
         return f"{s['mean']:.0%}"
-    return f"{number_text(s['mean'])} {unit}"
+    return amount_text(s["mean"], unit)
 
 
 def difference_text(table: Any, name: str, metric: str) -> str:
@@ -297,6 +311,10 @@ def difference_text(table: Any, name: str, metric: str) -> str:
     if unit == "share":
         return (f"{100 * r['diff_mean']:+.0f} points (paired 95% CI "
                 f"{100 * r['diff_ci95_low']:+.0f} to {100 * r['diff_ci95_high']:+.0f})")
+    if unit == "dollars":
+        return (f"{dollars_text(r['diff_mean'], signed=True)} (paired 95% CI "
+                f"{dollars_text(r['diff_ci95_low'], signed=True)} to "
+                f"{dollars_text(r['diff_ci95_high'], signed=True)})")
     return (f"{number_text(r['diff_mean'], signed=True)} {unit} (paired 95% CI "
             f"{interval_text(r['diff_ci95_low'], r['diff_ci95_high'], signed=True)})")
 

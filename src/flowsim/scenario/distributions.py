@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
 
 
-Kind = Literal["duration", "amount", "positive", "count", "rate"]
+Kind = Literal["duration", "amount", "positive", "count", "rate", "dollars"]
 _STANDARD_NORMAL = NormalDist()
 
 # Records in one request: far above any population, far below what int64 sums overflow at
@@ -36,7 +36,11 @@ _STANDARD_NORMAL = NormalDist()
 MAX_RECORDS = 10**12
 # People at one address.
 MAX_AMOUNT = 10**4
-KIND_MAX: dict[str, float] = {"count": MAX_RECORDS, "amount": MAX_AMOUNT}
+# Dollars a season: far above any government's revenue.
+MAX_DOLLARS = 10**13
+KIND_MAX: dict[str, float] = {"count": MAX_RECORDS, "amount": MAX_AMOUNT,
+                              "dollars": MAX_DOLLARS}
+KIND_UNIT = {"count": "records", "amount": "people", "dollars": "dollars"}
 
 
 class ParamError(ValueError):
@@ -414,7 +418,7 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
                 f"must stay above 0, and {dist.name} can reach {low:g}; "
                 "use lognormal, or uniform/triangular with low > 0"
             )
-    elif kind in ("duration", "amount", "count"):
+    elif kind in ("duration", "amount", "count", "dollars"):
         if fixed and low < 0:
             raise ParamError(f"must not be negative (got {low:g})")
         if isinstance(dist, (Uniform, Triangular)) and low < 0:
@@ -423,8 +427,7 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
             raise ParamError(f"must be a whole number (got {low:g})")
         ceiling = KIND_MAX.get(kind)
         if ceiling is not None and (high if fixed else dist.mean) > ceiling:
-            what = "records" if kind == "count" else "people"
-            raise ParamError(f"must be at most {ceiling:,.0f} {what} "
+            raise ParamError(f"must be at most {ceiling:,.0f} {KIND_UNIT[kind]} "
                              f"(got {'' if fixed else 'a mean of '}{(high if fixed else dist.mean):g})")
     return checked
 
@@ -446,8 +449,8 @@ def draw(dist: Distribution, kind: Kind, u: float) -> float:
     value = dist.quantile(u)
     if kind == "count":
         return float(max(0, round(min(value, MAX_RECORDS))))
-    if kind == "amount":
-        return min(max(0.0, value), MAX_AMOUNT)
+    if kind in ("amount", "dollars"):
+        return min(max(0.0, value), KIND_MAX[kind])
     if kind == "duration":
         return max(0.0, value)
     return value

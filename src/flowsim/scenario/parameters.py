@@ -6,8 +6,8 @@ The schema (`schema.py`), the compiled plan and its per-replication draws (`mode
 parameter is one `Param` in its table; a new table (a court rule, a stage) is one
 `TableSpec` added to `TABLES`.
 
-Kinds: the five distribution kinds of `distributions` (`duration`, `amount`,
-`positive`, `count`, `rate`: a number or a `{ dist = ... }` table), and `date`,
+Kinds: the six distribution kinds of `distributions` (`duration`, `amount`,
+`positive`, `count`, `rate`, `dollars`: a number or a `{ dist = ... }` table), and `date`,
 `whole` (a whole number within `low`..`high`), `flag`, `text`, `name` (a non-empty
 string), `slug` (a-z, 0-9, `_` and `-`) and `choice` (one of `choices`).
 """
@@ -21,7 +21,7 @@ from ..errors import ScenarioError
 from . import distributions as D
 
 REQUIRED = object()  # the default of a parameter that must be given
-DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate")
+DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate", "dollars")
 # Kinds that say which item a value is (a request's name) rather than how it behaves.
 IDENTITY_KINDS = ("name", "slug", "text")
 
@@ -314,9 +314,49 @@ IMPACT = TableSpec("impact", "Impact", "people at disclosed addresses (workshop 
           "households who are US-citizen children (unknown when not given)", default=None),
 ), absent=None, group="people")
 
+# How a filing response recovers once the sharing stops (`model/filing.py`).
+RECOVERY_SHAPES = ("none", "linear", "exponential")
+
+
+def _seasons_in_order(f: Any, key: str, s: Any) -> None:
+    if f.last_season < f.first_season:
+        raise ScenarioError(f"must not come before first_season ({f.first_season})",
+                            key=f"{key}.last_season")
+    if f.recovery != "none" and f.recovery_days is None:
+        raise ScenarioError(f"is required when recovery is {f.recovery!r} (the days over "
+                            "which the response recovers, or its half-life when "
+                            "exponential); or set recovery = \"none\"",
+                            key=f"{key}.recovery_days")
+
+
+FILING = TableSpec("filing", "Filing", "filers and their response to the sharing", (
+    Param("filers", "count", "filers", "filers who file a return each season"),
+    Param("income_tax_dollars", "dollars", "dollars a season", "income tax their returns "
+          "pay each season, all of them together"),
+    Param("payroll_tax_dollars", "dollars", "dollars a season", "payroll tax withheld from "
+          "their pay each season, all of them together", default=D.Fixed(0.0)),
+    Param("response", "rate", "share", "share of the filers who stop filing while the "
+          "sharing is carried out (the full response)"),
+    Param("payroll_share", "rate", "share", "share of those who stop filing who also leave "
+          "pay that is withheld (and stop paying payroll tax)", default=D.Fixed(0.0)),
+    Param("announced", "date", "", "the sharing announced (none: only disclosures are "
+          "perceived)", default=None),
+    Param("announced_level", "rate", "share", "share of the full response once the "
+          "sharing is announced, before any record is disclosed", default=D.Fixed(0.0)),
+    Param("recovery", "choice", "", "how the response fades once the sharing stops "
+          "(none: it stays)", default="none", choices=RECOVERY_SHAPES),
+    Param("recovery_days", "duration", "days", "days for the response to fade (linear), "
+          "or its half-life (exponential)", default=None),
+    Param("first_season", "whole", "year", "the first filing season counted (its returns "
+          "due on 15 April)", low=1900, high=2200),
+    Param("last_season", "whole", "year", "the last filing season counted", low=1900,
+          high=2200),
+), absent=None, group="people", checks=(_seasons_in_order,))
+
 # Every table, in the order of a resolved scenario.
 TABLES: tuple[TableSpec, ...] = (META, REQUESTS, REQUEST_STREAMS, REVIEW, MATCHING, APPROVAL,
-                                 NOTICE, INJUNCTION, GATE_ORDERS, IMPACT, ACCESS, USE_ORDERS)
+                                 NOTICE, INJUNCTION, GATE_ORDERS, IMPACT, FILING, ACCESS,
+                                 USE_ORDERS)
 
 
 # The tables a page offers as controls, group by group.

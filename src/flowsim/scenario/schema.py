@@ -162,7 +162,7 @@ InputValue = Annotated[D.Distribution, PlainValidator(_input_value),
                        PlainSerializer(lambda d: d.as_toml())]
 
 # What the record cannot test, in the groups a reader thinks of them by.
-ASSUMPTION_GROUPS = ("court", "ICE", "IRS", "households")
+ASSUMPTION_GROUPS = ("court", "ICE", "IRS", "households", "filers")
 
 
 class Assumption(Table):
