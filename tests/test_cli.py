@@ -140,7 +140,9 @@ def test_run_writes_every_output(tmp_path, capsys):
     # The baseline holds orders after disclosure, so it charts them too.
     charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes", "after_disclosure")
               for ext in ("png", "svg")}
-    assert set(manifest["files"]) == {f"{t}.csv" for t in TABLES} | charts | {"results.xlsx"}
+    # seasons.csv: the baseline counts its filers' seasons ([filing]).
+    assert set(manifest["files"]) == ({f"{t}.csv" for t in TABLES} | charts | {"results.xlsx"}
+                                      | {"seasons.csv"})
     assert all((out_dir / name).stat().st_size > 0 for name in charts)
     assert not (out_dir / "daily.csv").exists()  # per replication only when asked
 

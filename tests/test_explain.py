@@ -104,6 +104,10 @@ def test_explain_command_prints_every_section(capsys):
     for heading in ("Parameters", "Timeline:", "Expected flow"):
         assert heading in out
     assert "June 27 request: arrives 2025-06-27" in out
+    # The filers' seasons on the timeline, and what their figures rest on.
+    assert "2026-04-15  filing season 2026: returns due" in out
+    assert "the filers' response, seasons 2025 to 2027" in out
+    assert "rest on assumptions, not measurement" in out
 
 
 def test_expected_flow_queues_behind_a_busy_server():

@@ -158,3 +158,33 @@ def test_at_the_yale_budget_labs_assumptions_2026_lands_inside_their_range():
     assert first["their_low"] <= first["ours"] <= first["their_high"]
     # Ten seasons without a stop are ten times one, at a tax base that does not grow.
     assert rows["2026–2035"]["ours"] == pytest.approx(10 * first["ours"], rel=1e-6)
+
+
+def test_seasons_csv_gives_each_season_and_they_add_up_to_the_totals(tmp_path):
+    """seasons.csv breaks the run's totals down by year: the seasons' means add up to the
+    mean of each total, as the totals are sums of the seasons, replication by replication."""
+    import pandas as pd
+
+    import flowsim
+    from flowsim.outputs.writers import write_results
+
+    s = scenario(filing=filing(last_season=2026, response={"dist": "uniform", "low": 0,
+                                                            "high": 0.2},
+                               payroll_tax_dollars=50_000, payroll_share=0.5))
+    result = flowsim.run(s, replications=8)
+    write_results(result, tmp_path / "out")
+    seasons = pd.read_csv(tmp_path / "out" / "seasons.csv")
+    assert sorted(seasons["season"].unique()) == [2025, 2026]
+    means = seasons.groupby("value")["mean"].sum()
+    stats = result.stats.set_index("metric")["mean"]
+    assert means["returns"] == pytest.approx(stats["returns_not_filed"], abs=2)
+    assert means["revenue_dollars"] == pytest.approx(stats["revenue_not_paid"], abs=2)
+    assert set(seasons["unit"]) == {"share", "returns", "dollars"}
+
+
+def test_a_run_without_filing_writes_no_seasons_csv(tmp_path):
+    import flowsim
+    from flowsim.outputs.writers import write_results
+
+    write_results(flowsim.run(scenario(), replications=2), tmp_path / "out")
+    assert not (tmp_path / "out" / "seasons.csv").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import flowsim
-from flowsim.outputs.markdown import library_markdown
+from flowsim.outputs.markdown import independent_check_markdown, library_markdown, tradeoff_markdown
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -81,6 +81,38 @@ def test_readme_library_table_is_the_one_the_code_produces(library):
                       readme, re.S)
     assert block, "README.md lacks the library-table markers"
     assert block.group(1) == library_markdown(library)
+
+
+def readme_block(name: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", readme, re.S)
+    assert block, f"README.md lacks the {name} markers"
+    return block.group(1)
+
+
+@pytest.mark.docs
+def test_readme_trade_off_table_is_the_one_the_code_produces(library):
+    assert readme_block("tradeoff-table") == tradeoff_markdown(library)
+
+
+@pytest.mark.docs
+def test_readme_independent_check_is_the_one_the_code_produces():
+    loaded = flowsim.load(ROOT / "calibration" / "yale-budget-lab.toml")
+    assert readme_block("independent-check") == independent_check_markdown(loaded)
+
+
+@pytest.mark.docs
+def test_every_what_if_answers_on_both_sides_of_the_trade_off(library):
+    """Each row of the trade-off table has records, people, returns and revenue, the
+    revenue answer's verdict, and the sentence that says what returns and revenue rest on."""
+    body = tradeoff_markdown(library)
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(WHAT_IFS) + 1
+    for row in rows[1:]:
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert all(c and c != "unknown" for c in cells[1:5]), row
+        assert cells[5] in ("settled", "direction", "depends"), row
+    assert "rest on assumptions, not measurement" in body
 
 
 @pytest.mark.docs

@@ -203,3 +203,21 @@ def test_the_report_links_every_row_it_cites(lone_what_if):
     rows = set(re.findall(r'id="fact-([^"]+)"', page))
     assert {"2025-09-05", "2025-06-27", "not-found-threshold"} <= links
     assert links == rows
+
+
+def test_the_summary_sets_both_sides_of_the_trade_off_side_by_side(report):
+    """Records and people disclosed beside returns and revenue lost, for every scenario,
+    each what-if as its difference from the baseline, and what returns and revenue rest on."""
+    from flowsim.experiments.stats import dollars_text
+
+    page = (report / "report.html").read_text(encoding="utf-8")
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    table = summary.split("Both sides of the trade-off")[1].split("</table>")[0]
+    rows = dict(re.findall(r'<tr data-scenario="([^"]+)">(.*?)</tr>', table))
+    assert set(rows) == {"baseline", "notice_72h", "better_ice_data"}
+    revenue = stats_of(report, "baseline").loc["revenue_not_paid", "mean"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows["baseline"])[-1] == dollars_text(revenue)
+    diff = pd.read_csv(report / "cmp" / "comparison.csv").set_index(["scenario", "metric"])
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows["notice_72h"])[-1] == dollars_text(
+        diff.loc[("notice_72h", "revenue_not_paid"), "diff_mean"], signed=True)
+    assert "rest on assumptions, not measurement" in summary

@@ -63,8 +63,11 @@ def test_the_difference_is_paired_with_the_baseline(server, tmp_path):
     expected = table[table["scenario"] == "notice_72h"].set_index("metric")
     page = pd.DataFrame(body["difference"]).set_index("metric")
     for column in ("diff_mean", "diff_ci95_low", "diff_ci95_high", "diff_replications"):
-        assert page.loc["transferred", column] == expected.loc["transferred", column]
+        for metric in ("transferred", "revenue_not_paid"):
+            assert page.loc[metric, column] == expected.loc[metric, column]
     assert "against 47,2" in body["sentence"] or "against" in body["sentence"]
+    # Returns and revenue come with what they rest on.
+    assert "rest on assumptions, not measurement" in body["basis"]
 
 
 def test_the_scenario_file_reproduces_the_page(server, tmp_path):

@@ -111,7 +111,8 @@ def test_the_workbook_holds_the_numbers_of_the_csv_files(tmp_path):
     out = tmp_path
     write_results(flowsim.run(loaded, replications=20), out / "baseline", loaded=loaded)
     book = openpyxl.load_workbook(out / "baseline" / "results.xlsx")
-    assert book.sheetnames == ["headline", "stats", "daily statistics", "what this assumes", "assumptions",
+    assert book.sheetnames == ["headline", "stats", "daily statistics", "filing seasons",
+                               "what this assumes", "assumptions",
                                "dictionary"]
     assert all(book[name].freeze_panes == "A2" for name in book.sheetnames[1:])
     assumed = {row[0].value for row in book["what this assumes"].iter_rows(min_row=2)}
@@ -144,9 +145,15 @@ def test_the_workbook_holds_the_numbers_of_the_csv_files(tmp_path):
 
     means = {row[0].value: row[1].value for row in book["headline"].iter_rows()
              if len(row) > 1 and row[0].value in LABELS.values()}
-    assert set(means) == {LABELS[s] for s in ("requested", *STATES)}
+    from flowsim.experiments.run import FILING_METRICS
+
+    # ... and beside them, the other side of the trade-off, with what it rests on.
+    assert set(means) == {LABELS[s] for s in ("requested", *STATES, *FILING_METRICS)}
     assert sum(means[LABELS[s]] for s in STATES) == pytest.approx(
         means[LABELS["requested"]], abs=len(STATES))
+    assert means[LABELS["revenue_not_paid"]] == pytest.approx(
+        means[LABELS["income_tax_not_paid"]] + means[LABELS["payroll_tax_not_paid"]], abs=2)
+    assert any("rest on assumptions" in str(v) for v in headline)
 
 
 def test_the_compare_workbook_holds_comparison_csv(compared):

@@ -144,6 +144,19 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int, *,
     return WorkEstimate(replications, seconds, tuple(made))
 
 
+# What a filing season keeps per replication (`model.filing.Season`), and the statistics of
+# seasons.csv: one row per season and value.
+SEASON_VALUES = {
+    "level": ("share", "the share of the full response people perceived at the season's "
+              "deadline (15 April)"),
+    "returns": ("returns", "returns not filed that season"),
+    "income_tax_dollars": ("dollars", "income tax those returns would have paid"),
+    "payroll_tax_dollars": ("dollars", "payroll tax not withheld that calendar year"),
+    "revenue_dollars": ("dollars", "income and payroll tax not paid"),
+}
+SEASON_STATISTICS = ("mean", "p05", "p50", "p95")
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Replications lo..hi-1 of one scenario, flattened into arrays by the worker."""
@@ -162,6 +175,8 @@ class Chunk:
     request_names: list[str]
     after_row: np.ndarray       # the replication (row within the chunk) of each segment
     after_segments: np.ndarray  # (segments, 4): from, to, state, records after disclosure
+    # Each replication's filing seasons ([filing]): (replications, seasons, SEASON_VALUES).
+    seasons: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, len(SEASON_VALUES))))
 
 
 def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chunk]:
@@ -192,6 +207,9 @@ def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chun
                            dtype=np.int64),
         after_segments=np.array([seg for r in results for seg in r.after_segments],
                                 dtype=float).reshape(-1, 4),
+        seasons=np.array([[[getattr(season, v) for v in SEASON_VALUES] for season in r.seasons]
+                          for r in results], dtype=float).reshape(len(results), -1,
+                                                                  len(SEASON_VALUES)),
     )
 
 
@@ -240,6 +258,24 @@ class RunResult:
                    "date": np.tile(self.dates, len(rep_ids))}
         columns.update({s: v.ravel() for s, v in self.daily_counts.items()})
         return pd.DataFrame(columns)
+
+    @cached_property
+    def seasons(self) -> pd.DataFrame:
+        """One row per filing season ([filing]) and value: its mean and percentiles across
+        the replications (empty without [filing])."""
+        f = self.scenario.filing
+        if f is None:
+            return pd.DataFrame(columns=["scenario", "season", "value", "unit",
+                                         *SEASON_STATISTICS])
+        values = np.concatenate([c.seasons for c in self.chunks])
+        rows = []
+        for i, year in enumerate(range(f.first_season, f.last_season + 1)):
+            for j, name in enumerate(SEASON_VALUES):
+                v = values[:, i, j]
+                rows.append({"scenario": self.name, "season": year, "value": name,
+                             "unit": SEASON_VALUES[name][0], "mean": v.mean(), **dict(zip(SEASON_STATISTICS[1:],
+                                                          np.percentile(v, [5, 50, 95])))})
+        return pd.DataFrame(rows)
 
     @cached_property
     def daily_stats(self) -> pd.DataFrame:

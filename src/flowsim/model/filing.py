@@ -165,3 +165,21 @@ def seasons(values: Any, signals: Signals, start: dt.datetime) -> list[Season]:
                           values.payroll_tax_dollars * response * values.payroll_share
                           * year_level))
     return out
+
+
+def timeline(s: Any) -> list[tuple[dt.datetime, str]]:
+    """The filers' dated sentences, for `explain`: the announcement and the seasons."""
+    f = s.filing
+    if f is None:
+        return []
+    items = []
+    if f.announced is not None:
+        items.append((f.announced, f"the sharing announced: filers respond with "
+                                   f"{f.announced_level.mean:.0%} of the full response "
+                                   f"({f.response.mean:.0%} of them stop filing) until a "
+                                   "record is disclosed"))
+    for year in range(f.first_season, f.last_season + 1):
+        due = dt.datetime(year, *DEADLINE_MONTH_DAY)
+        later = " (after the horizon: as the rules stand at its end)" if due > s.scenario.end else ""
+        items.append((due, f"filing season {year}: returns due{later}"))
+    return items

@@ -146,7 +146,7 @@ class MeanDraws:
         mean = dist.mean
         if kind == "count":
             return float(max(0, round(mean)))
-        if kind in ("duration", "amount", "dollars"):
+        if kind in ("duration", "amount", "money"):
             return max(0.0, mean)
         return mean
 

@@ -15,9 +15,10 @@ from ..model.expected import expected_flow, expected_result
 from ..model.outcomes import HORIZON_MEASURES, LEFT_IN_PIPELINE, STATES
 from ..model.stages import MILESTONES
 from ..model.plan import DAY
-from ..experiments.stats import number_text
+from ..experiments.stats import dollars_text, number_text
 from ..scenario import LoadedScenario, Scenario
 from ..scenario.provenance import parameter_rows
+from .text import FILING_BASIS
 
 # -- timeline ------------------------------------------------------------------------
 
@@ -114,5 +115,13 @@ def explain_text(loaded: LoadedScenario, shared: Sequence[Any] = ()) -> str:
         if counts["accessed"]:
             lines.append(f"  of records it could only view, {held(True)}; viewable "
                          f"record-days {number_text(counts['viewable_record_days'])}")
+    if s.filing is not None:
+        counts = expected.counts
+        lines.append(f"  the filers' response, seasons {s.filing.first_season} to "
+                     f"{s.filing.last_season}: returns not filed "
+                     f"{number_text(counts['returns_not_filed'])}, income tax not paid "
+                     f"{dollars_text(counts['income_tax_not_paid'])}, payroll tax not paid "
+                     f"{dollars_text(counts['payroll_tax_not_paid'])}")
+        lines.append(f"  {FILING_BASIS}")
     lines.append("  (run `flowsim run` for the distribution and intervals)")
     return "\n".join(lines)

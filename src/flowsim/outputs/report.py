@@ -19,10 +19,11 @@ from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
 from .record import cited_ids, read_record, record_rows
-from .text import (headline_of, headline_text, range_text, scenario_sentence, title_of,
+from .text import (FILING_BASIS, TRADEOFF_METRICS, difference_value_text, headline_of,
+                   headline_text, metric_text, range_text, scenario_sentence, title_of,
                    verdict_of, verdict_words)
 from .readers import Results, RunFolder
-from ..experiments.run import METRIC_UNITS
+from ..experiments.run import FILING_METRICS, METRIC_LABELS, METRIC_UNITS
 from ..experiments.stats import interval_text, number_text
 
 HEADLINE_METRICS = tuple((name, LABELS[name]) for name in display_order())
@@ -230,6 +231,43 @@ def _glance(results: Results) -> str:
     return _table(headers, rows, row_attrs=attrs)
 
 
+def _tradeoff(results: Results) -> str:
+    """Both sides of the trade-off, one row per scenario: records disclosed and people
+    reached beside returns not filed and revenue not paid (a what-if's difference from the
+    baseline beside a comparison), with the sentence that says what returns and revenue
+    rest on. Empty where no scenario counts people or filers."""
+    known = [m for m in TRADEOFF_METRICS
+             if any(m in (s := r.stats.set_index("metric")).index
+                    and not math.isnan(float(s.loc[m, "mean"])) for r in results.runs)]
+    if known == ["transferred"]:
+        return ""
+    base = results.baseline
+    compared = results.comparison is not None and len(results.runs) > 1
+    rows, attrs = [], []
+    for run in results.runs:
+        s = run.stats.set_index("metric")
+        cells = [(title_of(run), "")]
+        for metric in known:
+            r = _comparison_row(results, run, metric) if compared else None
+            if r is not None:
+                value = float(r["diff_mean"])
+                cells.append(("unknown" if math.isnan(value)
+                              else difference_value_text(value, metric), "num"))
+            elif metric in s.index and not math.isnan(float(s.loc[metric, "mean"])):
+                cells.append((metric_text(run, metric), "num"))
+            else:
+                cells.append(("unknown", "num"))
+        rows.append(cells)
+        attrs.append(f"data-scenario=\"{_e(run.name)}\"")
+    headers = ["scenario", *(METRIC_LABELS[m] for m in known)]
+    caption = (f"{title_of(base)}: its own figures (means); every other scenario: its "
+               "difference from them." if compared else "Means across the histories.")
+    basis = (f"<p class=\"basis\">{_e(FILING_BASIS)}</p>"
+             if any(m in FILING_METRICS for m in known) else "")
+    return (f"<h2>Both sides of the trade-off</h2>{_table(headers, rows, caption, attrs)}"
+            + basis)
+
+
 def case_title(results: Results) -> str:
     """The report's heading: the IRS case's, or the baseline's title for another case."""
     base = results.baseline
@@ -285,6 +323,7 @@ def _summary(results: Results, made: dt.date) -> str:
         + ("; every scenario shares its random numbers with the others." if len(results.runs) > 1
            else ".") + "</p>",
         _glance(results),
+        _tradeoff(results),
         "<ul class=\"findings\">" + "".join(items) + "</ul>", "</div>",
         "<div class=\"picture\">", chart, "</div>",
         "</section>",

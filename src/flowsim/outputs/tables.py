@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.run import (DAILY_STATES, DAILY_STATISTICS, METRIC_UNITS, METRICS,
-                               SHARE_METRICS, TIME_METRICS, iso_times)
+                               SEASON_STATISTICS, SEASON_VALUES, SHARE_METRICS, TIME_METRICS,
+                               iso_times)
 from ..model.outcomes import AFTER_STATES, DESCRIPTIONS, STATES
 
 AFTER_MEANINGS = {h.name: h.description for h in AFTER_STATES}
@@ -92,6 +93,16 @@ def daily_stats_file(daily_stats: pd.DataFrame) -> pd.DataFrame:
     return rounded(daily_stats, metric="requested")
 
 
+def seasons_file(seasons: pd.DataFrame) -> pd.DataFrame:
+    """seasons.csv: each season's values rounded to their units."""
+    out = seasons.copy()
+    places = out["unit"].map(DECIMALS).to_numpy()
+    for c in SEASON_STATISTICS:
+        values = out[c].to_numpy(dtype=float)
+        out[c] = np.array([round(v, p) + 0.0 for v, p in zip(values, places)], dtype=float)
+    return out
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a results table: its unit and what it holds."""
@@ -164,6 +175,15 @@ def _dictionary() -> tuple[Column, ...]:
               + ", ".join(AFTER_MEANINGS) + "), records in it that day")]
     rows += [("daily_stats.csv", n, "records", f"{m}: cumulative records in the state")
              for n, _, m in _stat_meanings(over) if n in DAILY_STATISTICS]
+    rows += [("seasons.csv", "scenario", "", "the scenario's name (written where it has "
+              "[filing])"), ("seasons.csv", "season", "year", "the filing season: its returns "
+              "are due on 15 April of it"),
+             ("seasons.csv", "value", "", "what is counted: " + "; ".join(
+                 f"{name}, {meaning}" for name, (_, meaning) in SEASON_VALUES.items())),
+             ("seasons.csv", "unit", "", "the value's unit: "
+              + ", ".join(dict.fromkeys(u for u, _ in SEASON_VALUES.values())))]
+    rows += [("seasons.csv", n, "the value's unit", m) for n, _, m in _stat_meanings(over)
+             if n in SEASON_STATISTICS]
     rows += [("daily.csv", "replication", "", "the replication (only with --daily "
               "per-replication)"), ("daily.csv", "date", "date", "the day")]
     rows += [("daily.csv", s, "records", f"cumulative records {METRIC_MEANINGS[s]}"

@@ -54,6 +54,8 @@ def headline(result: "RunResult", out: Path) -> str:
             f"  {metric:<34}{row['mean']:>14,.0f}  "
             f"{_interval(row['ci95_low'], row['ci95_high']):>24}  {_interval(row['p05'], row['p95']):>24}"
         )
+    if result.scenario.filing is not None:
+        lines.append(f"  {FILING_BASIS}")
     from ..experiments.run import iso_times
 
     first = stats.loc["first_transfer_days"]

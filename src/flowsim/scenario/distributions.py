@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
 
 
-Kind = Literal["duration", "amount", "positive", "count", "rate", "dollars"]
+Kind = Literal["duration", "amount", "positive", "count", "rate", "money"]
 _STANDARD_NORMAL = NormalDist()
 
 # Records in one request: far above any population, far below what int64 sums overflow at
@@ -39,8 +39,8 @@ MAX_AMOUNT = 10**4
 # Dollars a season: far above any government's revenue.
 MAX_DOLLARS = 10**13
 KIND_MAX: dict[str, float] = {"count": MAX_RECORDS, "amount": MAX_AMOUNT,
-                              "dollars": MAX_DOLLARS}
-KIND_UNIT = {"count": "records", "amount": "people", "dollars": "dollars"}
+                              "money": MAX_DOLLARS}
+KIND_UNIT = {"count": "records", "amount": "people", "money": "dollars"}
 
 
 class ParamError(ValueError):
@@ -418,7 +418,7 @@ def check_kind(dist: Distribution, kind: Kind) -> Distribution:
                 f"must stay above 0, and {dist.name} can reach {low:g}; "
                 "use lognormal, or uniform/triangular with low > 0"
             )
-    elif kind in ("duration", "amount", "count", "dollars"):
+    elif kind in ("duration", "amount", "count", "money"):
         if fixed and low < 0:
             raise ParamError(f"must not be negative (got {low:g})")
         if isinstance(dist, (Uniform, Triangular)) and low < 0:
@@ -449,7 +449,7 @@ def draw(dist: Distribution, kind: Kind, u: float) -> float:
     value = dist.quantile(u)
     if kind == "count":
         return float(max(0, round(min(value, MAX_RECORDS))))
-    if kind in ("amount", "dollars"):
+    if kind in ("amount", "money"):
         return min(max(0.0, value), KIND_MAX[kind])
     if kind == "duration":
         return max(0.0, value)

@@ -7,7 +7,7 @@ parameter is one `Param` in its table; a new table (a court rule, a stage) is on
 `TableSpec` added to `TABLES`.
 
 Kinds: the six distribution kinds of `distributions` (`duration`, `amount`,
-`positive`, `count`, `rate`, `dollars`: a number or a `{ dist = ... }` table), and `date`,
+`positive`, `count`, `rate`, `money`: a number or a `{ dist = ... }` table), and `date`,
 `whole` (a whole number within `low`..`high`), `flag`, `text`, `name` (a non-empty
 string), `slug` (a-z, 0-9, `_` and `-`) and `choice` (one of `choices`).
 """
@@ -21,7 +21,7 @@ from ..errors import ScenarioError
 from . import distributions as D
 
 REQUIRED = object()  # the default of a parameter that must be given
-DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate", "dollars")
+DISTRIBUTION_KINDS = ("duration", "amount", "positive", "count", "rate", "money")
 # Kinds that say which item a value is (a request's name) rather than how it behaves.
 IDENTITY_KINDS = ("name", "slug", "text")
 
@@ -331,9 +331,9 @@ def _seasons_in_order(f: Any, key: str, s: Any) -> None:
 
 FILING = TableSpec("filing", "Filing", "filers and their response to the sharing", (
     Param("filers", "count", "filers", "filers who file a return each season"),
-    Param("income_tax_dollars", "dollars", "dollars a season", "income tax their returns "
+    Param("income_tax_dollars", "money", "dollars a season", "income tax their returns "
           "pay each season, all of them together"),
-    Param("payroll_tax_dollars", "dollars", "dollars a season", "payroll tax withheld from "
+    Param("payroll_tax_dollars", "money", "dollars a season", "payroll tax withheld from "
           "their pay each season, all of them together", default=D.Fixed(0.0)),
     Param("response", "rate", "share", "share of the filers who stop filing while the "
           "sharing is carried out (the full response)"),

@@ -23,7 +23,7 @@ from ..experiments.run import METRIC_LABELS, run_many
 from ..outputs import charts
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.explain import assumption_rows
-from ..outputs.text import (disclosure_share_text, headline_of, headline_text,
+from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, headline_text,
                             scenario_sentence, title_of)
 from ..errors import InputError
 from ..model.outcomes import display_order
@@ -191,6 +191,8 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "difference": _records(rows[["metric", "diff_mean", "diff_ci95_low", "diff_ci95_high",
                                      "diff_replications"]]),
         "sentence": scenario_sentence(mine, mine_rows, None if same else base_run),
+        # What the returns and revenue figures rest on, where the scenario has them.
+        "basis": FILING_BASIS if mine.scenario.filing is not None else "",
         # What the answer rests on that the record does not give, from the declarations.
         "assumes": [{"key": key, "value": value, "why": why}
                     for key, value, why in assumption_rows(loaded)],

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
-from ...experiments.run import DAILY_STATISTICS, RunResult
+from ...experiments.run import DAILY_STATISTICS, FILING_METRICS, RunResult
 from ...model.outcomes import LABELS, STATES
 from ...scenario import LoadedScenario, jsonable
 from ..explain import parameter_rows
 from ..manifest import build_manifest, sha256_of, write_json
-from ..tables import DATE_OF, daily_stats_file, stats_file
+from ..tables import DATE_OF, daily_stats_file, seasons_file, stats_file
 from ..workbook import Sheet, write_workbook
 from .files import Out, draw_charts, fill_folder, save_files, write_csv
 
@@ -39,14 +39,19 @@ def run_manifest(result: RunResult, loaded: LoadedScenario | None,
 def file_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The run's tables as its files hold them: rounded, with dates beside days."""
     start = result.scenario.scenario.start
-    return {"summary": result.summary, "stats": stats_file(result.stats, start),
-            "daily_stats": daily_stats_file(result.daily_stats), "events": result.events}
+    tables = {"summary": result.summary, "stats": stats_file(result.stats, start),
+              "daily_stats": daily_stats_file(result.daily_stats), "events": result.events}
+    if result.scenario.filing is not None:
+        tables["seasons"] = seasons_file(result.seasons)
+    return tables
 
 
 def run_sheets(tables: dict[str, pd.DataFrame], loaded: LoadedScenario | None) -> list[Sheet]:
     sheets = [Sheet("stats", tables["stats"], units="unit", dates=tuple(DATE_OF.values())),
               Sheet("daily statistics", daily_wide(tables["daily_stats"]), unit="records",
                     dates=("date",))]
+    if "seasons" in tables:
+        sheets.append(Sheet("filing seasons", tables["seasons"], units="unit"))
     if loaded is not None:
         from ..explain import assumption_rows
 
@@ -66,7 +71,7 @@ def assumptions_table(loaded: LoadedScenario) -> pd.DataFrame:
 
 def run_headline(result: RunResult) -> list[list[Any]]:
     """The workbook's first sheet: what the run is, and what it found in words."""
-    from ..text import headline_text, scenario_sentence, title_of
+    from ..text import FILING_BASIS, headline_text, scenario_sentence, title_of
 
     meta = result.scenario.scenario
     stats = result.stats.set_index("metric")
@@ -84,6 +89,13 @@ def run_headline(result: RunResult) -> list[list[Any]]:
     share = stats.loc["any_transferred"]
     lines.append(["share of histories with a disclosure",
                   f"{share['mean']:.1%}", f"{share['ci95_low']:.1%}", f"{share['ci95_high']:.1%}"])
+    if result.scenario.filing is not None:  # the other side of the trade-off
+        lines.append([])
+        for metric in FILING_METRICS:
+            row = stats.loc[metric]
+            lines.append([LABELS[metric], *(round(float(row[c])) for c in
+                                            ("mean", "ci95_low", "ci95_high", "p05", "p95"))])
+        lines.append([FILING_BASIS])
     lines += [[], ["every number, rounded as in the CSV files: the stats sheet; what each "
                    "column means: the dictionary sheet"]]
     return lines

@@ -14,6 +14,13 @@ function fmt(value, unit) {
   if (value === null || value === undefined) return "–";
   if (unit === "share") return (100 * value).toFixed(1) + "%";
   if (unit === "days") return value.toFixed(1) + " days";
+  if (unit === "dollars") {
+    const size = Math.abs(value);
+    for (const [scale, word] of [[1e12, "trillion"], [1e9, "billion"], [1e6, "million"]]) {
+      if (size >= scale) return "$" + (value / scale).toFixed(1) + " " + word;
+    }
+    return "$" + Math.round(value).toLocaleString("en-US");
+  }
   const n = Math.round(value);
   return (n === 0 ? 0 : n).toLocaleString("en-US");
 }
@@ -162,6 +169,8 @@ function render(answer) {
   document.body.dataset.scenario = answer.scenario;
   $("lead").textContent = answer.headline.text;
   $("sentence").textContent = answer.sentence;
+  $("basis").textContent = answer.basis;
+  $("basis").hidden = !answer.basis;
   $("assumes-list").replaceChildren(...answer.assumes.map((a) => {
     const item = document.createElement("li");
     const key = document.createElement("code");
