@@ -313,6 +313,42 @@ def test_a_second_gate_order_stops_what_the_first_lets_through():
     assert r.counts["transferred"] == 0
 
 
+HOLDING = {"at": day(20), "until": day(40), "halts_upstream": False, "holds": True}
+
+
+def test_an_order_that_holds_releases_the_file_when_it_is_lifted():
+    """Ready on day 26 under an order from day 20 to day 40 that holds files: it waits at
+    the gate and is sent on day 40, whole."""
+    r = one(scenario(injunction=HOLDING))
+    assert [(t, e) for t, _, _, e, _ in r.events if e >= Event.SIGNED_OFF] == [
+        (pytest.approx(GATE_DAY), Event.SIGNED_OFF), (pytest.approx(40), Event.TRANSFERRED)]
+    assert r.counts["transferred"] == 1000
+
+
+def test_an_order_that_holds_and_is_never_lifted_leaves_the_file_waiting():
+    r = one(scenario(injunction={**HOLDING, "until": None}))
+    assert r.counts["pending"] == 1000 and r.counts["blocked_injunction"] == 0
+
+
+def test_a_held_file_is_blocked_by_an_order_that_comes_while_it_waits():
+    """Held from day 26; a second order, from day 30, blocks every file for good."""
+    r = one(scenario(injunction=HOLDING,
+                     gate_orders=[{"name": "second", "at": day(30), "halts_upstream": False}]))
+    assert times(r, Event.BLOCKED_INJUNCTION) == [pytest.approx(30)]
+
+
+@pytest.mark.parametrize("order, fragment", [
+    ({**HOLDING, "until": None, "halts_upstream": True}, "halts_upstream = false"),
+    ({**HOLDING, "covers": "tin_path"}, "covers every record"),
+])
+def test_only_an_order_that_lets_work_on_and_covers_everything_holds(order, fragment):
+    from flowsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=fragment) as err:
+        scenario(injunction=order)
+    assert err.value.key == "injunction.holds"
+
+
 def test_a_gate_order_halts_upstream_work_without_the_injunction():
     """With `[injunction]` off, a listed order that halts upstream stops matching at its
     date, as the injunction would."""

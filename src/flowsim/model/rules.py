@@ -95,6 +95,13 @@ class GateRule:
         """From when work upstream of the gate stops, if ever."""
         return None
 
+    def _holds(self, t: float) -> bool:
+        """Whether a file at the gate at t waits: an order that holds is in force, and none
+        that blocks every record for good."""
+        in_force = [o for o in self.orders if o.in_force(t)]
+        return (any(o.values.holds for o in in_force)
+                and not any(o.whole and not o.values.holds for o in in_force))
+
     def at_gate(self, rep: "Context", block: "Block") -> Step:
         raise NotImplementedError
 
@@ -143,7 +150,9 @@ class Injunction(GateRule):
     A scoped order covers only `share` of each file's records (the plaintiff states'
     enrollees, say): that part is blocked, one binomial draw per file and order on its own
     stream, and the rest goes on to the next order. One that is lifted (`until`) blocks
-    nothing after that date. A scoped or lifted order stops at the gate only."""
+    nothing after that date. A scoped or lifted order stops at the gate only. One that
+    `holds` does not block: a file that reaches the gate while it is in force waits there
+    and goes on once it is lifted."""
 
     spec = INJUNCTION
     stream = Stream.INJUNCTION
@@ -160,11 +169,13 @@ class Injunction(GateRule):
         for inj, name in orders:
             if not inj.enabled or inj.at is None:
                 continue
-            upstream = "all work stops" if inj.halts_upstream else "the gate closes"
+            upstream = ("files that reach the gate wait there" if inj.holds else
+                        "all work stops" if inj.halts_upstream else "the gate closes")
             scope = scope_text(inj.covers, inj.share.mean)
             items.append((inj.at, f"{name}: no file is sent{scope} from now on; {upstream}"))
             if inj.until is not None:
-                items.append((inj.until, f"{name} lifted: files are sent again"))
+                waiting = " (those waiting at the gate first)" if inj.holds else ""
+                items.append((inj.until, f"{name} lifted: files are sent again{waiting}"))
         return items
 
     @classmethod
@@ -179,6 +190,14 @@ class Injunction(GateRule):
         return min((d for o in self.orders if (d := o.halts_days()) is not None), default=None)
 
     def at_gate(self, rep: "Context", block: "Block") -> Step:
+        # A file held by an order waits at the gate until the order is lifted, or until
+        # another order comes into force, then is judged again; if neither comes before the
+        # horizon it is still waiting there (in the pipeline) at the end.
+        while self._holds(rep.env.now):
+            now = rep.env.now
+            changes = [t for o in self.orders for t in (o.values.at, o.values.until)
+                       if o.values.enabled and t is not None and t > now]
+            yield rep.env.timeout(min(changes, default=rep.plan.horizon_days + 1) - now)
         for order in self.orders:
             if not order.in_force(rep.env.now):
                 continue
@@ -195,7 +214,6 @@ class Injunction(GateRule):
             if block.records <= 0:
                 return False
         return True
-        yield  # a generator, like every rule
 
 
 class Notices(GateRule):

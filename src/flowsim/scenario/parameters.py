@@ -271,8 +271,23 @@ GATE_ORDER_PARAMS = (
     Param("share", "rate", "share", "share of each file's records it covers (the plaintiffs' "
           "share, say)", default=D.Fixed(1.0)),
     Param("halts_upstream", "flag", "", "stops review and matching too", default=True),
+    Param("holds", "flag", "", "files that reach the gate while it is in force wait there "
+          "and go on once it is lifted (false: they are blocked for good)", default=False),
 )
-GATE_ORDER_CHECKS = (_scoped_stops_at_the_gate, _injunction_dated)
+
+
+def _holds_at_the_gate(inj: Any, key: str, s: Any) -> None:
+    if not (inj.enabled and inj.holds):
+        return
+    if inj.halts_upstream:
+        raise ScenarioError("an order that holds files at the gate lets the work before it "
+                            f"go on: set {key}.halts_upstream = false", key=f"{key}.holds")
+    if inj.covers != "all" or inj.share.mean < 1:
+        raise ScenarioError("only an order that covers every record can hold files at the "
+                            "gate", key=f"{key}.holds")
+
+
+GATE_ORDER_CHECKS = (_scoped_stops_at_the_gate, _injunction_dated, _holds_at_the_gate)
 
 INJUNCTION = TableSpec("injunction", "Injunction", "the injunction", GATE_ORDER_PARAMS,
                        absent={"enabled": False}, group="the court's rules",
