@@ -367,6 +367,14 @@ def build_app(settings: Settings):
             return JSONResponse({"superseded": True}, status_code=409)
         return JSONResponse(value)
 
+    async def verdict(request: Request) -> Response:
+        offered, sets, _, _ = await parse_query(request, state)
+        base = await state.find(state.baseline.name)
+        key = ("verdict", offered.signature, base.signature, tuple(sets))
+        value = await answer(request, key, _address(request), lambda: False,
+                             runs.page_verdict, offered.path, sets, base.path)
+        return JSONResponse(value)
+
     async def scenario_toml(request: Request) -> Response:
         offered, sets, _, _ = await parse_query(request, state)
         text = await asyncio.to_thread(runs.scenario_file, offered.path, sets)
@@ -412,6 +420,7 @@ def build_app(settings: Settings):
         route("/api/scenarios", scenarios),
         route("/api/controls", controls),
         route("/api/run", run),
+        route("/api/verdict", verdict),
         route("/api/scenario.toml", scenario_toml),
         route("/api/gallery", gallery, "POST"),
         route("/api/room", room_join),

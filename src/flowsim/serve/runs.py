@@ -24,7 +24,7 @@ from ..outputs import charts
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.explain import assumption_rows
 from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, headline_text,
-                            scenario_sentence, title_of)
+                            metric_text, scenario_sentence, title_of)
 from ..errors import InputError
 from ..model.outcomes import display_order
 from ..scenario import load, param_of
@@ -118,6 +118,25 @@ def _baseline_run(path: Path, signature: tuple[int, int], replications: int, see
     return run_many([_baseline(path, signature)], replications=replications, seed=seed)[0]
 
 
+def changed_title(title: str, overrides: Sequence[str]) -> str:
+    """A changed scenario's title says its changes in words: "72-hour notice, notice window
+    48 hours" (a scenario's own title or name set on the page stands as given)."""
+    said = []
+    for text in overrides:
+        key, _, value = (part.strip() for part in text.partition("="))
+        if key == "scenario.title":
+            return value.strip('"')
+        param = param_of(key)
+        if param is None or key.startswith("scenario."):
+            continue
+        words = param.label.split(" (")[0]
+        # A share or a chance reads as itself; a count or a time with its unit.
+        unit = (f" {param.unit}" if param.unit and param.kind != "rate"
+                and not value.startswith("{") else "")
+        said.append(f"{words} {value.strip(chr(34))}{unit}")
+    return ", ".join([title, *said]) if said else title
+
+
 def _retitled(result: Any, title: str) -> charts.RunView:
     """The run as the page shows it: under a title that says it was changed."""
     meta = result.scenario.scenario.model_copy(update={"title": title})
@@ -170,7 +189,7 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     table = comparison_table([base_run, mine])
     mine_rows = table.iloc[len(table) // 2:]
     if overrides:
-        mine = _retitled(mine, f"{title_of(mine)}, changed on the page")
+        mine = _retitled(mine, changed_title(title_of(mine), overrides))
     start = mine.scenario.scenario.start
     rows = comparison_file(mine_rows, {mine.name: start})
     stats = stats_file(mine.stats, start)
@@ -198,6 +217,8 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
                     for key, value, why in assumption_rows(loaded)],
         # What the question is about, first: its metric, in words, beside the baseline.
         "headline": {"metric": headline_of(mine),
+                     "value": f"{METRIC_LABELS[headline_of(mine)]}: "
+                              f"{metric_text(mine, headline_of(mine))}",
                      "text": headline_text(mine, mine_rows, None if same else base_run)},
         "labels": PAGE_LABELS,
         # The rows of the page's table, in the order the files show them.
@@ -279,3 +300,56 @@ def warm() -> bool:
 
     stats.t_quantile(0.975, 10)
     return True
+
+
+# The page's verdict: a small exploration, its size stated beside it.
+VERDICT_SAMPLES = 8
+VERDICT_ENSEMBLE_SETS = 4
+VERDICT_REPLICATIONS = 5
+VERDICT_HEADLINE_REPLICATIONS = 40
+
+
+def _calibration(baseline: Path) -> Path:
+    """The case's calibration folder: beside the folder of its scenarios."""
+    return Path(baseline).resolve().parent.parent / "calibration"
+
+
+def page_verdict(path: Path, overrides: Sequence[str], baseline: Path, *,
+                 cancel: str | None = None) -> dict[str, Any]:
+    """The answer across what the record leaves open, for the page: the verdict of a
+    small exploration of the scenario as changed (`flowsim explore` runs the full one)."""
+    from ..experiments.ensemble import read_members
+    from ..experiments.explore import explore, load_assumptions
+    from ..experiments.targets import load_targets
+    from ..outputs.text import verdict_words
+
+    loaded = load(path, overrides)
+    base = load(baseline)
+    if Path(path).resolve() == Path(baseline).resolve() and not overrides:
+        return {"verdict": None, "text": "The baseline: the other answers are set against it."}
+    check_answer_work([loaded.scenario, base.scenario],
+                      (VERDICT_SAMPLES + VERDICT_ENSEMBLE_SETS) * VERDICT_REPLICATIONS
+                      + VERDICT_HEADLINE_REPLICATIONS)
+    folder = _calibration(baseline)
+    found = [folder / n for n in ("assumptions.toml", "ensemble.csv", "targets.toml")]
+    assumptions = load_assumptions(found[0]) if found[0].exists() else []
+    members = read_members(found[1]) if found[1].exists() else None
+    targets = load_targets(found[2]) if found[2].exists() else []
+    watch = _watch(cancel, TIMEOUT_SECONDS)
+    exploration = explore(base, [loaded], assumptions, members, targets,
+                          samples=VERDICT_SAMPLES, replications=VERDICT_REPLICATIONS,
+                          headline_replications=VERDICT_HEADLINE_REPLICATIONS,
+                          ensemble_sets=VERDICT_ENSEMBLE_SETS, progress=watch)
+    v = exploration.verdicts
+    rows = v[(v["scenario"] == loaded.scenario.name)
+             & (v["metric"] == loaded.scenario.scenario.headline)]
+    size = (f"a small exploration: {len(exploration.sets)} sets of what the record leaves "
+            f"open, {exploration.replications} histories each; flowsim explore runs the "
+            "full one")
+    if rows.empty:
+        return {"verdict": None, "text": f"No verdict: no pair of histories has the figure "
+                                         f"({size})."}
+    row = rows.iloc[0]
+    return {"verdict": row["verdict"], "text": verdict_words(row), "size": size,
+            "depends_on": [k for k in str(row["depends_on"]).split(";") if k],
+            "sets": len(exploration.sets), "replications": exploration.replications}

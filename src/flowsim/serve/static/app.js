@@ -110,6 +110,7 @@ function buildControls() {
     const div = document.createElement("div");
     div.className = "control";
     div.dataset.key = c.key;
+    div.dataset.role = "control";
     const label = document.createElement("label");
     label.htmlFor = "c-" + c.key;
     label.textContent = `${c.label} `;
@@ -126,6 +127,8 @@ function buildControls() {
     from.className = "changed-from";
     const message = document.createElement("p");
     message.className = "message";
+    message.dataset.role = "error";
+    message.setAttribute("role", "alert");
     message.hidden = true;
     div.append(label, input, from, message, note);
     groups.get(group).append(div);
@@ -142,7 +145,21 @@ function markChanged(key) {
     changed ? `changed from ${page.original.get(key)} in ${page.scenario}` : "";
 }
 
+// What a control takes, in the room's words: "notice window: a number of hours, for
+// example 72".
+function allowed(c) {
+  const unit = c.unit ? ` of ${c.unit}` : "";
+  const example = page.original.get(c.key);
+  return `${c.label.split(" (")[0]}: a number${unit}, for example ${example}`;
+}
+
 function onChange(c, input) {
+  if (input.type === "number" && (input.validity.badInput || input.value.trim() === "")) {
+    // Not a number: nothing runs, and the last good answer stays.
+    showError(allowed(c), c.key);
+    $("status").textContent = "The last good result is still shown.";
+    return;
+  }
   const value = input.type === "checkbox" ? String(input.checked) : input.value.trim();
   if (value === page.original.get(c.key) || value === "") page.sets.delete(c.key);
   else page.sets.set(c.key, value);
@@ -167,7 +184,13 @@ function showError(text, key) {
 
 function render(answer) {
   document.body.dataset.scenario = answer.scenario;
-  $("lead").textContent = answer.headline.text;
+  $("asked").textContent = answer.question;
+  $("lead").textContent = answer.headline.value;
+  const own = answer.difference.find((d) => d.metric === answer.headline.metric);
+  const unit = (answer.stats.find((row) => row.metric === answer.headline.metric) || {}).unit;
+  $("difference").textContent = own && answer.scenario !== page.info.baseline || page.sets.size
+    ? `Difference from ${answer.baseline.title}: ${signed(own ? own.diff_mean : null, unit)}`
+    : "";
   $("sentence").textContent = answer.sentence;
   $("basis").textContent = answer.basis;
   $("basis").hidden = !answer.basis;
@@ -224,15 +247,40 @@ async function run(changedKey) {
   $("results").classList.remove("busy");
   if (status !== 200) {
     $("status").textContent = "The last good result is still shown.";
-    showError(body.error || `the server answered ${status}`, changedKey || guessKey(body.error));
+    const key = changedKey || guessKey(body.error);
+    showError(inWords(body.error || `the server answered ${status}`, key), key);
     return;
   }
   page.shown = number;
   if (page.keepError) page.keepError = false; else showError("");
   render(body);
+  verdict(number);
   $("status").textContent = `${body.title}: ${body.replications} replications, seed ${body.seed}` +
     (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "");
   document.body.dataset.shown = String(number);
+}
+
+// The command line's line ("flowsim: error: --set: notice.0.hours: must not be
+// negative") said beside its control in the control's words ("notice window: must not be
+// negative").
+function inWords(text, key) {
+  const c = page.controls.find((x) => x.key === key);
+  if (!c || !text) return text;
+  const at = text.indexOf(key + ":");
+  const reason = at >= 0 ? text.slice(at + key.length + 1).trim() : text.replace(/^flowsim: error: /, "");
+  return `${c.label.split(" (")[0]}: ${reason}`;
+}
+
+// The answer across what the record leaves open: a small exploration, its size said.
+async function verdict(number) {
+  $("verdict").textContent = "Exploring what the record leaves open…";
+  delete $("verdict").dataset.verdict;
+  const { status, body } = await getJSON("/api/verdict?" + query().toString());
+  if (number !== page.shown) return;
+  if (status !== 200) { $("verdict").textContent = ""; return; }
+  $("verdict").textContent = body.verdict
+    ? `${body.text[0].toUpperCase()}${body.text.slice(1)} (${body.size}).` : body.text;
+  $("verdict").dataset.verdict = body.verdict || "";
 }
 
 function guessKey(text) {

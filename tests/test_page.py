@@ -1,0 +1,126 @@
+"""The room's page in a real browser: the answer first on every screen, its layers marked,
+and errors said beside their controls in the room's words. The server listens on
+127.0.0.1 on a free port (the session's `server`) and is stopped by its process id."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+from servers import api, get
+from test_serve import mean_shown, open_page, set_control, shown, wait_for
+
+CHANGED = "/?" + urllib.parse.urlencode([("scenario", "notice_72h"),
+                                         ("set", "notice.0.hours=48")])
+
+
+def sized(browser, width: int, height: int):
+    driver = browser()
+    driver.set_window_size(width, height)
+    # The window's outer size holds the browser's frame: make the page's own size exact.
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+    return driver
+
+
+def verdict_shown(driver) -> bool:
+    return driver.execute_script(
+        "return document.querySelector('[data-role=verdict]').dataset.verdict !== undefined")
+
+
+@pytest.mark.parametrize("width, height", [(360, 740), (390, 844), (1024, 768), (1280, 720),
+                                           (1920, 1080)])
+def test_no_screen_scrolls_sideways(server, browser, width, height):
+    driver = sized(browser, width, height)
+    open_page(driver, server + CHANGED)
+    wide, inner = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner
+
+
+def test_the_answer_is_above_the_fold_on_a_projector(server, browser):
+    """At 1280 x 720: the question, the headline, the difference, the verdict and the
+    sentence, all before the first scroll."""
+    driver = sized(browser, 1280, 720)
+    open_page(driver, server + CHANGED)
+    wait_for(driver, verdict_shown, seconds=60)
+    for role in ("answer", "difference", "verdict"):
+        bottom = driver.execute_script(
+            f"return document.querySelector('[data-role={role}]').getBoundingClientRect().bottom")
+        assert 0 < bottom <= 720, role
+    answer = driver.find_element("css selector", "[data-role=answer]").text
+    assert "What if every disclosure had needed 72 hours" in answer
+    assert "Difference from As it happened: −" in answer
+    assert "over what the record leaves open" in answer and "a small exploration" in answer
+    # Simulation precision is a detail of the table, not the headline.
+    assert "95% CI" not in answer
+
+
+def test_on_a_phone_the_answer_comes_before_the_controls(server, browser):
+    driver = sized(browser, 390, 844)
+    open_page(driver, server + CHANGED)
+    answer, controls = driver.execute_script(
+        "return ['answer', 'controls'].map((r) => "
+        "document.querySelector(`[data-role=${r}]`).getBoundingClientRect().top)")
+    assert answer < controls and answer < 844
+
+
+def test_the_page_marks_its_parts_for_tests(server, browser):
+    driver = browser()
+    open_page(driver, server + CHANGED)
+    for role in ("answer", "difference", "verdict", "controls", "error", "chart"):
+        assert driver.find_elements("css selector", f"[data-role={role}]"), role
+    control = driver.find_element("css selector",
+                                  '[data-role=control][data-key="notice.0.hours"]')
+    assert control.find_element("css selector", "input").get_attribute("value") == "48"
+
+
+def test_a_word_in_a_number_box_says_what_it_takes_and_keeps_the_answer(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h")
+    good, before, address = mean_shown(driver), shown(driver), driver.current_url
+    set_control(driver, "notice.0.hours", "two days")
+    message = wait_for(driver, lambda d: d.find_element(
+        "css selector", '[data-key="notice.0.hours"] [data-role=error]').text)
+    assert message == "notice window: a number of hours, for example 72"
+    assert (mean_shown(driver), shown(driver), driver.current_url) == (good, before, address)
+
+
+def test_a_refused_value_is_said_in_the_controls_words(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h")
+    good = mean_shown(driver)
+    set_control(driver, "notice.0.grant", "1.5")
+    message = wait_for(driver, lambda d: d.find_element(
+        "css selector", '[data-key="notice.0.grant"] [data-role=error]').text)
+    assert message == "chance that a ruling in time blocks the file: must be between 0 and 1 (got 1.5)"
+    assert mean_shown(driver) == good
+
+
+def test_a_changed_scenarios_title_says_its_change(server):
+    status, body = get(api(server, "/api/run", scenario="notice_72h", replications=10,
+                           set=["notice.0.hours=48", "notice.0.grant=0.9"]))
+    assert status == 200
+    assert body["title"] == ("72-hour notice from the MOU, notice window 48 hours, chance that a "
+                             "ruling in time blocks the file 0.9")
+
+
+def test_the_verdict_is_a_small_exploration_that_says_its_size(server):
+    status, body = get(api(server, "/api/verdict", scenario="better_ice_data"))
+    assert status == 200 and body["verdict"] == "settled"
+    assert body["sets"] == 12 and body["replications"] == 5
+    assert "12 sets" in body["size"] and body["text"].startswith("settled: +")
+    status, body = get(api(server, "/api/verdict", scenario="notice_72h"))
+    assert body["verdict"] == "depends" and "notice.*.grant" in body["depends_on"]
+    _, base = get(api(server, "/api/verdict", scenario="baseline"))
+    assert base["verdict"] is None
+
+
+def test_a_bad_value_for_the_verdict_is_400_with_its_line(server):
+    status, body = get(api(server, "/api/verdict", scenario="notice_72h",
+                           set="notice.0.grant=1.5"))
+    assert status == 400 and "notice.0.grant: must be between 0 and 1" in body["error"]
