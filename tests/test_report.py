@@ -221,3 +221,13 @@ def test_the_summary_sets_both_sides_of_the_trade_off_side_by_side(report):
     assert re.findall(r"<td[^>]*>(.*?)</td>", rows["notice_72h"])[-1] == dollars_text(
         diff.loc[("notice_72h", "revenue_not_paid"), "diff_mean"], signed=True)
     assert "rest on assumptions, not measurement" in summary
+
+
+def test_the_report_says_what_made_it(report):
+    import json
+
+    page = (report / "report.html").read_text(encoding="utf-8")
+    section = page.split('<section id="made-with">')[1].split("</section>")[0]
+    manifest = json.loads((report / "cmp" / "baseline" / "manifest.json").read_text())
+    assert f"<td>python</td><td>{manifest['packages']['python']}</td>" in section
+    assert f"<td>hardware: cpus</td><td>{manifest['hardware']['cpus']}</td>" in section

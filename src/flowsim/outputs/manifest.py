@@ -2,14 +2,15 @@
 checksum.
 
 Every command's manifest.json has the same frame: the command, its own fields, the
-flowsim and package versions, the SHA-256 of every input file, and the SHA-256 of every
-file it wrote (which `readers` checks before reading a folder back).
+flowsim, Python and package versions, the hardware, the SHA-256 of every input file, and
+the SHA-256 of every file it wrote (which `readers` checks before reading a folder back).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any, Iterable
 
 from .. import __version__
 
-PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy")
+PACKAGES = ("simpy", "numpy", "pandas", "pydantic", "scipy", "matplotlib", "SALib",
+            "XlsxWriter")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -38,6 +40,18 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def hardware() -> dict[str, Any]:
+    """The machine a run ran on, as a reader reproducing it needs to know."""
+    memory = None
+    try:
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass  # not every system says
+    return {"system": f"{platform.system()} {platform.release()}",
+            "machine": platform.machine(), "processor": platform.processor() or "unknown",
+            "cpus": os.cpu_count(), "memory_gib": memory}
+
+
 def input_hashes(paths: Iterable[Path]) -> list[dict[str, str]]:
     unique = list(dict.fromkeys(Path(p) for p in paths))
     return [{"path": str(p), "sha256": sha256_of(p)} for p in unique]
@@ -47,7 +61,8 @@ def build_manifest(command: str, fields: dict[str, Any], *, inputs: Iterable[Pat
                    files: dict[str, str], after: dict[str, Any] | None = None) -> dict[str, Any]:
     """{command, its fields, versions, inputs, `after` (the long fields), files}."""
     return {"command": command, **fields, "flowsim": __version__,
-            "packages": package_versions(), "inputs": input_hashes(inputs),
+            "packages": package_versions(), "hardware": hardware(),
+            "inputs": input_hashes(inputs),
             **(after or {}), "files": files}
 
 

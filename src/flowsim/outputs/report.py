@@ -494,6 +494,22 @@ def _head(title: str, style: str, *, main: bool = True) -> list[str]:
             f"<style>{style}</style></head><body>" + ("<main>" if main else "")]
 
 
+def _made_with(run: RunFolder) -> str:
+    """The appendix: the software and the machine the baseline's run was made with, from
+    its manifest (a folder written before these were kept says so)."""
+    doc = run.manifest
+    packages = doc.get("packages") or {}
+    machine = doc.get("hardware") or {}
+    rows = [("flowsim", str(doc.get("flowsim", "not recorded")))]
+    rows += [(name, str(version)) for name, version in packages.items()]
+    rows += [(f"hardware: {key.replace('_', ' ')}", str(value))
+             for key, value in machine.items()] or [("hardware", "not recorded")]
+    return ("<section id=\"made-with\"><h2>How it was made</h2><p>The software and the "
+            f"machine that ran {_e(title_of(run))}, from its manifest.json.</p>"
+            + _table(["what", "version or value"], [[(a, ""), (b, "")] for a, b in rows])
+            + "</section>")
+
+
 def render(results: Results, *, made: dt.date | None = None) -> str:
     """The report as one self-contained HTML document: a one-page summary first."""
     made = made or dt.date.today()
@@ -511,12 +527,14 @@ def render(results: Results, *, made: dt.date | None = None) -> str:
            if len(names) > 1 else "")
         + ("<li><a href=\"#record\">The record</a></li>" if shows_record else "")
         + f"{nav}<li><a href=\"#facts\">The record cited</a></li>"
-        "<li><a href=\"#reading\">How to read this report</a></li></ul></nav>",
+        "<li><a href=\"#reading\">How to read this report</a></li>"
+        "<li><a href=\"#made-with\">How it was made</a></li></ul></nav>",
         _details(results),
         _record(base) if shows_record else "",
         *(_scenario(run, base, results.verdicts) for run in results.runs),
         _facts(results),
         READING,
+        _made_with(base),
         "</main></body></html>",
     ]
     return "\n".join(part for part in body if part) + "\n"
