@@ -124,3 +124,69 @@ def test_a_bad_value_for_the_verdict_is_400_with_its_line(server):
     status, body = get(api(server, "/api/verdict", scenario="notice_72h",
                            set="notice.0.grant=1.5"))
     assert status == 400 and "notice.0.grant: must be between 0 and 1" in body["error"]
+
+
+def test_the_plain_levers_come_first_and_every_other_value_is_one_fold_away(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=appeal_lifted")
+    plain = driver.find_elements("css selector", "#controls > fieldset [data-role=control]")
+    keys = [p.get_attribute("data-key") for p in plain]
+    assert keys[:2] == ["injunction.until", "injunction.halts_upstream"]
+    assert "request_streams.0.interval_days" in keys and len(keys) <= 8
+    fold = driver.find_element("id", "every-value")
+    assert fold.get_attribute("open") is None
+    folded = fold.find_elements("css selector", "[data-role=control]")
+    _, body = get(api(server, "/api/controls", scenario="appeal_lifted"))
+    assert len(plain) + len(folded) == len(body["controls"])
+    # Grouped in words: the part of the case, then the rule or request by its name.
+    assert "stream of recurring requests: ICE after the appeal" in fold.get_attribute("innerHTML")
+
+
+def test_widgets_come_from_the_declarations_and_never_show_toml(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=appeal_lifted")
+    kinds = driver.execute_script(
+        "return [...document.querySelectorAll('[data-role=control] input, "
+        "[data-role=control] select')].map((e) => [e.type, e.value, e.min, e.max])")
+    assert not [v for _, v, _, _ in kinds if v.startswith("{")]
+    assert {"date", "checkbox", "range", "number", "select-one"} <= {t for t, _, _, _ in kinds}
+    slider = driver.find_element("id", "c-request_streams.0.accept")
+    assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0", "1")
+    parts = driver.find_elements("css selector",
+                                 '[data-key="request_streams.0.records"] [data-part]')
+    assert [p.get_attribute("data-part") for p in parts] == ["low", "high"]
+
+
+def test_a_distribution_is_changed_by_its_parts(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=appeal_lifted")
+    before = shown(driver)
+    set_control(driver, "request_streams.0.records.high", "2000000")
+    wait_for(driver, lambda d: shown(d) > before)
+    change = ('request_streams.0.records={ dist = "uniform", low = 1000000, high = 2000000 }')
+    assert change in urllib.parse.unquote_plus(driver.current_url)
+    assert mean_shown(driver) == api_mean_of(server, "appeal_lifted", change)
+    text = driver.find_element("css selector",
+                               '[data-key="request_streams.0.records"] .preview-text').text
+    assert text == "uniform: low 1,000,000, high 2,000,000"
+
+
+def api_mean_of(server: str, scenario: str, change: str) -> str:
+    _, body = get(api(server, "/api/run", scenario=scenario, set=change))
+    row = next(r for r in body["stats"] if r["metric"] == "transferred")
+    return f"{row['mean']:,.0f}"
+
+
+def test_every_term_the_page_links_is_in_the_one_glossary(server, browser):
+    from flowsim.outputs.glossary import GLOSSARY
+
+    driver = browser()
+    open_page(driver, server + CHANGED)
+    anchors = driver.execute_script(
+        "return [...document.querySelectorAll('a[href^=\"#g-\"]')].map((a) => a.hash.slice(1))")
+    shown_terms = driver.execute_script(
+        "return [...document.querySelectorAll('[data-role=glossary] dt')].map((d) => d.id)")
+    assert shown_terms == [f"g-{t.anchor}" for t in GLOSSARY]
+    assert anchors and set(anchors) <= set(shown_terms)
+    driver.find_element("css selector", 'a[href="#g-histories"]').click()
+    assert driver.find_element("id", "glossary").get_attribute("open") is not None

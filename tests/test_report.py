@@ -231,3 +231,11 @@ def test_the_report_says_what_made_it(report):
     manifest = json.loads((report / "cmp" / "baseline" / "manifest.json").read_text())
     assert f"<td>python</td><td>{manifest['packages']['python']}</td>" in section
     assert f"<td>hardware: cpus</td><td>{manifest['hardware']['cpus']}</td>" in section
+
+
+def test_the_report_holds_the_one_glossary(report):
+    from flowsim.outputs.glossary import GLOSSARY
+
+    page = (report / "report.html").read_text(encoding="utf-8")
+    section = page.split('<section id="glossary">')[1].split("</section>")[0]
+    assert re.findall(r'<dt id="g-([^"]+)">', section) == [t.anchor for t in GLOSSARY]

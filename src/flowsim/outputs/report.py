@@ -18,6 +18,7 @@ from .. import __version__
 from ..model.outcomes import LABELS, display_order
 from . import charts
 from ..experiments.compare import median_first_disclosure
+from .glossary import GLOSSARY
 from .record import cited_ids, read_record, record_rows
 from .text import (FILING_BASIS, TRADEOFF_METRICS, difference_value_text, headline_of,
                    headline_text, metric_text, range_text, scenario_sentence, title_of,
@@ -494,6 +495,13 @@ def _head(title: str, style: str, *, main: bool = True) -> list[str]:
             f"<style>{style}</style></head><body>" + ("<main>" if main else "")]
 
 
+def _glossary() -> str:
+    """The words the report uses: the one glossary the page and the docs use too."""
+    items = "".join(f"<dt id=\"g-{_e(t.anchor)}\">{_e(t.term)}</dt><dd>{_e(t.meaning)}</dd>"
+                    for t in GLOSSARY)
+    return f"<section id=\"glossary\"><h2>Words used</h2><dl>{items}</dl></section>"
+
+
 def _made_with(run: RunFolder) -> str:
     """The appendix: the software and the machine the baseline's run was made with, from
     its manifest (a folder written before these were kept says so)."""
@@ -528,12 +536,14 @@ def render(results: Results, *, made: dt.date | None = None) -> str:
         + ("<li><a href=\"#record\">The record</a></li>" if shows_record else "")
         + f"{nav}<li><a href=\"#facts\">The record cited</a></li>"
         "<li><a href=\"#reading\">How to read this report</a></li>"
+        "<li><a href=\"#glossary\">Words used</a></li>"
         "<li><a href=\"#made-with\">How it was made</a></li></ul></nav>",
         _details(results),
         _record(base) if shows_record else "",
         *(_scenario(run, base, results.verdicts) for run in results.runs),
         _facts(results),
         READING,
+        _glossary(),
         _made_with(base),
         "</main></body></html>",
     ]

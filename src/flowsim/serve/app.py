@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from ..errors import InputError
 from ..scenario import MAX_REPLICATIONS
 from . import runs
+from ..outputs.glossary import glossary_rows
 from .budget import TIMEOUT_SECONDS, Busy, FairSlots
 from .catalogue import (GALLERY_NAME, NAME_CHARS, TITLE_CHARS, Catalogue, GalleryUnavailable,
                         Offered)
@@ -333,7 +334,7 @@ def build_app(settings: Settings):
                            "gallery": o.gallery} for o in await state.scenarios()],
             "baseline": state.baseline.name, "replications": settings.replications,
             "max_replications": PAGE_MAX_REPLICATIONS,
-            "gallery": settings.gallery is not None})
+            "gallery": settings.gallery is not None, "glossary": glossary_rows()})
 
     async def controls(request: Request) -> Response:
         name = check_line(request.query_params.get("scenario") or state.baseline.name,

@@ -81,13 +81,81 @@ def _records(table) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
+# How a control is shown, by the kind of its value: never as TOML text.
+WIDGETS = {"flag": "switch", "choice": "choice", "date": "date", "rate": "slider"}
+# The parts of a distribution, in the room's words.
+DISTRIBUTION_PARTS = {"low": "low", "mode": "likely", "high": "high", "mean": "mean",
+                      "sd": "spread (standard deviation)", "mu": "log of the median (mu)",
+                      "sigma": "spread (sigma)", "alpha": "alpha", "beta": "beta"}
+# A page offers at most this many plain levers before the fold.
+PLAIN_LEVERS = 8
+
+
+def _bounds(param: Any) -> dict[str, Any]:
+    """The numbers a control may take, from its declaration."""
+    if param.kind == "rate":
+        return {"min": 0, "max": 1, "step": 0.01}
+    if param.kind == "whole":
+        return {"min": param.low, "max": param.high, "step": 1}
+    if param.kind == "count":
+        return {"min": 0, "step": 1}
+    if param.kind in ("duration", "amount", "money", "positive"):
+        return {"min": 0, "step": "any"}
+    return {}
+
+
+def _widget(param: Any, value: Any) -> str:
+    if isinstance(value, dict):
+        return "distribution"
+    if param.choices:
+        return "choice"
+    return WIDGETS.get(param.kind, "stepper" if param.numeric else "text")
+
+
+def _group_words(key: str, doc: dict[str, Any]) -> str:
+    """A control's group in words: the table's label, and a list item's name or number."""
+    from ..scenario import TABLES
+
+    parts = key.split(".")
+    spec = next(t for t in TABLES if t.key == parts[0])
+    label = spec.label.removeprefix("a ").removeprefix("an ")
+    if not spec.many:
+        return label
+    item = doc.get(parts[0], [])[int(parts[1])]
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"{label}: {name}" if name else f"{label} {int(parts[1]) + 1}"
+
+
+def plain_keys(path: Path) -> list[str]:
+    """The handful of levers a scenario's question is about: what its own file changes
+    from the file it extends, and the assumptions it rests on (its own, and for a scenario
+    that extends none, those of the case's calibration/assumptions.toml that apply)."""
+    from ..experiments.explore import keys_of, load_assumptions
+
+    loaded = load(path)
+    own = str(loaded.path)
+    keys: list[str] = []
+    if len(loaded.files) > 1:
+        keys += [k for k, source in loaded.sources.items() if source == own]
+    shared = _calibration(Path(path)) / "assumptions.toml"
+    rests_on = list(loaded.scenario.assumptions)
+    if len(loaded.files) == 1 and shared.exists():
+        rests_on += load_assumptions(shared)
+    for a in rests_on:
+        keys += keys_of(loaded, a)
+    return keys
+
+
 def controls(path: Path) -> list[dict[str, Any]]:
     """Every value of the scenario's rules, requests and stages, as a control: its key,
-    value (as TOML), kind, unit, label and citation, from the parameter declarations."""
+    value (as TOML), kind, widget, bounds, unit, label, group in words and citation, from
+    the parameter declarations; the handful its question is about marked `plain`."""
     loaded = load(path)
     rows = {r.key: r for r in parameter_rows(loaded)}
+    doc = loaded.scenario.to_toml_dict()
+    wanted = plain_keys(path)
     out = []
-    leaves = flatten(loaded.scenario.to_toml_dict())
+    leaves = flatten(doc)
     order = {spec.key: i for i, spec in enumerate(CONTROL_TABLES)}
     for key, value in sorted(leaves, key=lambda kv: order.get(kv[0].split(".")[0], 99)):
         if key.split(".")[0] not in order:
@@ -97,12 +165,30 @@ def controls(path: Path) -> list[dict[str, Any]]:
         if param is None or not param.lever:
             continue
         row = rows.get(key)
-        out.append({"key": key, "table": key.split(".")[0], "value": toml_literal(value),
-                    "kind": param.kind, "unit": param.unit, "label": param.label,
-                    "numeric": param.numeric,
-                    "distribution": isinstance(value, dict),
-                    "choices": [toml_literal(c) for c in param.choices],
-                    "note": row.note if row else "", "source": row.source if row else ""})
+        spec_group = next(t.group for t in CONTROL_TABLES if t.key == key.split(".")[0])
+        item = {"key": key, "table": key.split(".")[0], "value": toml_literal(value),
+                "kind": param.kind, "unit": param.unit, "label": param.label,
+                "numeric": param.numeric, "widget": _widget(param, value),
+                "distribution": isinstance(value, dict),
+                "choices": [toml_literal(c) for c in param.choices],
+                "section": spec_group, "group": _group_words(key, doc),
+                "note": row.note if row else "", "source": row.source if row else "",
+                **_bounds(param)}
+        if isinstance(value, dict):
+            item["parts"] = [{"name": k, "label": DISTRIBUTION_PARTS.get(k, k), "value": v}
+                             for k, v in value.items() if k not in ("dist", "per", "input")]
+            item["dist"] = value.get("dist", "")
+            item["per"] = value.get("per", "")
+            item["input"] = value.get("input", "")
+        out.append(item)
+    # The plain levers in the order the question gives them, at most PLAIN_LEVERS.
+    offered = [c["key"] for c in out]
+    # A wanted key may be a table (all its values), a value, or a part of a distribution.
+    plain = [k for k in dict.fromkeys(
+        k for w in wanted for k in offered
+        if k == w or k.startswith(w + ".") or w.startswith(k + "."))][:PLAIN_LEVERS]
+    for c in out:
+        c["plain"] = c["key"] in plain
     return out
 
 

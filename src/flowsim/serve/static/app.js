@@ -65,13 +65,53 @@ async function getJSON(url, options) {
   return { status: response.status, body };
 }
 
+// A control's widget, by the kind of its value (the server says which): a switch, a
+// choice, a date, a slider beside its number, a number within its bounds, or a
+// distribution as its parts (low, likely, high...) with a preview. Never TOML text.
+function numberBox(c, value, id) {
+  const input = document.createElement("input");
+  input.type = "number";
+  input.step = c.step === undefined ? "any" : String(c.step);
+  if (c.min !== undefined && c.min !== null) input.min = String(c.min);
+  if (c.max !== undefined && c.max !== null) input.max = String(c.max);
+  input.value = value;
+  input.id = id;
+  return input;
+}
+
+// A distribution's parts as TOML, for the server (the person sees only the boxes).
+function distributionText(c, box) {
+  const parts = c.parts.map((p) => `${p.name} = ${box.querySelector(`[data-part="${p.name}"]`).value.trim()}`);
+  const per = c.per ? `, per = "${c.per}"` : "";
+  return `{ dist = "${c.dist}", ${parts.join(", ")}${per} }`;
+}
+
+function partsOf(text) {
+  const found = new Map();
+  for (const m of text.matchAll(/(\w+)\s*=\s*"?([^,}"]+)"?/g)) found.set(m[1], m[2].trim());
+  return found;
+}
+
+function preview(c, box) {
+  const v = new Map(c.parts.map((p) => [p.name, Number(box.querySelector(`[data-part="${p.name}"]`).value)]));
+  const svg = box.querySelector("svg");
+  const lo = v.get("low"), hi = v.get("high"), mode = v.get("mode");
+  let points = "";
+  if (c.dist === "uniform" && hi > lo) points = "0,20 0,2 60,2 60,20";
+  if (c.dist === "triangular" && hi > lo) points = `0,20 ${60 * (mode - lo) / (hi - lo)},2 60,20`;
+  svg.querySelector("polygon").setAttribute("points", points);
+  const words = [...v].map(([k, x]) => `${(c.parts.find((p) => p.name === k) || {}).label} ${x.toLocaleString("en-US")}`);
+  box.querySelector(".preview-text").textContent = `${c.dist}: ${words.join(", ")}`;
+}
+
 function controlInput(c, value) {
   let input;
-  if (c.kind === "flag") {
+  if (c.widget === "switch") {
     input = document.createElement("input");
     input.type = "checkbox";
+    input.setAttribute("role", "switch");
     input.checked = value === "true";
-  } else if (c.choices && c.choices.length) {
+  } else if (c.widget === "choice") {
     input = document.createElement("select");
     for (const choice of c.choices) {
       const option = document.createElement("option");
@@ -80,10 +120,65 @@ function controlInput(c, value) {
       input.append(option);
     }
     input.value = value;
+  } else if (c.widget === "date") {
+    input = document.createElement("input");
+    input.type = "date";
+    input.value = value.slice(0, 10);
+  } else if (c.widget === "distribution" && c.parts && c.parts.length) {
+    const box = document.createElement("div");
+    box.className = "distribution";
+    box.id = "c-" + c.key;
+    box.dataset.key = c.key;
+    const given = partsOf(value);
+    for (const p of c.parts) {
+      const label = document.createElement("label");
+      label.className = "part";
+      label.textContent = p.label + " ";
+      const part = numberBox(c, given.has(p.name) ? given.get(p.name) : String(p.value),
+                             `c-${c.key}.${p.name}`);
+      part.dataset.part = p.name;
+      part.addEventListener("change", () => { preview(c, box); onChange(c, part, distributionText(c, box)); });
+      label.append(part);
+      box.append(label);
+    }
+    const shape = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    shape.setAttribute("viewBox", "0 0 60 22");
+    shape.setAttribute("aria-hidden", "true");
+    shape.append(document.createElementNS("http://www.w3.org/2000/svg", "polygon"));
+    const words = document.createElement("span");
+    words.className = "preview-text";
+    const view = document.createElement("div");
+    view.className = "preview";
+    view.append(shape, words);
+    box.append(view);
+    preview(c, box);
+    return box;
+  } else if (c.widget === "distribution") {
+    input = document.createElement("output");
+    input.textContent = c.input ? `the shared input “${c.input}”` : value;
+    input.id = "c-" + c.key;
+    return input;
+  } else if (c.widget === "slider" || c.widget === "stepper") {
+    input = numberBox(c, value, "c-" + c.key);
+    if (c.widget === "slider") {
+      const wrap = document.createElement("div");
+      wrap.className = "slider";
+      const range = document.createElement("input");
+      range.type = "range";
+      range.min = "0"; range.max = "1"; range.step = "0.01";
+      range.value = value === "" ? "0" : value;
+      range.setAttribute("aria-label", c.label.split(" (")[0]);
+      range.addEventListener("input", () => { input.value = range.value; });
+      range.addEventListener("change", () => onChange(c, input));
+      input.addEventListener("change", () => { range.value = input.value; });
+      input.dataset.key = c.key;
+      input.addEventListener("change", () => onChange(c, input));
+      wrap.append(range, input);
+      return wrap;
+    }
   } else {
     input = document.createElement("input");
-    input.type = c.numeric && !c.distribution && !value.startsWith("{") ? "number" : "text";
-    if (input.type === "number") input.step = "any";
+    input.type = "text";
     input.value = value;
   }
   input.id = "c-" + c.key;
@@ -92,48 +187,83 @@ function controlInput(c, value) {
   return input;
 }
 
+function controlBox(c) {
+  const div = document.createElement("div");
+  div.className = "control";
+  div.dataset.key = c.key;
+  div.dataset.role = "control";
+  const label = document.createElement(c.widget === "distribution" ? "span" : "label");
+  label.className = "label";
+  if (c.widget !== "distribution") label.htmlFor = "c-" + c.key;
+  label.textContent = `${c.label} `;
+  const unit = document.createElement("span");
+  unit.className = "unit";
+  unit.textContent = c.unit ? `(${c.unit})` : "";
+  label.append(unit);
+  const value = page.sets.has(c.key) ? page.sets.get(c.key) : c.value;
+  const input = controlInput(c, value);
+  const note = document.createElement("p");
+  note.className = "note";
+  note.textContent = (c.note || "no note: an assumption") + (c.source ? ` — ${c.source}` : "");
+  const from = document.createElement("p");
+  from.className = "changed-from";
+  const message = document.createElement("p");
+  message.className = "message";
+  message.dataset.role = "error";
+  message.setAttribute("role", "alert");
+  message.hidden = true;
+  div.append(label, input, from, message, note);
+  return div;
+}
+
+function fieldset(parent, legendText) {
+  const fs = document.createElement("fieldset");
+  const legend = document.createElement("legend");
+  legend.textContent = legendText;
+  fs.append(legend);
+  parent.append(fs);
+  return fs;
+}
+
+// The handful of levers the question is about first; every value one fold away, by part
+// of the case and then by rule, request or stage, in words.
 function buildControls() {
   const form = $("controls");
   form.replaceChildren();
-  const groups = new Map();
-  for (const c of page.controls) {
-    const parts = c.key.split(".");
-    const group = parts.length > 2 ? `${parts[0]} ${Number(parts[1]) + 1}` : parts[0];
-    if (!groups.has(group)) {
-      const fs = document.createElement("fieldset");
-      const legend = document.createElement("legend");
-      legend.textContent = group;
-      fs.append(legend);
-      groups.set(group, fs);
-      form.append(fs);
+  const plain = page.controls.filter((c) => c.plain);
+  if (plain.length) {
+    const fs = fieldset(form, "What this question turns on");
+    for (const c of plain) {
+      const box = controlBox(c);
+      const where = document.createElement("p");
+      where.className = "where";
+      where.textContent = c.group;
+      box.insertBefore(where, box.firstChild);
+      fs.append(box);
     }
-    const div = document.createElement("div");
-    div.className = "control";
-    div.dataset.key = c.key;
-    div.dataset.role = "control";
-    const label = document.createElement("label");
-    label.htmlFor = "c-" + c.key;
-    label.textContent = `${c.label} `;
-    const unit = document.createElement("span");
-    unit.className = "unit";
-    unit.textContent = c.unit ? `(${c.unit})` : "";
-    label.append(unit);
-    const value = page.sets.has(c.key) ? page.sets.get(c.key) : c.value;
-    const input = controlInput(c, value);
-    const note = document.createElement("p");
-    note.className = "note";
-    note.textContent = (c.note || "no note: an assumption") + (c.source ? ` — ${c.source}` : "");
-    const from = document.createElement("p");
-    from.className = "changed-from";
-    const message = document.createElement("p");
-    message.className = "message";
-    message.dataset.role = "error";
-    message.setAttribute("role", "alert");
-    message.hidden = true;
-    div.append(label, input, from, message, note);
-    groups.get(group).append(div);
-    markChanged(c.key);
   }
+  const fold = document.createElement("details");
+  fold.id = "every-value";
+  const summary = document.createElement("summary");
+  const rest = page.controls.filter((c) => !c.plain);
+  summary.textContent = `Every other value (${rest.length}), by part of the case`;
+  fold.append(summary);
+  form.append(fold);
+  const sections = new Map();
+  const groups = new Map();
+  for (const c of rest) {
+    if (!sections.has(c.section)) {
+      const h = document.createElement("h3");
+      h.textContent = c.section;
+      fold.append(h);
+      sections.set(c.section, h);
+    }
+    if (!groups.has(c.group)) groups.set(c.group, fieldset(fold, c.group));
+    groups.get(c.group).append(controlBox(c));
+  }
+  for (const c of page.controls) markChanged(c.key);
+  // A changed value folded away is shown: the fold opens.
+  if (rest.some((c) => page.sets.has(c.key))) fold.open = true;
 }
 
 function markChanged(key) {
@@ -141,26 +271,35 @@ function markChanged(key) {
   if (!div) return;
   const changed = page.sets.has(key);
   div.classList.toggle("changed", changed);
+  const c = page.controls.find((x) => x.key === key);
   div.querySelector(".changed-from").textContent =
-    changed ? `changed from ${page.original.get(key)} in ${page.scenario}` : "";
+    changed ? `changed from ${before(c)} in ${page.scenario}` : "";
 }
 
 // What a control takes, in the room's words: "notice window: a number of hours, for
 // example 72".
-function allowed(c) {
+function allowed(c, part) {
   const unit = c.unit ? ` of ${c.unit}` : "";
-  const example = page.original.get(c.key);
-  return `${c.label.split(" (")[0]}: a number${unit}, for example ${example}`;
+  const of = part ? (c.parts || []).find((p) => p.name === part) : null;
+  const name = c.label.split(" (")[0] + (of ? `, ${of.label}` : "");
+  return `${name}: a number${unit}, for example ${of ? of.value : page.original.get(c.key)}`;
 }
 
-function onChange(c, input) {
+// What a control held before the change, in words.
+function before(c) {
+  if (c.widget !== "distribution" || !c.parts) return page.original.get(c.key);
+  return `${c.dist} ` + c.parts.map((p) => `${p.label} ${p.value.toLocaleString("en-US")}`).join(", ");
+}
+
+function onChange(c, input, composed) {
   if (input.type === "number" && (input.validity.badInput || input.value.trim() === "")) {
     // Not a number: nothing runs, and the last good answer stays.
-    showError(allowed(c), c.key);
+    showError(allowed(c, input.dataset.part), c.key);
     $("status").textContent = "The last good result is still shown.";
     return;
   }
-  const value = input.type === "checkbox" ? String(input.checked) : input.value.trim();
+  const value = composed !== undefined ? composed
+    : input.type === "checkbox" ? String(input.checked) : input.value.trim();
   if (value === page.original.get(c.key) || value === "") page.sets.delete(c.key);
   else page.sets.set(c.key, value);
   markChanged(c.key);
@@ -300,9 +439,27 @@ async function loadScenario() {
   await run(guessKey([...page.sets.keys()].join(" ")));
 }
 
+// One glossary, declared on the server (the report and the docs use it too); a link to a
+// term opens it at the term.
+function showGlossary(rows) {
+  $("glossary-list").replaceChildren(...rows.flatMap((t) => {
+    const dt = document.createElement("dt");
+    dt.id = t.anchor;
+    dt.textContent = t.term;
+    const dd = document.createElement("dd");
+    dd.textContent = t.meaning;
+    return [dt, dd];
+  }));
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#g-"], a[href="#glossary"]');
+    if (link) $("glossary").open = true;
+  });
+}
+
 async function listScenarios() {
   const { body } = await getJSON("/api/scenarios");
   page.info = body;
+  showGlossary(body.glossary || []);
   const select = $("scenario");
   select.replaceChildren();
   for (const s of body.scenarios) {
