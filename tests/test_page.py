@@ -190,3 +190,50 @@ def test_every_term_the_page_links_is_in_the_one_glossary(server, browser):
     assert anchors and set(anchors) <= set(shown_terms)
     driver.find_element("css selector", 'a[href="#g-histories"]').click()
     assert driver.find_element("id", "glossary").get_attribute("open") is not None
+
+
+def test_scenarios_side_by_side_as_columns(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h&also=better_ice_data&also=slow_review")
+    columns = wait_for(driver, lambda d: len(d.find_elements(
+        "css selector", "[data-role=side-by-side] .column")) == 3 and d.find_elements(
+        "css selector", "[data-role=side-by-side] .column"))
+    assert [c.get_attribute("data-scenario") for c in columns] == [
+        "notice_72h", "better_ice_data", "slow_review"]
+    _, body = get(api(server, "/api/run", scenario="better_ice_data"))
+    assert columns[1].find_element("css selector", ".lead").text == body["headline"]["value"]
+    assert all(c.find_element("css selector", "[data-role=chart] svg") for c in columns)
+    # One more from the panel, then one taken away: the address keeps the view.
+    driver.find_element("id", "also").send_keys("No court ever rules")
+    driver.find_element("id", "add-beside").click()
+    wait_for(driver, lambda d: len(d.find_elements("css selector", ".column")) == 4)
+    assert "also=judge_never_rules" in driver.current_url
+    columns = driver.find_elements("css selector", ".column")
+    columns[1].find_element("css selector", "button").click()
+    wait_for(driver, lambda d: len(d.find_elements("css selector", ".column")) == 3)
+    assert "also=better_ice_data" not in driver.current_url
+
+
+def test_two_what_ifs_combine_into_one(server, browser):
+    from flowsim.serve.runs import combined_sets
+    from servers import SCENARIOS
+
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h")
+    before = shown(driver)
+    driver.find_element("id", "with").send_keys("Better ICE data")
+    driver.find_element("id", "combine").click()
+    wait_for(driver, lambda d: shown(d) > before and "matching.tin_rate" in
+             urllib.parse.unquote(d.current_url))
+    changes = combined_sets(SCENARIOS / "notice_72h.toml", SCENARIOS / "better_ice_data.toml")
+    _, body = get(api(server, "/api/run", scenario="notice_72h", set=changes))
+    row = next(r for r in body["stats"] if r["metric"] == "transferred")
+    assert mean_shown(driver) == f"{row['mean']:,.0f}"
+    assert "+" in driver.find_element("id", "status").text
+
+
+def test_two_what_ifs_that_set_one_value_differently_say_which(server):
+    status, body = get(api(server, "/api/combine", scenario="notice_72h",
+                           **{"with": "notice_from_mou"}))
+    assert status == 400
+    assert body["error"].startswith("flowsim: error: notice_from_mou.toml: notice: ")

@@ -376,6 +376,17 @@ def build_app(settings: Settings):
                              runs.page_verdict, offered.path, sets, base.path)
         return JSONResponse(value)
 
+    async def combine(request: Request) -> Response:
+        """The changes that combine the page's what-if with another (`with`), and their
+        title: two what-ifs that set one value differently are one line naming it."""
+        first = await state.find(check_line(request.query_params.get("scenario") or "",
+                                            "scenario"))
+        second = await state.find(check_line(request.query_params.get("with") or "", "with"))
+        sets = await asyncio.to_thread(runs.combined_sets, first.path, second.path)
+        title = f"{first.title} + {second.title}"
+        return JSONResponse({"sets": [*sets, f"scenario.title={runs.toml_literal(title)}"],
+                             "title": title})
+
     async def scenario_toml(request: Request) -> Response:
         offered, sets, _, _ = await parse_query(request, state)
         text = await asyncio.to_thread(runs.scenario_file, offered.path, sets)
@@ -422,6 +433,7 @@ def build_app(settings: Settings):
         route("/api/controls", controls),
         route("/api/run", run),
         route("/api/verdict", verdict),
+        route("/api/combine", combine),
         route("/api/scenario.toml", scenario_toml),
         route("/api/gallery", gallery, "POST"),
         route("/api/room", room_join),

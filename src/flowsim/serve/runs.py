@@ -439,3 +439,47 @@ def page_verdict(path: Path, overrides: Sequence[str], baseline: Path, *,
     return {"verdict": row["verdict"], "text": verdict_words(row), "size": size,
             "depends_on": [k for k in str(row["depends_on"]).split(";") if k],
             "sets": len(exploration.sets), "replications": exploration.replications}
+
+
+# What a what-if's own file says, beside its scenario's name and title: its differences.
+OWN_META = ("extends", "scenario")
+
+
+def _differences(raw: dict[str, Any]) -> dict[str, Any]:
+    """A what-if file's differences from the file it extends, as dotted keys: a table's
+    values key by key (they merge), a list or a single value whole (it replaces)."""
+    found: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in OWN_META:
+            continue
+        if isinstance(value, dict) and "dist" not in value and "input" not in value:
+            found.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            found[key] = value
+    return found
+
+
+def combined_sets(first: Path, second: Path) -> list[str]:
+    """The changes that make `first` into `first` and `second` combined: `second`'s
+    differences from the file both extend, as `--set` texts. Two what-ifs that set one
+    value differently conflict, in one line naming the key."""
+    from ..scenario import read_toml
+
+    a, b = read_toml(Path(first)), read_toml(Path(second))
+    if a.get("extends") != b.get("extends") or not b.get("extends"):
+        raise InputError("combines only two what-ifs that extend the same file",
+                         source=Path(second).name)
+    mine, theirs = _differences(a), _differences(b)
+    sets = []
+    for key, value in theirs.items():
+        clash = [k for k in mine if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+        if key == "assumptions":
+            value = [*mine.get("assumptions", []), *value]
+        elif any(mine[k] != value for k in clash if k == key) or any(k != key for k in clash):
+            raise InputError(f"{Path(first).stem} and {Path(second).stem} both set it "
+                             "differently: combine what-ifs that change different things",
+                             key=key, source=Path(second).name)
+        elif key in mine:
+            continue  # both set it alike
+        sets.append(f"{key}={toml_literal(value)}")
+    return sets

@@ -5,7 +5,7 @@
 "use strict";
 
 const page = {
-  scenario: "", sets: new Map(), controls: [], original: new Map(), info: null,
+  scenario: "", sets: new Map(), controls: [], original: new Map(), info: null, also: [],
   client: Math.random().toString(36).slice(2), change: 0, shown: 0, lastKey: "", keepError: false,
 };
 const $ = (id) => document.getElementById(id);
@@ -30,10 +30,14 @@ function signed(value, unit) {
   return (Math.round(value * 100) === 0 ? "+" : value > 0 ? "+" : "−") + text;
 }
 
-function query(extra) {
+// At most this many scenarios side by side, the page's own first.
+const SIDE_BY_SIDE = 4;
+
+function query(extra, withAlso) {
   const q = new URLSearchParams();
   q.set("scenario", page.scenario);
   for (const [k, v] of page.sets) q.append("set", `${k}=${v}`);
+  if (withAlso) for (const name of page.also) q.append("also", name);
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q;
 }
@@ -46,6 +50,8 @@ function readAddress() {
     page.scenario = page.info.baseline;
     page.keepError = true;
   }
+  page.also = q.getAll("also").filter((n) => page.info.scenarios.some((s) => s.name === n))
+    .slice(0, SIDE_BY_SIDE - 1);
   page.sets = new Map();
   for (const text of q.getAll("set")) {
     const at = text.indexOf("=");
@@ -54,7 +60,7 @@ function readAddress() {
 }
 
 function writeAddress(push) {
-  const url = "/?" + query().toString();
+  const url = "/?" + query(null, true).toString();
   if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
 }
 
@@ -394,6 +400,7 @@ async function run(changedKey) {
   if (page.keepError) page.keepError = false; else showError("");
   render(body);
   verdict(number);
+  sideBySide(body);
   $("status").textContent = `${body.title}: ${body.replications} replications, seed ${body.seed}` +
     (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "");
   document.body.dataset.shown = String(number);
@@ -428,7 +435,91 @@ function guessKey(text) {
   return hit ? hit.key : "";
 }
 
+// Up to four scenarios as columns: this one as changed, then each set beside it as its
+// file has it; each with its headline, difference, sentence and chart.
+function column(answer, removable) {
+  const col = document.createElement("article");
+  col.className = "column";
+  col.dataset.scenario = answer.scenario;
+  const h = document.createElement("h3");
+  h.textContent = answer.title;
+  const value = document.createElement("p");
+  value.className = "lead";
+  value.textContent = answer.headline.value;
+  const own = answer.difference.find((d) => d.metric === answer.headline.metric);
+  const unit = (answer.stats.find((row) => row.metric === answer.headline.metric) || {}).unit;
+  const diff = document.createElement("p");
+  diff.className = "difference";
+  diff.textContent = `Difference from ${answer.baseline.title}: ${signed(own ? own.diff_mean : null, unit)}`;
+  const sentence = document.createElement("p");
+  sentence.textContent = answer.sentence;
+  const chart = document.createElement("div");
+  chart.className = "chart";
+  chart.dataset.role = "chart";
+  // SVG drawn by flowsim's own chart code on this computer.
+  chart.innerHTML = answer.charts.page;
+  col.append(h, value, diff, sentence, chart);
+  if (removable) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = `Take away ${answer.title}`;
+    remove.addEventListener("click", () => {
+      page.also = page.also.filter((n) => n !== answer.scenario);
+      writeAddress(true);
+      sideBySide(page.mine);
+    });
+    col.append(remove);
+  }
+  return col;
+}
+
+async function sideBySide(mine) {
+  page.mine = mine;
+  const section = $("side-by-side");
+  section.hidden = page.also.length === 0;
+  if (section.hidden) return;
+  const others = await Promise.all(page.also.map((name) =>
+    getJSON("/api/run?" + new URLSearchParams({ scenario: name }).toString())));
+  const columns = section.querySelector(".columns");
+  columns.replaceChildren(column(mine, false),
+    ...others.filter((r) => r.status === 200).map((r) => column(r.body, true)));
+  columns.style.setProperty("--columns", String(columns.children.length));
+}
+
+async function combineWith() {
+  const other = $("with").value;
+  const { status, body } = await getJSON("/api/combine?" + new URLSearchParams(
+    { scenario: page.scenario, with: other }).toString());
+  const message = $("combine-error");
+  if (status !== 200) {
+    message.textContent = body.error || `the server answered ${status}`;
+    message.hidden = false;
+    return;
+  }
+  message.hidden = true;
+  for (const text of body.sets) {
+    const at = text.indexOf("=");
+    page.sets.set(text.slice(0, at), text.slice(at + 1));
+  }
+  writeAddress(true);
+  await loadScenario();
+}
+
+function offerOthers() {
+  for (const [id, filter] of [["also", () => true], ["with", (s) => !s.gallery]]) {
+    const select = $(id);
+    select.replaceChildren(...page.info.scenarios
+      .filter((s) => s.name !== page.scenario && filter(s)).map((s) => {
+        const option = document.createElement("option");
+        option.value = s.name;
+        option.textContent = s.title;
+        return option;
+      }));
+  }
+}
+
 async function loadScenario() {
+  offerOthers();
   $("question").textContent = (page.info.scenarios.find((s) => s.name === page.scenario) || {}).question || "";
   $("scenario").value = page.scenario;
   const { status, body } = await getJSON("/api/controls?" + new URLSearchParams({ scenario: page.scenario }));
@@ -508,6 +599,14 @@ async function start() {
     loadScenario();
   });
   $("save").addEventListener("click", saveToGallery);
+  $("add-beside").addEventListener("click", () => {
+    const name = $("also").value;
+    if (!name || page.also.includes(name) || page.also.length >= SIDE_BY_SIDE - 1) return;
+    page.also.push(name);
+    writeAddress(true);
+    sideBySide(page.mine);
+  });
+  $("combine").addEventListener("click", combineWith);
   window.addEventListener("popstate", () => { readAddress(); loadScenario(); });
   await loadScenario();
 }
