@@ -5,6 +5,7 @@ and errors said beside their controls in the room's words. The server listens on
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +238,62 @@ def test_two_what_ifs_that_set_one_value_differently_say_which(server):
                            **{"with": "notice_from_mou"}))
     assert status == 400
     assert body["error"].startswith("flowsim: error: notice_from_mou.toml: notice: ")
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(driver) -> list[tuple[str, str, int]]:
+    """axe-core's violations of the page as shown: (rule, impact, elements)."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    return [tuple(v) for v in driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then((r) => done("
+        "r.violations.map((v) => [v.id, v.impact, v.nodes.length])));")]
+
+
+@pytest.mark.parametrize("width, height, view", [(1280, 720, ""), (390, 844, ""),
+                                                 (1920, 1080, "&view=presenter")])
+def test_axe_finds_nothing_serious_or_critical(server, browser, width, height, view):
+    driver = sized(browser, width, height)
+    open_page(driver, server + CHANGED + "&also=better_ice_data" + view)
+    wait_for(driver, lambda d: len(d.find_elements("css selector", ".column")) == 2)
+    driver.execute_script("document.getElementById('every-value').open = true;"
+                          "document.getElementById('glossary').open = true;")
+    serious = [v for v in axe_violations(driver) if v[1] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_the_presenter_view_shows_the_answer_and_the_side_by_side_only(server, browser):
+    driver = sized(browser, 1280, 720)
+    open_page(driver, server + "/?scenario=notice_72h&also=better_ice_data")
+    driver.find_element("id", "presenter").click()
+    assert "view=presenter" in driver.current_url
+    visible = driver.execute_script(
+        "return ['panel', 'answer', 'side-by-side', 'headline'].map("
+        "(id) => document.getElementById(id).offsetParent !== null)")
+    assert visible == [False, True, True, False]
+    size = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.getElementById('lead')).fontSize)")
+    assert size >= 36
+
+
+def test_the_page_works_from_the_keyboard_alone(server, browser):
+    """Tab from the top of the page to the notice window, type, and leave it: the answer
+    is redrawn for the new value, with no mouse."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h")
+    before = shown(driver)
+    for _ in range(60):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.switch_to.active_element.get_attribute("id") == "c-notice.0.hours":
+            break
+    else:
+        pytest.fail("the notice window cannot be reached with the Tab key")
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL) \
+        .send_keys("48", Keys.TAB).perform()
+    wait_for(driver, lambda d: shown(d) > before)
+    assert mean_shown(driver) == api_mean_of(server, "notice_72h", "notice.0.hours=48")

@@ -38,6 +38,7 @@ function query(extra, withAlso) {
   q.set("scenario", page.scenario);
   for (const [k, v] of page.sets) q.append("set", `${k}=${v}`);
   if (withAlso) for (const name of page.also) q.append("also", name);
+  if (withAlso && page.presenter) q.set("view", "presenter");
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q;
 }
@@ -50,6 +51,7 @@ function readAddress() {
     page.scenario = page.info.baseline;
     page.keepError = true;
   }
+  presenter(q.get("view") === "presenter");
   page.also = q.getAll("also").filter((n) => page.info.scenarios.some((s) => s.name === n))
     .slice(0, SIDE_BY_SIDE - 1);
   page.sets = new Map();
@@ -486,6 +488,14 @@ async function sideBySide(mine) {
   columns.style.setProperty("--columns", String(columns.children.length));
 }
 
+// The projector's view: the answer and the side-by-side in large type, nothing else.
+function presenter(on) {
+  page.presenter = on;
+  document.body.classList.toggle("presenter", on);
+  $("presenter").setAttribute("aria-pressed", String(on));
+  $("presenter").textContent = on ? "Leave presenter view" : "Presenter view";
+}
+
 async function combineWith() {
   const other = $("with").value;
   const { status, body } = await getJSON("/api/combine?" + new URLSearchParams(
@@ -607,6 +617,10 @@ async function start() {
     sideBySide(page.mine);
   });
   $("combine").addEventListener("click", combineWith);
+  $("presenter").addEventListener("click", () => {
+    presenter(!page.presenter);
+    writeAddress(true);
+  });
   window.addEventListener("popstate", () => { readAddress(); loadScenario(); });
   await loadScenario();
 }
