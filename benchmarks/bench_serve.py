@@ -6,7 +6,8 @@
    value not asked before, so nothing comes from the cache) and times each change from
    the key press that commits it to the redrawn figures; median and 95th percentile.
 2. Load: `clients` threads, each a page of its own, change a value every two seconds
-   for `seconds` seconds through /api/run, as the page does (with its client id and
+   for `seconds` seconds through /api/run, as the page does, each from a loopback address
+   of its own as each laptop of a room has its own address (with its client id and
    change number, so a superseded run is dropped). Values come from the page's own
    steps (hours 12..240 in steps of 12, grant 0.1..0.9): participants pick the same
    values, and the cache answers those. Reports the latency of the answers, errors,
@@ -18,6 +19,7 @@ The server listens on 127.0.0.1 on a free port and is stopped by its process id.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -116,6 +118,20 @@ def browser_latency(base: str, changes: int) -> list[float]:
     return times
 
 
+def ask(url: str, source: str) -> int:
+    """One answer asked from `source`; its status (the body is read whole)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60,
+                                            source_address=(source, 0))
+    try:
+        connection.request("GET", f"{parts.path}?{parts.query}")
+        response = connection.getresponse()
+        json.loads(response.read())
+        return response.status
+    finally:
+        connection.close()
+
+
 def room(base: str, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
@@ -137,16 +153,16 @@ def room(base: str, clients: int, seconds: float) -> dict:
                                             ("change", str(change))])
             began = time.perf_counter()
             try:
-                with urllib.request.urlopen(f"{base}/api/run?{query}", timeout=60) as r:
-                    json.loads(r.read())
+                # Each participant its own computer: its own loopback address
+                # (127.0.0.2, 127.0.0.3, ...), as a room's laptops each have theirs.
+                status = ask(f"{base}/api/run?{query}", f"127.0.0.{index + 2}")
                 with lock:
-                    latencies.append(time.perf_counter() - began)
-            except urllib.error.HTTPError as exc:
-                with lock:
-                    if exc.code == 409:
+                    if status == 200:
+                        latencies.append(time.perf_counter() - began)
+                    elif status == 409:
                         dropped[0] += 1
                     else:
-                        errors.append(f"{exc.code}")
+                        errors.append(f"{status}")
             except OSError as exc:
                 with lock:
                     errors.append(str(exc))

@@ -297,3 +297,70 @@ def test_the_page_works_from_the_keyboard_alone(server, browser):
         .send_keys("48", Keys.TAB).perform()
     wait_for(driver, lambda d: shown(d) > before)
     assert mean_shown(driver) == api_mean_of(server, "notice_72h", "notice.0.hours=48")
+
+
+STORY = "what_the_courts_did"
+
+
+def test_the_shipped_story_shows_scenarios_of_the_library():
+    from flowsim.serve.stories import read_stories
+    from servers import SCENARIOS
+
+    names = [p.stem for p in SCENARIOS.glob("*.toml")]
+    stories, problems = read_stories(SCENARIOS / "stories", names)
+    assert problems == [] and [s.name for s in stories] == [STORY]
+    assert all(v.note for v in stories[0].views) and len(stories[0].views) >= 4
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('title = "t"\n[[views]]\nscenario = "nowhere"\n', "views.0.scenario: no scenario named"),
+    ('[[views]]\nscenario = "baseline"\n', "title: a story needs a title"),
+    ('title = "t"\n[[views]]\nscenario = "baseline"\nalso = ["a", "b", "c", "d"]\n',
+     "views.0.also: up to 3"),
+    ('title = "t"\n[[views]]\nscenario = "baseline"\nset = ["notice.0.hours"]\n',
+     "views.0.set: each change is KEY=VALUE"),
+])
+def test_a_story_that_cannot_be_shown_is_left_out_with_one_line(tmp_path, text, fragment):
+    from flowsim.serve.stories import read_stories
+
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    stories, problems = read_stories(tmp_path, ["baseline", "a", "b", "c", "d"])
+    assert stories == [] and len(problems) == 1
+    assert problems[0].startswith("flowsim: story bad.toml left out: ") and fragment in problems[0]
+
+
+def test_a_story_steps_through_its_views(server, browser):
+    driver = browser()
+    open_page(driver, server + f"/?story={STORY}&step=0")
+    story = driver.find_element("css selector", "[data-role=story]")
+    assert "view 1 of 5" in story.text and "47,000 addresses" in story.text
+    before = shown(driver)
+    driver.find_element("id", "story-next").click()
+    wait_for(driver, lambda d: shown(d) > before)
+    assert "scenario=judge_never_rules" in driver.current_url and "step=1" in driver.current_url
+    assert "view 2 of 5" in story.text
+
+
+def test_pages_that_follow_go_where_the_facilitator_goes(server, browser):
+    leader, follower = browser(), browser()
+    open_page(leader, server + f"/?story={STORY}&step=0")
+    open_page(follower, server + f"/?story={STORY}&step=0")
+    follower.find_element("id", "story-follow").click()
+    leader.find_element("id", "story-next").click()
+    leader.find_element("id", "story-next").click()
+    wait_for(follower, lambda d: "step=2" in d.current_url, seconds=30)
+    wait_for(follower, lambda d: len(d.find_elements("css selector", ".column")) == 2)
+    _, body = get(api(server, "/api/story", story=STORY))
+    assert body["step"] == 2
+
+
+def test_only_the_facilitators_computer_steps_the_room(server):
+    from servers import post_json
+
+    doc = {"story": STORY, "step": 1}
+    status, body = post_json(server + "/api/story", doc, headers={"Origin": server},
+                             source="127.0.0.7")
+    assert status == 403 and "only the facilitator's computer" in body["error"]
+    status, body = post_json(server + "/api/story", {"story": STORY, "step": 99},
+                             headers={"Origin": server})
+    assert status == 400 and "a step from 0 to 4" in body["error"]

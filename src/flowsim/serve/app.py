@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from ..errors import InputError
 from ..scenario import MAX_REPLICATIONS
 from . import runs
+from . import stories as story_files
 from ..outputs.glossary import glossary_rows
 from .budget import TIMEOUT_SECONDS, Busy, FairSlots
 from .catalogue import (GALLERY_NAME, NAME_CHARS, TITLE_CHARS, Catalogue, GalleryUnavailable,
@@ -100,6 +101,7 @@ class State:
     cache: collections.OrderedDict = field(default_factory=collections.OrderedDict)
     inflight: dict = field(default_factory=dict)
     latest: dict = field(default_factory=dict)   # client -> its newest change's number
+    story_steps: dict = field(default_factory=dict)  # story -> the facilitator's step
 
     @property
     def baseline(self) -> Offered:
@@ -193,6 +195,14 @@ async def read_json_body(request: Any) -> dict[str, Any]:
     return doc
 
 
+# The facilitator's own computer: the one the server runs on.
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+class Forbidden(Exception):
+    """A request this computer may not make (a participant stepping the room's story)."""
+
+
 def _address(request: Any) -> str:
     return request.client.host if request.client else "?"
 
@@ -232,6 +242,8 @@ def build_app(settings: Settings):
                                  "already; wait for them")
         elif isinstance(exc, InputError):
             status, line = 400, error_line(exc)
+        elif isinstance(exc, Forbidden):
+            status, line = 403, f"flowsim: error: {exc}"
         elif isinstance(exc, GalleryUnavailable):
             status, line = 503, f"flowsim: error: gallery: {exc}"
         elif isinstance(exc, runs.Stopped):
@@ -334,7 +346,9 @@ def build_app(settings: Settings):
                            "gallery": o.gallery} for o in await state.scenarios()],
             "baseline": state.baseline.name, "replications": settings.replications,
             "max_replications": PAGE_MAX_REPLICATIONS,
-            "gallery": settings.gallery is not None, "glossary": glossary_rows()})
+            "gallery": settings.gallery is not None, "glossary": glossary_rows(),
+            "stories": [s.as_json() for s in await asyncio.to_thread(stories)],
+            "facilitator": _address(request) in LOOPBACK})
 
     async def controls(request: Request) -> Response:
         name = check_line(request.query_params.get("scenario") or state.baseline.name,
@@ -375,6 +389,32 @@ def build_app(settings: Settings):
         value = await answer(request, key, _address(request), lambda: False,
                              runs.page_verdict, offered.path, sets, base.path)
         return JSONResponse(value)
+
+    def stories() -> list[Any]:
+        found, problems = story_files.read_stories(
+            state.baseline.path.parent / "stories", [o.name for o in state.offered])
+        for line in problems:
+            log.warning(state.public(line))
+        return found
+
+    async def story(request: Request) -> Response:
+        """Where the facilitator is in a story (GET), or, from the facilitator's own
+        computer, the step it has gone to (POST)."""
+        if request.method == "POST":
+            if _address(request) not in LOOPBACK:
+                raise Forbidden("only the facilitator's computer steps a story for the room")
+            doc = await read_json_body(request)
+            name, step = doc.get("story"), doc.get("step")
+            found = {s.name: s for s in await asyncio.to_thread(stories)}
+            if name not in found:
+                raise InputError(f"no story named {str(name)[:80]!r}", source="story")
+            if not isinstance(step, int) or not 0 <= step < len(found[name].views):
+                raise InputError(f"a step from 0 to {len(found[name].views) - 1}",
+                                 source="step")
+            state.story_steps[name] = step
+            return JSONResponse({"story": name, "step": step})
+        name = check_line(request.query_params.get("story") or "", "story")
+        return JSONResponse({"story": name, "step": state.story_steps.get(name, 0)})
 
     async def combine(request: Request) -> Response:
         """The changes that combine the page's what-if with another (`with`), and their
@@ -434,6 +474,8 @@ def build_app(settings: Settings):
         route("/api/run", run),
         route("/api/verdict", verdict),
         route("/api/combine", combine),
+        route("/api/story", story),
+        route("/api/story", story, "POST"),
         route("/api/scenario.toml", scenario_toml),
         route("/api/gallery", gallery, "POST"),
         route("/api/room", room_join),

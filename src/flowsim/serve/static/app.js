@@ -39,6 +39,7 @@ function query(extra, withAlso) {
   for (const [k, v] of page.sets) q.append("set", `${k}=${v}`);
   if (withAlso) for (const name of page.also) q.append("also", name);
   if (withAlso && page.presenter) q.set("view", "presenter");
+  if (withAlso && page.story) { q.set("story", page.story.name); q.set("step", String(page.step)); }
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q;
 }
@@ -52,6 +53,9 @@ function readAddress() {
     page.keepError = true;
   }
   presenter(q.get("view") === "presenter");
+  page.story = (page.info.stories || []).find((st) => st.name === q.get("story")) || null;
+  page.step = page.story ? Math.min(Math.max(Number(q.get("step")) || 0, 0),
+                                    page.story.views.length - 1) : 0;
   page.also = q.getAll("also").filter((n) => page.info.scenarios.some((s) => s.name === n))
     .slice(0, SIDE_BY_SIDE - 1);
   page.sets = new Map();
@@ -496,6 +500,41 @@ function presenter(on) {
   $("presenter").textContent = on ? "Leave presenter view" : "Presenter view";
 }
 
+// A story: the facilitator steps through its views (and the room's pages that follow
+// go where it goes); anyone can step on their own.
+function showStory() {
+  const section = $("story");
+  section.hidden = !page.story;
+  if (!page.story) return;
+  const view = page.story.views[page.step];
+  $("story-title").textContent = page.story.title;
+  $("story-step").textContent = `view ${page.step + 1} of ${page.story.views.length}`;
+  $("story-note").textContent = view.note;
+  $("story-back").disabled = page.step === 0;
+  $("story-next").disabled = page.step === page.story.views.length - 1;
+}
+
+async function goStep(step, following) {
+  const view = page.story.views[step];
+  page.step = step;
+  page.scenario = view.scenario;
+  page.sets = new Map(view.set.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+  page.also = [...view.also];
+  writeAddress(true);
+  showStory();
+  if (page.info.facilitator && !following && !$("story-follow").checked) {
+    getJSON("/api/story", { method: "POST", headers: { "Content-Type": "application/json" },
+                            body: JSON.stringify({ story: page.story.name, step }) });
+  }
+  await loadScenario();
+}
+
+async function follow() {
+  if (!page.story || !$("story-follow").checked) return;
+  const { status, body } = await getJSON("/api/story?" + new URLSearchParams({ story: page.story.name }));
+  if (status === 200 && body.step !== page.step) await goStep(body.step, true);
+}
+
 async function combineWith() {
   const other = $("with").value;
   const { status, body } = await getJSON("/api/combine?" + new URLSearchParams(
@@ -617,11 +656,27 @@ async function start() {
     sideBySide(page.mine);
   });
   $("combine").addEventListener("click", combineWith);
+  $("stories").hidden = !(page.info.stories || []).length;
+  $("story-pick").replaceChildren(...(page.info.stories || []).map((st) => {
+    const option = document.createElement("option");
+    option.value = st.name;
+    option.textContent = st.title;
+    return option;
+  }));
+  $("story-start").addEventListener("click", () => {
+    page.story = page.info.stories.find((st) => st.name === $("story-pick").value);
+    goStep(0);
+  });
+  $("story-back").addEventListener("click", () => goStep(page.step - 1));
+  $("story-next").addEventListener("click", () => goStep(page.step + 1));
+  $("story-end").addEventListener("click", () => { page.story = null; writeAddress(true); showStory(); });
+  setInterval(follow, 2000);
+  showStory();
   $("presenter").addEventListener("click", () => {
     presenter(!page.presenter);
     writeAddress(true);
   });
-  window.addEventListener("popstate", () => { readAddress(); loadScenario(); });
+  window.addEventListener("popstate", () => { readAddress(); showStory(); loadScenario(); });
   await loadScenario();
 }
 
