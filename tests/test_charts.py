@@ -133,3 +133,25 @@ def test_every_chart_draws_a_title_as_text(tmp_path, capsys):
         assert shown.replace("\n", " ").startswith(title[:20].strip())
         assert shown.count("\n") < charts.MAX_TITLE_LINES
         assert shown.endswith("…") == (len(title) > 200)
+
+
+def test_the_page_charts_one_definition_whose_steps_are_every_days_numbers():
+    """The Vega-Lite chart keeps only the days a value changes; read as steps, its rows
+    give the run's daily statistics on every day."""
+    import numpy as np
+
+    import flowsim
+    from flowsim.outputs.charts.vega import SERIES, disclosures_spec
+
+    run = flowsim.run(flowsim.load(SCENARIOS / "notice_72h.toml"), replications=10)
+    base = flowsim.run(flowsim.load(SCENARIOS / "baseline.toml"), replications=10)
+    spec = disclosures_spec(run, base)
+    rows = spec["vconcat"][0]["data"]["values"]
+    daily = run.daily_stats[run.daily_stats["state"] == "transferred"]
+    kept = [r["date"] for r in rows]
+    steps = np.searchsorted(np.array(kept), daily["date"].to_numpy(dtype=str), side="right") - 1
+    assert (steps >= 0).all() and len(rows) < len(daily) / 10
+    for column, field in (("p50", SERIES["p50"]), ("mean", SERIES["mean"]), ("p95", "p95")):
+        drawn = np.array([rows[i][field] for i in steps])
+        np.testing.assert_allclose(drawn, daily[column].round(2).to_numpy())
+    assert spec["vconcat"][0]["title"]["text"] == run.scenario.scenario.title

@@ -141,8 +141,11 @@ def test_run_writes_every_output(tmp_path, capsys):
     charts = {f"{c}.{ext}" for c in ("disclosures", "outcomes", "after_disclosure")
               for ext in ("png", "svg")}
     # seasons.csv: the baseline counts its filers' seasons ([filing]).
+    # disclosures.vl.json: the page's chart, its one Vega-Lite definition with its data.
     assert set(manifest["files"]) == ({f"{t}.csv" for t in TABLES} | charts | {"results.xlsx"}
-                                      | {"seasons.csv"})
+                                      | {"seasons.csv", "disclosures.vl.json"})
+    spec = json.loads((out_dir / "disclosures.vl.json").read_text())
+    assert spec["$schema"].endswith("vega-lite/v6.json") and spec["vconcat"][0]["data"]["values"]
     assert all((out_dir / name).stat().st_size > 0 for name in charts)
     assert not (out_dir / "daily.csv").exists()  # per replication only when asked
 

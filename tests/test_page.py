@@ -364,3 +364,31 @@ def test_only_the_facilitators_computer_steps_the_room(server):
     status, body = post_json(server + "/api/story", {"story": STORY, "step": 99},
                              headers={"Origin": server})
     assert status == 400 and "a step from 0 to 4" in body["error"]
+
+
+def test_the_browser_draws_the_chart_and_its_data_downloads_as_csv(server, browser):
+    driver = browser()
+    open_page(driver, server + CHANGED)
+    wait_for(driver, lambda d: d.find_elements("css selector", "#chart-page svg"))
+    assert "72-hour notice from the MOU" in driver.find_element("id", "chart-page").text
+    href = driver.find_element("id", "chart-data").get_attribute("href")
+    assert href.startswith("data:text/csv;charset=utf-8,")
+    text = urllib.parse.unquote(href.split(",", 1)[1])
+    header, *rows = text.strip().splitlines()
+    assert header == "date,p05,p95,median history,mean,median of the baseline"
+    _, body = get(api(server, "/api/run", scenario="notice_72h", set="notice.0.hours=48"))
+    values = body["chart"]["vconcat"][0]["data"]["values"]
+    assert len(rows) == len(values) and rows[0].startswith(values[0]["date"] + ",")
+
+
+def test_side_by_side_charts_share_their_axes(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=slow_review&also=better_ice_data")
+    wait_for(driver, lambda d: len(d.find_elements("css selector", ".column svg")) == 2)
+    tops = driver.execute_script(
+        # The records axis of each column's first panel: its first all-number axis.
+        "return [...document.querySelectorAll('.column svg')].map((svg) => ["
+        "...svg.querySelectorAll('.role-axis-label')].map((g) => [...g.querySelectorAll('text')]"
+        ".map((t) => t.textContent)).find((ts) => ts.length && ts.every("
+        "(t) => /^[0-9,.]+$/.test(t))).join('|'))")
+    assert tops[0] == tops[1] and tops[0]

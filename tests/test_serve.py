@@ -251,7 +251,7 @@ def test_the_page_redraws_and_agrees_with_the_api(server, browser):
     assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=24")
     changed = driver.find_element("css selector", '.control.changed[data-key="notice.0.hours"]')
     assert "changed from 72" in changed.text
-    assert "<svg" in driver.find_element("id", "chart-page").get_attribute("innerHTML")
+    wait_for(driver, lambda d: "<svg" in d.find_element("id", "chart-page").get_attribute("innerHTML"))
     driver.back()
     wait_for(driver, lambda d: "notice.0.hours" not in urllib.parse.unquote(d.current_url))
     wait_for(driver, lambda d: d.find_element("id", "c-notice.0.hours").get_attribute("value") == "72")

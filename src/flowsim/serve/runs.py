@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from ..experiments.compare import comparison_table
 from ..experiments.run import METRIC_LABELS, run_many
 from ..outputs import charts
+from ..outputs.charts.vega import disclosures_spec
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.explain import assumption_rows
 from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, headline_text,
@@ -281,8 +282,6 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     stats = stats_file(mine.stats, start)
     share = stats.set_index("metric").loc["any_transferred"]
     same = Path(loaded.path).resolve() == Path(baseline).resolve() and not overrides
-    figure = charts.page_figure(mine, None if same else base_run,
-                                record=charts.is_baseline(mine))
     return {
         "scenario": mine.name, "title": title_of(mine),
         "question": mine.scenario.scenario.question,
@@ -309,7 +308,8 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
         "labels": PAGE_LABELS,
         # The rows of the page's table, in the order the files show them.
         "metrics": list(PAGE_METRICS),
-        "charts": {"page": page_svg(figure)},
+        # The chart's one definition (Vega-Lite, with its data): the browser draws it.
+        "chart": disclosures_spec(mine, None if same else base_run),
     }
 
 
@@ -369,19 +369,8 @@ def scenario_file(path: Path, overrides: Sequence[str], *, name: str | None = No
     return "\n".join(lines).rstrip() + "\n"
 
 
-def page_svg(figure: Any) -> str:
-    """The page's chart as SVG with its text as text: the browser sets it in its own
-    fonts, a quarter faster to write than glyphs drawn as paths."""
-    import matplotlib
-
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        return charts.svg_text(figure)
-
-
 def warm() -> bool:
     """Import what a run needs, so the room's first answer is as fast as the rest."""
-    from matplotlib.figure import Figure  # noqa: F401
-
     from ..experiments import stats
 
     stats.t_quantile(0.975, 10)

@@ -50,7 +50,6 @@ from .run import (  # noqa: F401
     is_baseline,
     outcome_means,
     outcomes_figure,
-    page_figure,
     panel_of,
     run_charts,
     run_figures,

@@ -21,7 +21,7 @@ from ...model.rules import Marker
 from ...scenario import Scenario
 from ..record import RECORD_POINT
 from ..text import disclosing, title_of
-from .after import after_figure, after_panel, has_after
+from .after import after_figure, has_after
 from .base import (
     Chart,
     figure_axes,
@@ -228,27 +228,3 @@ def is_baseline(run: Any) -> bool:
     return run.name == "baseline"
 
 
-@styled
-def page_figure(run: Any, reference: Any = None, *, record: bool = False) -> Figure:
-    """The workshop page's chart: the run's disclosures beside the baseline's median and,
-    where anything happens after disclosure, what ICE may do with the records: the
-    panels of the files' charts, drawn as one figure so that the page redraws fast."""
-    after = has_after(run)
-    height = 7.6 if after else 4.6
-    # A fixed layout: the page's chart always has the same parts, and working the margins
-    # out on each change (constrained layout) would double the time it takes to draw.
-    inch = 1 / height
-    fig = Figure(figsize=(9, height))
-    fig.subplots_adjust(left=0.1, right=0.98, top=1 - 0.55 * inch, bottom=1.0 * inch,
-                        hspace=0.55 if after else 0)
-    axes = np.atleast_1d(fig.subplots(2 if after else 1, 1))
-    draw_panel(axes[0], panel_of(run, reference=reference, record=record))
-    if after:
-        after_panel(axes[1], run)
-        axes[1].set_title("what ICE may do with the records after disclosure (mean)",
-                          loc="left", fontweight="bold", fontsize=11)
-    handles = legend_entries(axes)
-    fig.legend(list(handles.values()), list(handles), loc="lower center",
-               ncols=min(4, len(handles)), fontsize=8, frameon=False)
-    fig.text(0.01, 0.5, "records", rotation=90, va="center", fontsize=10)
-    return fig

@@ -120,6 +120,12 @@ def write_run_files(result: RunResult, folder: Path, loaded: LoadedScenario | No
         checksums["results.xlsx"] = sha256_of(folder / "results.xlsx")
     if charts:
         checksums.update(save_files(figures(), folder))
+        # The page's chart, as one Vega-Lite definition with its data: what the page draws.
+        from ..charts.vega import disclosures_spec
+
+        spec = folder / "disclosures.vl.json"
+        write_json(disclosures_spec(result), spec)
+        checksums[spec.name] = sha256_of(spec)
     write_json(run_manifest(result, loaded, checksums), folder / "manifest.json")
     return tables
 

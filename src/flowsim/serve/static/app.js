@@ -380,8 +380,8 @@ function render(answer) {
     }
     body.append(tr);
   }
-  // The charts are SVG drawn by flowsim's own chart code on this computer.
-  $("chart-page").innerHTML = answer.charts.page;
+  draw($("chart-page"), answer.chart);
+  chartData($("chart-data"), answer);
   $("reps").textContent = answer.replications;
   $("download").href = "/api/scenario.toml?" + query().toString();
 }
@@ -441,6 +441,40 @@ function guessKey(text) {
   return hit ? hit.key : "";
 }
 
+// The chart's one definition (Vega-Lite, made by the server with its data) drawn here,
+// without generating code: expressions are interpreted (vega-interpreter).
+function panels(spec) { return spec.vconcat || [spec]; }
+
+function highest(spec) {
+  const rows = panels(spec)[0].data.values;
+  return Math.max(1, ...rows.flatMap((r) => Object.entries(r)
+    .filter(([k, v]) => k !== "date" && typeof v === "number").map(([, v]) => v)));
+}
+
+function draw(element, spec, top) {
+  const shown = JSON.parse(JSON.stringify(spec));
+  if (top) {
+    for (const layer of panels(shown)[0].layer) {
+      if (layer.encoding && layer.encoding.y) layer.encoding.y.scale = { domain: [0, top] };
+    }
+  }
+  vegaEmbed(element, shown, { renderer: "svg", actions: false, ast: true,
+                              expr: vegaInterpreter.expressionInterpreter })
+    .catch((error) => { element.textContent = `The chart could not be drawn: ${error}`; });
+}
+
+// The data behind the chart, as a CSV file the link downloads.
+function chartData(link, answer) {
+  const rows = panels(answer.chart)[0].data.values;
+  const columns = Object.keys(rows[0] || {});
+  const quote = (v) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v))
+    ? `"${String(v).replaceAll('"', '""')}"` : String(v));
+  const text = [columns.map(quote).join(","), ...rows.map((r) => columns.map((c) => quote(r[c])).join(","))].join("\n") + "\n";
+  // A data: address: the page's security policy lets nothing else be fetched or made.
+  link.href = "data:text/csv;charset=utf-8," + encodeURIComponent(text);
+  link.download = `${answer.scenario}-chart.csv`;
+}
+
 // Up to four scenarios as columns: this one as changed, then each set beside it as its
 // file has it; each with its headline, difference, sentence and chart.
 function column(answer, removable) {
@@ -462,9 +496,8 @@ function column(answer, removable) {
   const chart = document.createElement("div");
   chart.className = "chart";
   chart.dataset.role = "chart";
-  // SVG drawn by flowsim's own chart code on this computer.
-  chart.innerHTML = answer.charts.page;
   col.append(h, value, diff, sentence, chart);
+  col.chart = answer.chart;
   if (removable) {
     const remove = document.createElement("button");
     remove.type = "button";
@@ -489,7 +522,9 @@ async function sideBySide(mine) {
   const columns = section.querySelector(".columns");
   columns.replaceChildren(column(mine, false),
     ...others.filter((r) => r.status === 200).map((r) => column(r.body, true)));
-  columns.style.setProperty("--columns", String(columns.children.length));
+  // On shared axes: every column's records axis runs to the highest of them.
+  const top = Math.max(...[...columns.children].map((c) => highest(c.chart)));
+  for (const c of columns.children) draw(c.querySelector("[data-role=chart]"), c.chart, top);
 }
 
 // The projector's view: the answer and the side-by-side in large type, nothing else.
