@@ -315,7 +315,15 @@ def test_the_page_saves_to_the_gallery_from_its_own_origin(server, gallery, brow
     open_page(driver, server + "/?scenario=notice_72h&set=notice.0.hours%3D36")
     driver.find_element(By.ID, "gallery-name").send_keys("from the page")
     driver.find_element(By.ID, "save").click()
-    status = wait_for(driver, lambda d: d.find_element(By.ID, "gallery-status").text)
+    # It asks for the title the room will read, offering the one that says the change.
+    asked = wait_for(driver, lambda d: d.find_element(By.ID, "gallery-status").text)
+    assert asked.startswith("Give it the title the room will read")
+    offered = driver.find_element(By.ID, "gallery-title").get_attribute("value")
+    assert offered == "72-hour notice from the MOU, notice window 36 hours"
+    driver.find_element(By.ID, "save").click()
+    status = wait_for(driver, lambda d: d.find_element(By.ID, "gallery-status").text
+                      .startswith("Saved") and d.find_element(By.ID, "gallery-status").text)
     assert status == "Saved as from_the_page."
     text = (gallery / "from_the_page.toml").read_text(encoding="utf-8")
     assert "hours = 36  # set on the page" in text
+    assert 'title = "72-hour notice from the MOU, notice window 36 hours"' in text

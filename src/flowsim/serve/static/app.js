@@ -647,9 +647,18 @@ async function listScenarios() {
 }
 
 async function saveToGallery() {
+  // A saved scenario is read by the room under its title: the page asks for one, offering
+  // the title that says the change.
+  const title = $("gallery-title").value.trim();
+  if (!title) {
+    $("gallery-title").value = $("status").textContent.split(":")[0];
+    $("gallery-status").textContent = "Give it the title the room will read: change the one offered, or save it as it is.";
+    $("gallery-title").focus();
+    return;
+  }
   // A JSON body: only this page's own origin can send one (see the server's room rules).
   const doc = { scenario: page.scenario, set: [...page.sets].map(([k, v]) => `${k}=${v}`),
-                name: $("gallery-name").value };
+                name: $("gallery-name").value, title };
   const { status, body } = await getJSON("/api/gallery", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
   $("gallery-status").textContent = status === 200 ? `Saved as ${body.saved}.` : body.error;
