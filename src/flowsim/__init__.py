@@ -18,7 +18,7 @@ from .scenario import LoadedScenario, Scenario, load  # noqa: E402
 # The experiment layer pulls in pandas; `flowsim validate` and `flowsim explain` need
 # only the scenario layer, so these load on first use.
 _LAZY = {"run": "run", "RunResult": "run", "compare": "compare", "Comparison": "compare",
-         "make_executor": "executors"}
+         "explore": "explore", "make_executor": "executors"}
 
 
 def __getattr__(name: str):
@@ -27,6 +27,36 @@ def __getattr__(name: str):
 
         return getattr(import_module(f".experiments.{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'flowsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # What tab completion offers: the lazily loaded names too.
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def scenarios(case: str = "") -> list["Path"]:
+    """The shipped scenario files: the IRS case's library (the baseline first), or with
+    `case="medicaid"` the second case's. Found beside the installed package's source (an
+    install from the checkout, as the README's set-up makes), from any folder."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "scenarios" / case
+    if not folder.is_dir():
+        raise InputError("the shipped scenarios are not beside this flowsim: install it "
+                         "from its checkout (pip install -e .)", source=str(folder))
+    files = sorted(folder.glob("*.toml"))
+    return sorted(files, key=lambda p: p.stem != "baseline")
+
+
+def plot(result):
+    """The charts of a run or a comparison as matplotlib figures, by name, drawn from the
+    chart definitions the files use; nothing is written."""
+    from .experiments.compare import Comparison
+    from .outputs.charts import comparison_figures, run_figures
+
+    if isinstance(result, Comparison):
+        return comparison_figures(result.results, result.table)
+    return run_figures(result)
 
 __all__ = [
     "Comparison",
@@ -39,6 +69,9 @@ __all__ = [
     "__version__",
     "compare",
     "load",
+    "explore",
     "make_executor",
+    "plot",
     "run",
+    "scenarios",
 ]

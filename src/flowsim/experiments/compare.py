@@ -41,6 +41,20 @@ class Comparison:
         t = self.table
         return t[(t["scenario"] == scenario) & (t["metric"] == metric)].iloc[0]
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: each scenario's own headline metric beside the baseline, with the
+        paired difference, as comparison.csv has them."""
+        import html
+
+        rows = [self.table[(self.table["scenario"] == r.name)
+                           & (self.table["metric"] == r.scenario.scenario.headline)]
+                for r in self.results]
+        table = pd.concat(rows)[["scenario", "metric", "mean", "diff_mean", "diff_ci95_low",
+                                 "diff_ci95_high", "replications"]]
+        return (f"<p>Against <strong>{html.escape(self.baseline.name)}</strong>, on common "
+                f"random numbers ({self.baseline.replications} histories each)</p>"
+                + table.to_html(index=False, na_rep="", float_format=lambda x: f"{x:,.2f}"))
+
 
 def compare(
     baseline: Scenario | LoadedScenario,

@@ -233,6 +233,18 @@ class RunResult:
     def name(self) -> str:
         return self.scenario.name
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: the run's statistics as stats.csv has them, each with its unit."""
+        import html
+
+        table = self.stats[["metric", "mean", "ci95_low", "ci95_high", "p05", "p95",
+                            "replications"]].copy()
+        table.insert(1, "unit", table["metric"].map(METRIC_UNITS))
+        title = self.scenario.scenario.title or self.name
+        return (f"<p><strong>{html.escape(title)}</strong> ({html.escape(self.name)}): "
+                f"{self.replications} histories, seed {self.seed}</p>"
+                + table.to_html(index=False, na_rep="", float_format=lambda x: f"{x:,.2f}"))
+
     @cached_property
     def events(self) -> pd.DataFrame:
         return _events_table(self.name, self.plan, self.chunks)
