@@ -36,3 +36,12 @@ def test_a_manifest_states_the_hardware_python_and_packages(tmp_path):
     assert doc["packages"]["python"].count(".") == 2
     assert {"simpy", "numpy", "pandas", "scipy"} <= set(doc["packages"])
     assert doc["hardware"]["cpus"] >= 1 and doc["hardware"]["machine"]
+
+
+def test_the_changelog_leads_with_this_version_and_holds_every_migration_note():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    versions = re.findall(r"^## (\d+\.\d+\.\d+) ", text, re.M)
+    assert versions[0] == flowsim.__version__ and versions == sorted(versions, reverse=True)
+    assert text.count("### Migration notes") == 2  # 0.1 to 0.2, and 0.2 to this version
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| what | before | now |" not in readme and "CHANGELOG.md" in readme
