@@ -392,3 +392,15 @@ def test_side_by_side_charts_share_their_axes(server, browser):
         ".map((t) => t.textContent)).find((ts) => ts.length && ts.every("
         "(t) => /^[0-9,.]+$/.test(t))).join('|'))")
     assert tops[0] == tops[1] and tops[0]
+
+
+def test_the_view_downloads_as_one_html_file_without_scripts(server, browser):
+    driver = browser()
+    open_page(driver, server + CHANGED)
+    wait_for(driver, lambda d: d.find_element("id", "view-file").get_attribute("href")
+             .startswith("data:text/html"))
+    href = driver.find_element("id", "view-file").get_attribute("href")
+    html = urllib.parse.unquote(href.split(",", 1)[1])
+    lead = driver.find_element("id", "lead").text
+    assert lead in html and "<svg" in html and "<table" in html
+    assert "<script" not in html and "http://127.0.0.1" not in html

@@ -460,7 +460,30 @@ function draw(element, spec, top) {
   }
   vegaEmbed(element, shown, { renderer: "svg", actions: false, ast: true,
                               expr: vegaInterpreter.expressionInterpreter })
+    .then(() => { if (element.id === "chart-page") viewFile(); })
     .catch((error) => { element.textContent = `The chart could not be drawn: ${error}`; });
+}
+
+// The view as one HTML file that works offline: the answer, the chart as drawn (SVG),
+// the table and the side-by-side, with the page's styles and no script.
+function viewFile() {
+  const link = $("view-file");
+  const style = [...document.styleSheets].flatMap((sheet) => {
+    try { return [...sheet.cssRules].map((r) => r.cssText); } catch (e) { return []; }
+  }).join("\n");
+  const parts = ["story", "answer", "side-by-side"].map((id) => $(id))
+    .filter((el) => el && !el.hidden).map((el) => el.outerHTML);
+  const chart = $("chart-page").innerHTML;
+  const table = document.querySelector(".table-wrap").outerHTML;
+  const title = document.title.replace(/[<>&]/g, "");
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>` +
+    `<style>${style}</style></head><body><main id="results">${parts.join("")}` +
+    `<figure><div class="chart">${chart}</div></figure>${table}` +
+    `<p class="muted">${$("status").textContent.replace(/[<>&]/g, "")}; made with flowsim.</p>` +
+    `</main></body></html>`;
+  link.href = "data:text/html;charset=utf-8," + encodeURIComponent(html);
+  link.download = `${page.scenario}-view.html`;
 }
 
 // The data behind the chart, as a CSV file the link downloads.
