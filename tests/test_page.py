@@ -13,7 +13,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
 from servers import api, get
-from test_serve import mean_shown, open_page, set_control, shown, wait_for
+from test_serve import api_mean, message_beside, mean_shown, open_page, set_control, shown, wait_for
 
 CHANGED = "/?" + urllib.parse.urlencode([("scenario", "notice_72h"),
                                          ("set", "notice.0.hours=48")])
@@ -85,9 +85,8 @@ def test_a_word_in_a_number_box_says_what_it_takes_and_keeps_the_answer(server, 
     open_page(driver, server + "/?scenario=notice_72h")
     good, before, address = mean_shown(driver), shown(driver), driver.current_url
     set_control(driver, "notice.0.hours", "two days")
-    message = wait_for(driver, lambda d: d.find_element(
-        "css selector", '[data-key="notice.0.hours"] [data-role=error]').text)
-    assert message == "notice window: a number of hours, for example 72"
+    assert message_beside(driver, "notice.0.hours") == \
+        "notice window: a number of hours, for example 72"
     assert (mean_shown(driver), shown(driver), driver.current_url) == (good, before, address)
 
 
@@ -96,9 +95,8 @@ def test_a_refused_value_is_said_in_the_controls_words(server, browser):
     open_page(driver, server + "/?scenario=notice_72h")
     good = mean_shown(driver)
     set_control(driver, "notice.0.grant", "1.5")
-    message = wait_for(driver, lambda d: d.find_element(
-        "css selector", '[data-key="notice.0.grant"] [data-role=error]').text)
-    assert message == "chance that a ruling in time blocks the file: must be between 0 and 1 (got 1.5)"
+    assert message_beside(driver, "notice.0.grant") == \
+        "chance that a ruling in time blocks the file: must be between 0 and 1 (got 1.5)"
     assert mean_shown(driver) == good
 
 
@@ -166,16 +164,10 @@ def test_a_distribution_is_changed_by_its_parts(server, browser):
     wait_for(driver, lambda d: shown(d) > before)
     change = ('request_streams.0.records={ dist = "uniform", low = 1000000, high = 2000000 }')
     assert change in urllib.parse.unquote_plus(driver.current_url)
-    assert mean_shown(driver) == api_mean_of(server, "appeal_lifted", change)
+    assert mean_shown(driver) == api_mean(server, "appeal_lifted", change)
     text = driver.find_element("css selector",
                                '[data-key="request_streams.0.records"] .preview-text').text
     assert text == "uniform: low 1,000,000, high 2,000,000"
-
-
-def api_mean_of(server: str, scenario: str, change: str) -> str:
-    _, body = get(api(server, "/api/run", scenario=scenario, set=change))
-    row = next(r for r in body["stats"] if r["metric"] == "transferred")
-    return f"{row['mean']:,.0f}"
 
 
 def test_every_term_the_page_links_is_in_the_one_glossary(server, browser):
@@ -296,7 +288,7 @@ def test_the_page_works_from_the_keyboard_alone(server, browser):
     ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL) \
         .send_keys("48", Keys.TAB).perform()
     wait_for(driver, lambda d: shown(d) > before)
-    assert mean_shown(driver) == api_mean_of(server, "notice_72h", "notice.0.hours=48")
+    assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=48")
 
 
 STORY = "what_the_courts_did"

@@ -266,14 +266,19 @@ def test_a_shared_link_restores_the_view(server, browser):
     assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.grant=0.9")
 
 
+def message_beside(driver, key: str) -> str:
+    """The message the page shows beside a control, once it shows one."""
+    return wait_for(driver, lambda d: d.find_element(
+        "css selector", f'[data-role=control][data-key="{key}"] [data-role=error]').text)
+
+
 def test_a_bad_value_shows_its_message_and_keeps_the_last_result(server, browser):
     driver = browser()
     open_page(driver, server + "/?scenario=notice_72h")
     good = mean_shown(driver)
     set_control(driver, "notice.0.hours", "-5")
-    message = wait_for(driver, lambda d: d.find_element(
-        "css selector", '.control[data-key="notice.0.hours"] .message').text)
-    assert message.startswith("notice window: must not be negative")
+    assert message_beside(driver, "notice.0.hours").startswith(
+        "notice window: must not be negative")
     assert mean_shown(driver) == good
 
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, Sequence
 
+from .plan import days_between
+
 # Returns for a calendar year's season are due on this day of it.
 DEADLINE_MONTH_DAY = (4, 15)
 
@@ -141,11 +143,9 @@ def season_days(start: dt.datetime, first: int, last: int) -> tuple[tuple[int, f
                                                                             float], ...]:
     """Each season's year, its deadline and the start and end of its calendar year, in days
     from clock zero."""
-    def days(moment: dt.datetime) -> float:
-        return (moment - start) / dt.timedelta(days=1)
-
-    return tuple((year, days(dt.datetime(year, *DEADLINE_MONTH_DAY)),
-                  days(dt.datetime(year, 1, 1)), days(dt.datetime(year + 1, 1, 1)))
+    return tuple((year, days_between(start, dt.datetime(year, *DEADLINE_MONTH_DAY)),
+                  days_between(start, dt.datetime(year, 1, 1)),
+                  days_between(start, dt.datetime(year + 1, 1, 1)))
                  for year in range(first, last + 1))
 
 

@@ -237,27 +237,23 @@ def _tradeoff(results: Results) -> str:
     reached beside returns not filed and revenue not paid (a what-if's difference from the
     baseline beside a comparison), with the sentence that says what returns and revenue
     rest on. Empty where no scenario counts people or filers."""
-    known = [m for m in TRADEOFF_METRICS
-             if any(m in (s := r.stats.set_index("metric")).index
-                    and not math.isnan(float(s.loc[m, "mean"])) for r in results.runs)]
+    # Each run's mean of each metric: NaN where the run cannot say (or its folder predates it).
+    means = [r.stats.set_index("metric")["mean"].reindex(TRADEOFF_METRICS).astype(float)
+             for r in results.runs]
+    known = [m for m in TRADEOFF_METRICS if any(not math.isnan(mean[m]) for mean in means)]
     if known == ["transferred"]:
         return ""
     base = results.baseline
     compared = results.comparison is not None and len(results.runs) > 1
     rows, attrs = [], []
-    for run in results.runs:
-        s = run.stats.set_index("metric")
+    for run, mean in zip(results.runs, means):
         cells = [(title_of(run), "")]
         for metric in known:
             r = _comparison_row(results, run, metric) if compared else None
-            if r is not None:
-                value = float(r["diff_mean"])
-                cells.append(("unknown" if math.isnan(value)
-                              else difference_value_text(value, metric), "num"))
-            elif metric in s.index and not math.isnan(float(s.loc[metric, "mean"])):
-                cells.append((metric_text(run, metric), "num"))
-            else:
-                cells.append(("unknown", "num"))
+            value = float(r["diff_mean"]) if r is not None else mean[metric]
+            cells.append(("unknown" if math.isnan(value) else
+                          difference_value_text(value, metric) if r is not None else
+                          metric_text(run, metric), "num"))
         rows.append(cells)
         attrs.append(f"data-scenario=\"{_e(run.name)}\"")
     headers = ["scenario", *(METRIC_LABELS[m] for m in known)]
@@ -530,7 +526,7 @@ def render(results: Results, *, made: dt.date | None = None) -> str:
         *_head(f"flowsim report: {', '.join(names)}", STYLE, main=False),
         _summary(results, made),
         "<main>",
-        f"<nav><h2>Contents</h2><ul><li><a href=\"#summary\">Summary</a></li>"
+        "<nav><h2>Contents</h2><ul><li><a href=\"#summary\">Summary</a></li>"
         + ("<li><a href=\"#overview\">The scenarios side by side</a></li>"
            if len(names) > 1 else "")
         + ("<li><a href=\"#record\">The record</a></li>" if shows_record else "")

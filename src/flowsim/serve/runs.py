@@ -29,7 +29,7 @@ from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, he
 from ..errors import InputError
 from ..model.outcomes import display_order
 from ..scenario import load, param_of
-from ..scenario.parameters import CONTROL_TABLES
+from ..scenario.parameters import CONTROL_TABLES, spec_of
 from ..scenario.provenance import flatten, parameter_rows
 from .budget import TIMEOUT_SECONDS, check_answer_work
 
@@ -115,10 +115,8 @@ def _widget(param: Any, value: Any) -> str:
 
 def _group_words(key: str, doc: dict[str, Any]) -> str:
     """A control's group in words: the table's label, and a list item's name or number."""
-    from ..scenario import TABLES
-
     parts = key.split(".")
-    spec = next(t for t in TABLES if t.key == parts[0])
+    spec = spec_of(parts[0])
     label = spec.label.removeprefix("a ").removeprefix("an ")
     if not spec.many:
         return label
@@ -127,21 +125,19 @@ def _group_words(key: str, doc: dict[str, Any]) -> str:
     return f"{label}: {name}" if name else f"{label} {int(parts[1]) + 1}"
 
 
-def plain_keys(path: Path) -> list[str]:
+def plain_keys(loaded: Any) -> list[str]:
     """The handful of levers a scenario's question is about: what its own file changes
     from the file it extends, and the assumptions it rests on (its own, and for a scenario
     that extends none, those of the case's calibration/assumptions.toml that apply)."""
-    from ..experiments.explore import keys_of, load_assumptions
+    from ..experiments.explore import keys_of
 
-    loaded = load(path)
     own = str(loaded.path)
     keys: list[str] = []
     if len(loaded.files) > 1:
         keys += [k for k, source in loaded.sources.items() if source == own]
-    shared = _calibration(Path(path)) / "assumptions.toml"
     rests_on = list(loaded.scenario.assumptions)
-    if len(loaded.files) == 1 and shared.exists():
-        rests_on += load_assumptions(shared)
+    if len(loaded.files) == 1:
+        rests_on += _calibration(Path(loaded.path))[0]
     for a in rests_on:
         keys += keys_of(loaded, a)
     return keys
@@ -154,7 +150,7 @@ def controls(path: Path) -> list[dict[str, Any]]:
     loaded = load(path)
     rows = {r.key: r for r in parameter_rows(loaded)}
     doc = loaded.scenario.to_toml_dict()
-    wanted = plain_keys(path)
+    wanted = plain_keys(loaded)
     out = []
     leaves = flatten(doc)
     order = {spec.key: i for i, spec in enumerate(CONTROL_TABLES)}
@@ -166,13 +162,12 @@ def controls(path: Path) -> list[dict[str, Any]]:
         if param is None or not param.lever:
             continue
         row = rows.get(key)
-        spec_group = next(t.group for t in CONTROL_TABLES if t.key == key.split(".")[0])
         item = {"key": key, "table": key.split(".")[0], "value": toml_literal(value),
                 "kind": param.kind, "unit": param.unit, "label": param.label,
                 "numeric": param.numeric, "widget": _widget(param, value),
                 "distribution": isinstance(value, dict),
                 "choices": [toml_literal(c) for c in param.choices],
-                "section": spec_group, "group": _group_words(key, doc),
+                "section": spec_of(key.split(".")[0]).group, "group": _group_words(key, doc),
                 "note": row.note if row else "", "source": row.source if row else "",
                 **_bounds(param)}
         if isinstance(value, dict):
@@ -195,6 +190,12 @@ def controls(path: Path) -> list[dict[str, Any]]:
 
 # The baseline, read and run once for every answer beside it: kept by the file's
 # modification time and size, so an edited baseline is read and run again.
+def _signature(path: Path) -> tuple[int, int]:
+    """A file as it is now (its modification time and size): what keys what is kept."""
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size
+
+
 @functools.lru_cache(maxsize=4)
 def _baseline(path: Path, signature: tuple[int, int]) -> Any:
     return load(path)
@@ -260,8 +261,7 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
                          f"(five years) after scenario.start ({meta.start:%Y-%m-%d}); run "
                          "longer ones with flowsim run", key="scenario.end",
                          source=Path(path).name)
-    info = Path(baseline).stat()
-    signature = (info.st_mtime_ns, info.st_size)
+    signature = _signature(Path(baseline))
     check_answer_work([loaded.scenario, _baseline(Path(baseline), signature).scenario],
                       replications)
     seed = seed if seed is not None else meta.seed
@@ -384,32 +384,46 @@ VERDICT_REPLICATIONS = 5
 VERDICT_HEADLINE_REPLICATIONS = 40
 
 
-def _calibration(baseline: Path) -> Path:
-    """The case's calibration folder: beside the folder of its scenarios."""
-    return Path(baseline).resolve().parent.parent / "calibration"
+CALIBRATION_FILES = ("assumptions.toml", "ensemble.csv", "targets.toml")
+
+
+def _calibration(scenario: Path) -> tuple[list[Any], Any, list[Any]]:
+    """The case's assumptions, record-consistent sets and targets, from the calibration
+    folder beside the folder of its scenarios (empty where a file is not there); read once
+    for the files as they are."""
+    folder = Path(scenario).resolve().parent.parent / "calibration"
+    paths = tuple(folder / name for name in CALIBRATION_FILES)
+    return _read_calibration(paths, tuple(_signature(p) if p.exists() else None
+                                          for p in paths))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_calibration(paths: tuple[Path, ...], signatures: tuple) -> tuple[list, Any, list]:
+    from ..experiments.ensemble import read_members
+    from ..experiments.explore import load_assumptions
+    from ..experiments.targets import load_targets
+
+    assumptions, members, targets = paths
+    return (load_assumptions(assumptions) if signatures[0] else [],
+            read_members(members) if signatures[1] else None,
+            load_targets(targets) if signatures[2] else [])
 
 
 def page_verdict(path: Path, overrides: Sequence[str], baseline: Path, *,
                  cancel: str | None = None) -> dict[str, Any]:
     """The answer across what the record leaves open, for the page: the verdict of a
     small exploration of the scenario as changed (`flowsim explore` runs the full one)."""
-    from ..experiments.ensemble import read_members
-    from ..experiments.explore import explore, load_assumptions
-    from ..experiments.targets import load_targets
+    from ..experiments.explore import explore
     from ..outputs.text import verdict_words
 
-    loaded = load(path, overrides)
-    base = load(baseline)
     if Path(path).resolve() == Path(baseline).resolve() and not overrides:
         return {"verdict": None, "text": "The baseline: the other answers are set against it."}
+    loaded = load(path, overrides)
+    base = _baseline(Path(baseline), _signature(Path(baseline)))
     check_answer_work([loaded.scenario, base.scenario],
                       (VERDICT_SAMPLES + VERDICT_ENSEMBLE_SETS) * VERDICT_REPLICATIONS
                       + VERDICT_HEADLINE_REPLICATIONS)
-    folder = _calibration(baseline)
-    found = [folder / n for n in ("assumptions.toml", "ensemble.csv", "targets.toml")]
-    assumptions = load_assumptions(found[0]) if found[0].exists() else []
-    members = read_members(found[1]) if found[1].exists() else None
-    targets = load_targets(found[2]) if found[2].exists() else []
+    assumptions, members, targets = _calibration(Path(baseline))
     watch = _watch(cancel, TIMEOUT_SECONDS)
     exploration = explore(base, [loaded], assumptions, members, targets,
                           samples=VERDICT_SAMPLES, replications=VERDICT_REPLICATIONS,
@@ -461,14 +475,13 @@ def combined_sets(first: Path, second: Path) -> list[str]:
     mine, theirs = _differences(a), _differences(b)
     sets = []
     for key, value in theirs.items():
-        clash = [k for k in mine if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
         if key == "assumptions":
             value = [*mine.get("assumptions", []), *value]
-        elif any(mine[k] != value for k in clash if k == key) or any(k != key for k in clash):
+        elif key in mine and mine[key] == value:
+            continue  # both set it alike
+        elif any(k == key or k.startswith(key + ".") or key.startswith(k + ".") for k in mine):
             raise InputError(f"{Path(first).stem} and {Path(second).stem} both set it "
                              "differently: combine what-ifs that change different things",
                              key=key, source=Path(second).name)
-        elif key in mine:
-            continue  # both set it alike
         sets.append(f"{key}={toml_literal(value)}")
     return sets

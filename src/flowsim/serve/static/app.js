@@ -333,15 +333,21 @@ function showError(text, key) {
   }
 }
 
+// The headline's paired difference from the baseline, in its unit.
+function differenceText(answer) {
+  const metric = answer.headline.metric;
+  const own = answer.difference.find((d) => d.metric === metric);
+  const unit = (answer.stats.find((row) => row.metric === metric) || {}).unit;
+  return `Difference from ${answer.baseline.title}: ${signed(own ? own.diff_mean : null, unit)}`;
+}
+
 function render(answer) {
   document.body.dataset.scenario = answer.scenario;
   $("asked").textContent = answer.question;
   $("lead").textContent = answer.headline.value;
-  const own = answer.difference.find((d) => d.metric === answer.headline.metric);
-  const unit = (answer.stats.find((row) => row.metric === answer.headline.metric) || {}).unit;
-  $("difference").textContent = own && answer.scenario !== page.info.baseline || page.sets.size
-    ? `Difference from ${answer.baseline.title}: ${signed(own ? own.diff_mean : null, unit)}`
-    : "";
+  // The baseline unchanged is not set against itself.
+  $("difference").textContent = answer.scenario !== page.info.baseline || page.sets.size
+    ? differenceText(answer) : "";
   $("sentence").textContent = answer.sentence;
   $("basis").textContent = answer.basis;
   $("basis").hidden = !answer.basis;
@@ -509,11 +515,9 @@ function column(answer, removable) {
   const value = document.createElement("p");
   value.className = "lead";
   value.textContent = answer.headline.value;
-  const own = answer.difference.find((d) => d.metric === answer.headline.metric);
-  const unit = (answer.stats.find((row) => row.metric === answer.headline.metric) || {}).unit;
   const diff = document.createElement("p");
   diff.className = "difference";
-  diff.textContent = `Difference from ${answer.baseline.title}: ${signed(own ? own.diff_mean : null, unit)}`;
+  diff.textContent = differenceText(answer);
   const sentence = document.createElement("p");
   sentence.textContent = answer.sentence;
   const chart = document.createElement("div");
