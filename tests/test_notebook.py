@@ -50,3 +50,27 @@ def test_plot_draws_the_files_charts_without_writing_any(tmp_path):
         os.chdir(here)
     assert {"disclosures", "outcomes"} <= set(figures)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_are_the_files_own_with_units_and_dates(tmp_path):
+    """`flowsim.tables` gives what `flowsim run` writes: the same stats.csv, cell for cell."""
+    from flowsim import cli
+
+    files = {p.stem: p for p in flowsim.scenarios()}
+    loaded = flowsim.load(files["baseline"])
+    stats = flowsim.tables(flowsim.run(loaded, replications=4))["stats"]
+    assert {"unit", "mean_date", "p50_date"} <= set(stats.columns)
+    assert cli.main(["run", str(files["baseline"]), "-n", "4", "--no-charts", "-q",
+                     "--out", str(tmp_path / "out")]) == 0
+    again = stats.to_csv(index=False, lineterminator="\n", float_format="%.15g")
+    assert again == (tmp_path / "out" / "stats.csv").read_text(encoding="utf-8")
+
+
+def test_a_comparisons_table_is_comparison_csv():
+    files = {p.stem: p for p in flowsim.scenarios()}
+    c = flowsim.compare(flowsim.load(files["baseline"]), [flowsim.load(files["notice_72h"])],
+                        replications=3)
+    table = flowsim.tables(c)["comparison"]
+    assert table.loc[table["metric"] == "transferred", "unit"].tolist() == ["records"] * 2
+    assert table.loc[table["metric"] == "first_transfer_days", "mean_date"].str.match(
+        r"\d{4}-\d{2}-\d{2}").all()

@@ -11,6 +11,11 @@ court's transfer rules, run from TOML scenario files.
 
 __version__ = "0.3.0"
 
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 from .errors import ConservationError, InputError, ScenarioError  # noqa: E402
 from .scenario import LoadedScenario, Scenario, load  # noqa: E402
 
@@ -30,20 +35,20 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    # What tab completion offers: the lazily loaded names too.
-    return sorted(set(globals()) | set(_LAZY))
+    # What tab completion offers: the public names, the lazily loaded ones too.
+    return sorted(__all__)
 
 
 def scenarios(case: str = "") -> list["Path"]:
     """The shipped scenario files: the IRS case's library (the baseline first), or with
-    `case="medicaid"` the second case's. Found beside the installed package's source (an
-    install from the checkout, as the README's set-up makes), from any folder."""
-    from pathlib import Path
+    `case="medicaid"` the second case's. They are package data: found from any folder."""
+    from .library import SCENARIOS
 
-    folder = Path(__file__).resolve().parents[2] / "scenarios" / case
-    if not folder.is_dir():
-        raise InputError("the shipped scenarios are not beside this flowsim: install it "
-                         "from its checkout (pip install -e .)", source=str(folder))
+    folder = SCENARIOS / case
+    if not (folder / "baseline.toml").is_file():
+        cases = sorted(p.name for p in SCENARIOS.iterdir() if (p / "baseline.toml").is_file())
+        raise InputError(f"no shipped case {case!r}; the cases are the IRS case (\"\") and "
+                         + ", ".join(repr(c) for c in cases), source="flowsim.scenarios")
     files = sorted(folder.glob("*.toml"))
     return sorted(files, key=lambda p: p.stem != "baseline")
 
@@ -57,6 +62,19 @@ def plot(result):
     if isinstance(result, Comparison):
         return comparison_figures(result.results, result.table)
     return run_figures(result)
+
+
+def tables(result) -> dict:
+    """The tables of a run or a comparison as its CSV files hold them, by file name:
+    rounded to their units, each metric with its unit, and dates beside days."""
+    from .experiments.compare import Comparison
+    from .outputs.tables import comparison_file
+    from .outputs.writers.run import file_tables
+
+    if isinstance(result, Comparison):
+        return {"comparison": comparison_file(
+            result.table, {r.name: r.scenario.scenario.start for r in result.results})}
+    return file_tables(result)
 
 __all__ = [
     "Comparison",
@@ -74,4 +92,5 @@ __all__ = [
     "plot",
     "run",
     "scenarios",
+    "tables",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from ..experiments.run import RunResult
 from ..model.plan import days_between
 from ..experiments.stats import describe, interval_text, number_text
+from ..library import RECORD_FILE
 
 NOTICE_ORDER = dt.datetime(2025, 9, 5)
 # The record's one disclosure, set beside the baseline's chart (FACTS: 2025-08-07).
@@ -59,7 +60,7 @@ def record_rows(metrics: dict[str, np.ndarray], start: dt.datetime) -> list[Reco
         RecordRow("Disclosures on incomplete addresses (held out of the fit)", "about 2,350",
                   *_count(m["transferred_incomplete_address"]), "FACTS: 2026-02-11"),
         # Counsel's figure: perhaps the name-and-address path, perhaps the names answered by
-        # then; read as the count disclosed, the held-out figure above rules it out (README).
+        # then; read as the count disclosed, the held-out figure above rules it out (docs/background/validation.md).
         RecordRow("\"About 4,000\" answered (counsel, 2025-10): the name-and-address path?",
                   "about 4,000", *_count(m["transferred"] - m["transferred_tin_path"]),
                   "FACTS: 2025-10"),
@@ -81,8 +82,6 @@ def record_table_markdown(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-# The record ships beside the package in a checkout: record/record.md.
-RECORD_FILE = Path(__file__).resolve().parents[3] / "record" / "record.md"
 CITATION = re.compile(r"FACTS:\s*([^,)\"]*)")
 ROW_ID = re.compile(r"[0-9a-z][0-9a-z-]*")
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Sequence
 
 from ..errors import InputError
+from ..library import SCENARIOS
 from ..scenario import MAX_REPLICATIONS
 from . import runs
 from . import stories as story_files
@@ -39,7 +40,6 @@ log = logging.getLogger("flowsim.serve")
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The shipped library sits beside the package in a checkout, as record/ does.
-LIBRARY = Path(__file__).resolve().parents[3] / "scenarios"
 PAGE_MAX_REPLICATIONS = min(2_000, MAX_REPLICATIONS)
 MAX_SETS = 64
 MAX_SET_CHARS = 500
@@ -214,7 +214,7 @@ def build_app(settings: Settings):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    files = [Path(p) for p in settings.files] or sorted(LIBRARY.glob("*.toml"))
+    files = [Path(p) for p in settings.files] or sorted(SCENARIOS.glob("*.toml"))
     catalogue = Catalogue(files, settings.gallery)
     offered = catalogue.start()
     room = Room.for_host(settings.host, settings.port, extra_hosts=settings.extra_hosts,
@@ -225,7 +225,7 @@ def build_app(settings: Settings):
         pool.submit(runs.warm)
     stops = Path(tempfile.mkdtemp(prefix="flowsim-stops-"))
     private = {str(p.resolve().parent) for p in files} | {str(Path.cwd()), str(Path.home()),
-                                                         str(LIBRARY), str(stops)}
+                                                         str(SCENARIOS), str(stops)}
     if settings.gallery is not None:
         private.add(str(settings.gallery.resolve()))
         private.add(str(settings.gallery))
