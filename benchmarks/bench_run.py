@@ -1,4 +1,4 @@
-"""Speed of flowsim runs, for the figures quoted in issues and the README.
+"""Speed of flowsim runs, for the figures quoted in issues and the documentation.
 
     python benchmarks/bench_run.py [--replications 1000] [--repeat 3]
 

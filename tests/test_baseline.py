@@ -1,9 +1,8 @@
-"""The shipped baseline reproduces the record in ../shared/FACTS.md."""
+"""The shipped baseline reproduces the public record (record/record.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 
 import flowsim
 from flowsim.model.plan import days_between
-from flowsim.outputs.record import record_table_markdown
 
 ROOT = Path(__file__).parents[1]
 DISCLOSED = 47_289            # FACTS: timeline, 2025-08-07
@@ -70,11 +68,3 @@ def test_each_request_comes_after_the_previous_one_is_rejected_and_on_its_own_da
     assert (arrived["June 27 request"] == "2025-06-27T00:00:00").all()
     assert (rejected["June 5 request"] <= arrived["June 24 request"]).all()
     assert (rejected["June 24 request"] <= arrived["June 27 request"]).all()
-
-
-@pytest.mark.docs
-def test_readme_shows_the_table_the_code_produces(result):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- record-table:start -->\n(.*?)\n<!-- record-table:end -->", readme, re.S)
-    assert block, "README.md lacks the record-table markers"
-    assert block.group(1) == record_table_markdown(result)

@@ -92,15 +92,27 @@ def test_paired_differences_of_a_narrow_change_are_narrow():
 
 # -- a notice rule says what a ruling can do, and a list says what it drops ---------------
 
-README = Path(__file__).parents[1] / "README.md"
+# The README and the documentation's pages, whose examples are run here.
+DOC_PAGES = [Path(__file__).parents[1] / "README.md",
+             *sorted((Path(__file__).parents[1] / "docs").rglob("*.md"))]
 DELAY_ONLY = ('extends = "baseline.toml"\n[scenario]\nname = "n48"\n[[notice]]\n'
               'from = 2025-07-01\nhours = 48\nmin_records = 10_000\n')
 
 
-def readme_toml_blocks() -> list[str]:
+def doc_toml_blocks() -> list[str]:
     import re
 
-    return re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return [block for page in DOC_PAGES
+            for block in re.findall(r"```toml\n(.*?)```", page.read_text(encoding="utf-8"), re.S)]
+
+
+def tutorial_files() -> dict[str, str]:
+    """The scenario files the documentation asks a reader to write: a block whose first
+    line is a comment naming its path (`# scenarios/my_notice_72h.toml`)."""
+    import re
+
+    return {m.group(1): block for block in doc_toml_blocks()
+            if (m := re.match(r"# (scenarios/[\w-]+\.toml)\n", block))}
 
 
 def library_copy(tmp_path: Path) -> Path:
@@ -124,10 +136,10 @@ def test_a_notice_rule_that_gives_neither_grant_nor_relief_is_refused(tmp_path, 
     assert not (tmp_path / "o").exists()
 
 
-def test_every_toml_block_of_the_readme_reads_and_each_scenario_validates(tmp_path):
+def test_every_toml_block_of_the_docs_reads_and_each_scenario_validates(tmp_path):
     import tomllib
 
-    blocks = readme_toml_blocks()
+    blocks = doc_toml_blocks()
     assert len(blocks) >= 3
     folder = library_copy(tmp_path)
     for n, block in enumerate(blocks):
@@ -138,13 +150,13 @@ def test_every_toml_block_of_the_readme_reads_and_each_scenario_validates(tmp_pa
             flowsim.load(path)
 
 
-def test_the_readmes_added_rule_blocks_and_keeps_the_parents(tmp_path, capsys):
-    """The README's second what-if adds a 48-hour rule for large files from July 1 and
+def test_the_tutorials_added_rule_blocks_and_keeps_the_parents(tmp_path, capsys):
+    """The tutorial's second what-if adds a 48-hour rule for large files from July 1 and
     keeps the baseline's: the June 27 file, ready on 2025-08-07, is blocked in some
     histories, and nothing is said to be dropped."""
     from flowsim import cli
 
-    block = next(b for b in readme_toml_blocks() if "notice_48h_large_files" in b)
+    block = next(b for b in doc_toml_blocks() if "notice_48h_large_files" in b)
     path = library_copy(tmp_path) / "added.toml"
     path.write_text(block, encoding="utf-8")
     loaded = flowsim.load(path)
@@ -181,10 +193,10 @@ def test_explain_states_what_the_court_does():
     assert any("a delay only" in what for _, what in timeline(delay))
 
 
-def test_the_readmes_first_what_if_blocks_as_it_says(tmp_path):
-    """The README's notice_72h example, a 72-hour window with a court that grants half
+def test_the_tutorials_first_what_if_blocks_as_it_says(tmp_path):
+    """The tutorial's first what-if, a 72-hour window with a court that grants half
     the time, blocks files in some histories: it is not a rule that silently does nothing."""
-    block = next(b for b in readme_toml_blocks() if 'name = "notice_72h"' in b)
+    block = next(b for b in doc_toml_blocks() if 'name = "my_notice_72h"' in b)
     path = library_copy(tmp_path) / "readme_notice.toml"
     path.write_text(block, encoding="utf-8")
     stats = flowsim.run(flowsim.load(path), replications=40).stats.set_index("metric")
@@ -192,14 +204,16 @@ def test_the_readmes_first_what_if_blocks_as_it_says(tmp_path):
     assert stats.loc["transferred", "mean"] < 47_289
 
 
-def readme_command_lines() -> list[list[str]]:
-    """Each `flowsim` command of the README's shell blocks, continuation lines joined and
+def doc_command_lines() -> list[list[str]]:
+    """Each `flowsim` command of the README's and the documentation's shell blocks, continuation lines joined and
     comments left out, as its words."""
     import re
     import shlex
 
     lines = []
-    for block in re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+    blocks = [b for page in DOC_PAGES
+              for b in re.findall(r"```sh\n(.*?)```", page.read_text(encoding="utf-8"), re.S)]
+    for block in blocks:
         for command in block.replace("\\\n", " ").splitlines():
             words = shlex.split(command, comments=True)
             # `a && b && flowsim ...`: the flowsim part.
@@ -210,31 +224,34 @@ def readme_command_lines() -> list[list[str]]:
     return lines
 
 
-def test_every_flowsim_command_of_the_readme_parses_and_names_files_that_exist():
-    """The README's command lines are the CLI's: each parses, and each scenario file it
+def test_every_flowsim_command_of_the_docs_parses_and_names_files_that_exist():
+    """The documentation's command lines are the CLI's: each parses, and each scenario file it
     names (or a pattern it gives) is in the checkout."""
     from flowsim.cli import build_parser
 
-    commands = readme_command_lines()
+    commands = doc_command_lines()
     assert len(commands) >= 8
     parser = build_parser()
+    written = tutorial_files()
     for words in commands:
         parser.parse_args(words)  # exits (fails the test) on an unknown option
         for word in words:
-            if word.endswith(".toml"):
+            if word.endswith(".toml") and word not in written:
                 assert list(SCENARIOS.parent.glob(word)), f"{word} of `flowsim {' '.join(words)}`"
 
 
-def test_the_readmes_report_reads_the_folder_its_compare_writes(tmp_path, monkeypatch):
-    """The README's `flowsim compare` before its `flowsim report` writes the folder that
+def test_the_docs_report_reads_the_folder_its_compare_writes(tmp_path, monkeypatch):
+    """The first `flowsim compare` before a `flowsim report` in the documentation writes the folder that
     report reads, and the report is made (a short run: two replications)."""
     import shutil
 
     from flowsim import cli
 
     shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+    for name, block in tutorial_files().items():
+        (tmp_path / name).write_text(block, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    commands = readme_command_lines()
+    commands = doc_command_lines()
     at = next(i for i, w in enumerate(commands) if w[0] == "report")
     compare = next(w for w in reversed(commands[:at]) if w[0] == "compare")
     assert cli.main([*compare, "-n", "2", "--no-charts", "-q"]) == 0
@@ -242,7 +259,8 @@ def test_the_readmes_report_reads_the_folder_its_compare_writes(tmp_path, monkey
     assert (tmp_path / commands[at][commands[at].index("-o") + 1]).stat().st_size > 0
 
 
-def test_the_readmes_explore_command_asks_the_whole_library():
-    explore = next(w for w in readme_command_lines() if w[0] == "explore")
-    named = {Path(w).name for w in explore if w.endswith(".toml")}
-    assert named == {p.name for p in SCENARIOS.glob("*.toml")}
+def test_the_docs_explore_command_asks_the_whole_library():
+    library = {p.name for p in SCENARIOS.glob("*.toml")}
+    asked = [{Path(w).name for w in words if w.endswith(".toml")}
+             for words in doc_command_lines() if words[0] == "explore"]
+    assert library in asked

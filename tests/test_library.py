@@ -1,4 +1,4 @@
-"""The what-if library in scenarios/: complete, cited, and shown in the README."""
+"""The what-if library in scenarios/: complete, cited, and both sides of its trade-off."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import flowsim
-from flowsim.outputs.markdown import independent_check_markdown, library_markdown, tradeoff_markdown
+from flowsim.outputs.markdown import library_markdown, tradeoff_markdown
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -71,34 +71,7 @@ def test_every_number_cites_the_record_or_is_an_assumption(path):
 
 @pytest.fixture(scope="module")
 def library():
-    return load_script("update_readme").library_exploration()
-
-
-@pytest.mark.docs
-def test_readme_library_table_is_the_one_the_code_produces(library):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- library-table:start -->\n(.*?)\n<!-- library-table:end -->",
-                      readme, re.S)
-    assert block, "README.md lacks the library-table markers"
-    assert block.group(1) == library_markdown(library)
-
-
-def readme_block(name: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", readme, re.S)
-    assert block, f"README.md lacks the {name} markers"
-    return block.group(1)
-
-
-@pytest.mark.docs
-def test_readme_trade_off_table_is_the_one_the_code_produces(library):
-    assert readme_block("tradeoff-table") == tradeoff_markdown(library)
-
-
-@pytest.mark.docs
-def test_readme_independent_check_is_the_one_the_code_produces():
-    loaded = flowsim.load(ROOT / "calibration" / "yale-budget-lab.toml")
-    assert readme_block("independent-check") == independent_check_markdown(loaded)
+    return load_script("update_docs").library_exploration()
 
 
 @pytest.mark.docs

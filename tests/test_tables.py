@@ -16,11 +16,10 @@ import pytest
 import flowsim
 from flowsim.experiments.compare import compare
 from flowsim.experiments.stats import wilson_interval
-from flowsim.outputs.tables import DECIMALS, DICTIONARY, dictionary_markdown
+from flowsim.outputs.tables import DECIMALS, DICTIONARY
 from flowsim.outputs.writers import write_comparison, write_results
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
-README = Path(__file__).parents[1] / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -178,11 +177,6 @@ def test_the_dictionary_names_every_column_written(compared, tmp_path):
             header = (folder / name).read_text().splitlines()[0].split(",")
             missing = [c for c in header if (name, c) not in described and c != "scenario"]
             assert missing == [], (name, missing)
-
-
-@pytest.mark.docs
-def test_readme_data_dictionary_is_the_declared_one():
-    assert dictionary_markdown() in README.read_text(encoding="utf-8")
 
 
 def test_plain_sentences_tell_the_all_or_nothing_story(compared):

@@ -1,8 +1,10 @@
-"""Markdown for the README: the library's tables, from an exploration."""
+"""Markdown for the README and the documentation: the library's tables, from an
+exploration, and the checks against the record and an independent model."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Sequence
 
 from ..experiments.stats import number_text
 from .text import (FILING_BASIS, TRADEOFF_METRICS, difference_value_text, headline_of,
@@ -13,10 +15,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def library_markdown(exploration: Any) -> str:
+def library_markdown(exploration: Any, *, short: bool = False) -> str:
     """A Markdown table: each question, the figure it is about, its headline difference,
     the range over what the record leaves open, the verdict and when the answer holds;
-    simulation precision in a footnote."""
+    simulation precision in a footnote. `short`: without the question, the condition and
+    the footnotes (the README's table)."""
     from ..experiments.run import METRIC_LABELS
 
     comparison = exploration.comparison
@@ -46,6 +49,8 @@ def library_markdown(exploration: Any) -> str:
         lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | {difference} | "
                      f"{range_text(verdict)} | {verdict['verdict']} | {_cell(when)} |")
         precision.append(f"`{result.name}` ±{_half(verdict)}")
+    if short:
+        return "\n".join(_without_columns(line, (1, 6)) for line in lines)
     lines += ["", f"Differences at each scenario's own values, {base.replications} replications "
               f"each, seed {base.seed}, on common random numbers. Ranges and verdicts over "
               f"{len(exploration.sets)} sets ({exploration.dropped} dropped where the baseline "
@@ -55,6 +60,29 @@ def library_markdown(exploration: Any) -> str:
               "Simulation precision (half the paired 95 % interval): " + ", ".join(precision)
               + ". Narrow intervals say enough histories were run, not that the answer is "
               "known."]
+    return "\n".join(lines)
+
+
+def _without_columns(line: str, dropped: tuple[int, ...]) -> str:
+    cells = [c for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    return "|" + "|".join(c for i, c in enumerate(cells) if i not in dropped) + "|"
+
+
+def validation_markdown(result: Any, fitted: Sequence[Any], held_out: Sequence[Any]) -> str:
+    """Each figure of the record the baseline is fitted to, then each held out of the fit:
+    the record's figure, the model's, whether it is met, and the source."""
+    from ..experiments.targets import evaluate
+
+    start = result.scenario.scenario.start
+    lines = ["| figure | role | record | model | met | source |", "|---|---|---|---|---|---|"]
+    for role, targets in (("fitted", fitted), ("held out", held_out)):
+        for _, row in evaluate(list(targets), result.metrics, start).iterrows():
+            lines.append(f"| {row['target']} ({row['statistic']} of `{row['metric']}`) | "
+                         f"{role} | {row['goal']} | {row['model'] or 'none'} | "
+                         f"{'yes' if row['met'] else 'no'} | {_cell(row['source'])} |")
+    lines += ["", f"The model's figures are the baseline's over {result.replications} "
+              f"histories, seed {result.seed}. A fitted figure is met because the baseline's "
+              "values were fitted to it; a held-out one could have been missed."]
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@ and a data dictionary that says what every column holds.
 
 The numbers of a run stay at full precision in memory (`RunResult`); only the files and
 the page round. Every table column is declared once here, with its unit and meaning,
-and the README's data dictionary and the workbook's are both written from it.
+and the documentation's data dictionary and the workbook's are both written from it.
 """
 
 from __future__ import annotations
