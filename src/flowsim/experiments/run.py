@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -179,10 +179,25 @@ class Chunk:
     seasons: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, len(SEASON_VALUES))))
 
 
+# The last scenario compiled and its plan, as one tuple so that a thread reads a matching
+# pair: a serial run sends one scenario's chunks one after another, and a frozen scenario's
+# plan is the same each time.
+_last_plan: tuple[Scenario | None, Any] = (None, None)
+
+
+def _plan_of(scenario: Scenario) -> Any:
+    global _last_plan
+    last, plan = _last_plan
+    if last is not scenario:
+        plan = compile_plan(scenario)
+        _last_plan = (scenario, plan)
+    return plan
+
+
 def simulate_chunk(task: tuple[int, Scenario, int, int, int]) -> tuple[int, Chunk]:
     """The unit of work sent to an executor: replications lo..hi-1 of scenario `index`."""
     index, scenario, seed, lo, hi = task
-    plan = compile_plan(scenario)
+    plan = _plan_of(scenario)
     results = [simulate(plan, seed, r) for r in range(lo, hi)]
     events = [(r.replication, *e) for r in results for e in r.events]
     names: dict[str, int] = {}
