@@ -23,42 +23,84 @@ def comparison():
     return compare(loaded[0], loaded[1:], replications=20)
 
 
-def texts(ax) -> list[str]:
-    return [t.get_text() for t in ax.texts]
+def panels(comparison) -> list[dict]:
+    """The disclosures chart's panels, one per scenario, as its definition holds them."""
+    return charts.comparison_figures(comparison.results, comparison.table)["disclosures"].spec["concat"]
+
+
+def layer_values(panel: dict, mark: str) -> list[dict]:
+    """The rows a panel draws with `mark` from data of its own."""
+    return [row for layer in panel["layer"] if layer["mark"]["type"] == mark
+            and "data" in layer for row in layer["data"]["values"]]
 
 
 def test_each_panel_has_its_scenarios_title_and_own_rules(comparison):
-    fig = charts.comparison_figures(comparison.results, comparison.table)["disclosures"]
-    axes = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title(loc="left") for ax in axes] == [
-        "As it happened", "72-hour notice from the MOU", "No injunction; ICE keeps asking"]
-    assert any("72 h notice 7 Apr" in t for t in texts(axes[1]))
-    assert not any("72 h" in t for t in texts(axes[0]))
-    assert not any("injunction" in t for t in texts(axes[2]))  # it has none
+    shown = panels(comparison)
+    assert [p["title"]["text"] for p in shown] == [
+        ["As it happened"], ["72-hour notice from the MOU"], ["No injunction; ICE keeps asking"]]
+    labels = [[r["label"] for r in layer_values(p, "text")] for p in shown]
+    assert "72 h notice 7 Apr" in labels[1]
+    assert not any("72 h" in label for label in labels[0])
+    assert not any("injunction" in label for label in labels[2])  # it has none
+    notice = [r for r in layer_values(shown[1], "rule") if r["label"].startswith("72 h")]
+    assert [r["line"] for r in notice] == [":"]  # a notice rule is dotted, an order solid
 
 
 def test_each_panel_fits_its_own_horizon_and_quantity(comparison):
-    fig = charts.comparison_figures(comparison.results, comparison.table)["disclosures"]
-    base, _, long = [ax for ax in fig.axes if ax.get_visible()]
-    assert base.get_xlim()[1] < long.get_xlim()[1]  # only the long scenario runs to 2027
-    assert base.get_ylim()[1] < long.get_ylim()[1] / 2
+    base, _, long = panels(comparison)
+
+    def x_end(p):
+        return p["layer"][0]["encoding"]["x"]["scale"]["domain"][1]
+
+    def y_top(p):
+        return p["layer"][0]["encoding"]["y"]["scale"]["domain"][1]
+
+    assert x_end(base) < x_end(long)  # only the long scenario runs to 2027
+    assert y_top(base) < y_top(long) / 2
 
 
 def test_the_mean_is_drawn_and_the_share_said_where_all_or_nothing(comparison):
-    fig = charts.comparison_figures(comparison.results, comparison.table)["disclosures"]
-    notice = [ax for ax in fig.axes if ax.get_visible()][1]
-    labels = [line.get_label() for line in notice.get_lines()]
-    assert "mean" in labels and "median history" in labels
+    notice = panels(comparison)[1]
+    fold = notice["layer"][1]["transform"][0]["fold"]
+    assert "mean" in fold and "median history" in fold
     k = int((comparison.results[1].metrics["transferred"] > 0).sum())
-    assert f"disclosure in {k} of 20 histories" in texts(notice)
+    assert f"disclosure in {k} of 20 histories" in notice["title"]["subtitle"]
 
 
 def test_the_record_is_marked_on_the_baseline_only(comparison):
+    marked = [[r["label"] for r in layer_values(p, "point")] for p in panels(comparison)]
+    assert marked == [["record: 47,289 on 2025-08-07"], [], []]
+
+
+def test_panels_set_side_by_side_share_one_legend_of_every_line(comparison):
+    """The baseline's median is grey and dotted in every panel that draws it."""
+    scales = [p["layer"][1]["encoding"]["color"]["scale"] for p in panels(comparison)]
+    assert all(s == scales[0] for s in scales)
+    assert dict(zip(scales[0]["domain"], scales[0]["range"]))["median of the baseline"] == "#777777"
+
+
+def test_the_files_and_the_report_draw_the_pages_definition(comparison):
+    """The file's panel and the page's are one definition: the same data and layers, in
+    type sizes of their own."""
+    from flowsim.outputs.charts.vega import disclosures_spec
+
+    base, notice = comparison.results[0], comparison.results[1]
+    page = disclosures_spec(notice, base)
+    page_panel = page["vconcat"][0] if "vconcat" in page else page
+    file_panel = panels(comparison)[1]
+    assert page_panel["data"] == file_panel["data"]
+    assert [layer["mark"]["type"] for layer in page_panel["layer"]] == \
+        [layer["mark"]["type"] for layer in file_panel["layer"]]
+    assert [layer.get("data") for layer in page_panel["layer"]] == \
+        [layer.get("data") for layer in file_panel["layer"]]
+
+
+def test_a_chart_defined_in_vega_lite_draws_the_same_bytes_twice(comparison):
     fig = charts.comparison_figures(comparison.results, comparison.table)["disclosures"]
-    axes = [ax for ax in fig.axes if ax.get_visible()]
-    marked = [any(line.get_label().startswith("record: 47,289") for line in ax.get_lines())
-              for ax in axes]
-    assert marked == [True, False, False]
+    svg = fig.svg()
+    assert svg.startswith("<svg") and "72-hour notice from the MOU" in svg
+    assert svg == fig.svg()
+    assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n" and fig.png() == fig.png()
 
 
 def test_outcomes_set_rejected_records_aside_as_numbers(comparison):
@@ -129,10 +171,10 @@ def test_every_chart_draws_a_title_as_text(tmp_path, capsys):
     capsys.readouterr()
     for path, title in zip(what_ifs, HOSTILE_TITLES):
         result = flowsim.run(flowsim.load(path), replications=3)
-        shown = charts.run_figures(result)["disclosures"].axes[0].get_title(loc="left")
-        assert shown.replace("\n", " ").startswith(title[:20].strip())
-        assert shown.count("\n") < charts.MAX_TITLE_LINES
-        assert shown.endswith("…") == (len(title) > 200)
+        shown = charts.run_figures(result)["disclosures"].spec["concat"][0]["title"]["text"]
+        assert " ".join(shown).startswith(title[:20].strip())
+        assert len(shown) <= charts.MAX_TITLE_LINES
+        assert shown[-1].endswith("…") == (len(title) > 200)
 
 
 def test_the_page_charts_one_definition_whose_steps_are_every_days_numbers():
@@ -154,4 +196,4 @@ def test_the_page_charts_one_definition_whose_steps_are_every_days_numbers():
     for column, field in (("p50", SERIES["p50"]), ("mean", SERIES["mean"]), ("p95", "p95")):
         drawn = np.array([rows[i][field] for i in steps])
         np.testing.assert_allclose(drawn, daily[column].round(2).to_numpy())
-    assert spec["vconcat"][0]["title"]["text"] == run.scenario.scenario.title
+    assert spec["vconcat"][0]["title"]["text"] == [run.scenario.scenario.title]

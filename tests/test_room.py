@@ -449,7 +449,7 @@ def test_a_title_with_dollars_is_drawn_on_the_page(server, gallery):
         'title = "Costs $x^{$"\n', "utf-8")
     time.sleep(1.1)
     status, body = ask(api(server, "/api/run", scenario="dollars", replications=5))
-    assert status == 200 and body["chart"]["vconcat"][0]["title"]["text"] == "Costs $x^{$"
+    assert status == 200 and body["chart"]["vconcat"][0]["title"]["text"] == ["Costs $x^{$"]
 
 
 # -- the workers are shared fairly --------------------------------------------------------

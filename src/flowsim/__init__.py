@@ -54,8 +54,9 @@ def scenarios(case: str = "") -> list["Path"]:
 
 
 def plot(result):
-    """The charts of a run or a comparison as matplotlib figures, by name, drawn from the
-    chart definitions the files use; nothing is written."""
+    """The charts of a run or a comparison by name, from the definitions the files use:
+    the disclosures chart a `VegaFigure` (the page's Vega-Lite definition), the others
+    matplotlib figures; nothing is written."""
     from .experiments.compare import Comparison
     from .outputs.charts import comparison_figures, run_figures
 

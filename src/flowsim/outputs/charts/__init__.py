@@ -1,4 +1,6 @@
-"""Charts for workshops: PNG for slides, SVG for print, both from the result tables.
+"""Charts for workshops: PNG for slides, SVG for print, both from the result tables. The
+disclosures chart is defined once in Vega-Lite (`vega`), for the page, the files and the
+report alike; the others are drawn with matplotlib.
 
 Colours are the Okabe-Ito palette, which stays distinguishable with the common kinds
 of colour blindness; every state also has its own hatch and every line its own dash,
@@ -23,7 +25,6 @@ from .base import (  # noqa: F401
     STYLE,
     Chart,
     figure_axes,
-    legend_entries,
     png_bytes,
     rendered,
     rule_markers,
@@ -46,7 +47,6 @@ from .run import (  # noqa: F401
     RunView,
     band_of,
     disclosure_figure,
-    draw_panel,
     is_baseline,
     outcome_means,
     outcomes_figure,
@@ -55,6 +55,7 @@ from .run import (  # noqa: F401
     run_figures,
     view_of,
 )
+from .vega import VegaFigure, disclosures_spec, panel_spec  # noqa: F401
 from .sensitivity import (  # noqa: F401
     tornado_figure,
 )

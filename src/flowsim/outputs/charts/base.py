@@ -7,7 +7,7 @@ import functools
 import io
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, TypeVar
 
 import matplotlib
 import numpy as np
@@ -90,6 +90,9 @@ class Chart:
     stem: str
     draw: Callable[..., Figure]
     args: tuple[Any, ...]
+    # Drawn in the process that asks: vl-convert's runtime (a Vega-Lite chart) does not
+    # survive being forked into a worker once this process has started it.
+    here: bool = False
 
     def figure(self) -> Figure:
         return self.draw(*self.args)
@@ -104,6 +107,8 @@ class Chart:
 def rendered(chart: Chart) -> tuple[tuple[str, bytes], ...]:
     """The chart's files as (file name, bytes): the same bytes wherever it is drawn."""
     fig = chart.figure()
+    if not isinstance(fig, Figure):  # defined in Vega-Lite: vl-convert draws it
+        return tuple(zip(chart.files, (fig.png(), fig.svg().encode("utf-8"))))
     png, svg = io.BytesIO(), io.BytesIO()
     fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
     # The layout is settled by the first save; a second pass would only repeat it.
@@ -114,6 +119,8 @@ def rendered(chart: Chart) -> tuple[tuple[str, bytes], ...]:
 
 @styled
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    if not isinstance(fig, Figure):  # defined in Vega-Lite: drawn at the same resolution
+        return fig.png(dpi / 72)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
@@ -121,6 +128,8 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
 
 @styled
 def svg_text(fig: Figure) -> str:
+    if not isinstance(fig, Figure):
+        return fig.svg()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
@@ -138,12 +147,3 @@ def small_multiples(n: int, *, large: bool = False) -> tuple[Figure, np.ndarray]
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig, axes[:n]
-
-
-def legend_entries(axes: Sequence[Axes]) -> dict[str, Any]:
-    """Each label drawn in any of the axes, once, with its first handle."""
-    handles: dict[str, Any] = {}
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(lab, h)
-    return handles

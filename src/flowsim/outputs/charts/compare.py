@@ -65,7 +65,7 @@ def comparison_charts(runs: Sequence[Any], table: pd.DataFrame) -> list[Chart]:
     views = [view_of(r) for r in runs]
     base = views[0]
     panels = [panel_of(base, record=True)] + [panel_of(v, reference=base) for v in views[1:]]
-    charts = [Chart("disclosures", disclosure_figure, (panels,))]
+    charts = [Chart("disclosures", disclosure_figure, (panels,), here=True)]
     if any(has_after(v) for v in views):
         charts.append(Chart("after_disclosure", after_figure, (views,)))
     charts += [Chart("outcomes", outcomes_figure,

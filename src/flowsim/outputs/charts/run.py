@@ -7,12 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from ...experiments.run import DAILY_STATISTICS
 from ...experiments.stats import number_text
@@ -22,16 +19,8 @@ from ...scenario import Scenario
 from ..record import RECORD_POINT
 from ..text import disclosing, title_of
 from .after import after_figure, has_after
-from .base import (
-    Chart,
-    figure_axes,
-    legend_entries,
-    rule_markers,
-    small_multiples,
-    styled,
-    thousands,
-    wrap_title,
-)
+from .base import Chart, figure_axes, rule_markers, styled, thousands, wrap_title
+from .vega import VegaFigure, disclosures_figure_spec
 
 
 @dataclass(frozen=True)
@@ -77,68 +66,11 @@ def panel_of(run: Any, *, reference: Any = None, record: bool = False) -> Panel:
                  RECORD_POINT if shows_record else None)
 
 
-def draw_panel(ax: Axes, panel: Panel, *, large: bool = False, months: int = 1) -> None:
-    band = panel.band
-    size = 17 if large else 9
-    if panel.reference is not None:
-        name, ref = panel.reference
-        ax.plot(ref.dates, ref.p50, color="#999999", linewidth=1.5, linestyle=(0, (1, 1)),
-                label=f"median, {name}")
-    ax.fill_between(band.dates, band.p05, band.p95, color="#D55E00", alpha=0.18, linewidth=0,
-                    label=f"5–95% of {panel.replications} histories")
-    ax.plot(band.dates, band.p50, color="#D55E00", linewidth=2.2, label="median history")
-    ax.plot(band.dates, band.mean, color="#000000", linewidth=1.4, linestyle="--",
-            label="mean")
-    if panel.record is not None:
-        when, value, label = panel.record
-        ax.plot([np.datetime64(when)], [value], marker="D", markersize=7, color="#0072B2",
-                linestyle="none", label=label, zorder=5)
-    first, last = band.dates[0], band.dates[-1]
-    for i, m in enumerate(sorted(panel.markers, key=lambda m: m.when)):
-        when = np.datetime64(m.when)
-        ax.axvline(when, color="#444444", linewidth=1,
-                   linestyle=m.line)
-        # A label near the right edge goes to the left of its line, inside the axes.
-        right = (when - first) > 0.7 * (last - first)
-        label = f"{m.label} {m.when:%-d %b} " if right else f" {m.label} {m.when:%-d %b}"
-        ax.text(when, 0.98 - 0.1 * (i % 3), label,
-                transform=ax.get_xaxis_transform(), va="top", ha="right" if right else "left",
-                fontsize=size - 1,
-                color="#222222", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5,
-                                       "alpha": 0.85})
-    n, k = panel.replications, panel.with_disclosure
-    if 0 < k < n or k == 0:
-        story = (f"disclosure in {k} of {n} histories" if k else
-                 f"no disclosure in any of {n} histories")
-        ax.text(0.02, 0.62, story, transform=ax.transAxes, fontsize=size, fontweight="bold",
-                color="#222222", bbox={"facecolor": "white", "edgecolor": "#999999", "pad": 3})
-    ax.set_title(wrap_title(panel.title, 60 if large else 40), loc="left", fontweight="bold",
-                 fontsize=size + 2)
-    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
-    span_months = max(1, len(band.dates) // 30)
-    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(months, -(-span_months // 12))))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.tick_params(labelsize=size)
-    top = max(float(np.nanmax(band.p95, initial=0)), float(np.nanmax(band.mean, initial=0)),
-              panel.record[1] if panel.record else 0,
-              float(np.nanmax(panel.reference[1].p50, initial=0)) if panel.reference else 0)
-    ax.set_ylim(0, top * 1.12 if top > 0 else 1)
-    ax.set_xlim(band.dates[0], band.dates[-1])
-
-
-@styled
-def disclosure_figure(panels: Sequence[Panel], *, large: bool = False) -> Figure:
+def disclosure_figure(panels: Sequence[Panel], *, large: bool = False) -> VegaFigure:
     """Cumulative records disclosed per day: the median history, the mean and the
-    5–95% band, one panel per scenario, each with its own court rules and axis."""
-    fig, axes = small_multiples(len(panels), large=large)
-    for ax, panel in zip(axes, panels):
-        draw_panel(ax, panel, large=large, months=1 if len(panels) == 1 else 2)
-    fig.supylabel("records disclosed to ICE, cumulative", fontsize=16 if large else 10)
-    handles = legend_entries(axes)
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center",
-               ncols=min(3 if large else 5, len(handles)), fontsize=15 if large else 8,
-               frameon=False)
-    return fig
+    5–95% band, one panel per scenario, each with its own court rules and axes; the
+    page's definition (`vega.panel_spec`), drawn for a file or the report."""
+    return VegaFigure(disclosures_figure_spec(panels, large=large))
 
 
 # Review rejects, and matching drops, most requested records: set beside the other
@@ -211,7 +143,8 @@ def view_of(run: Any) -> RunView:
 def run_charts(run: Any) -> list[Chart]:
     """The charts of one run."""
     view = view_of(run)
-    charts = [Chart("disclosures", disclosure_figure, ([panel_of(view, record=is_baseline(view))],)),
+    charts = [Chart("disclosures", disclosure_figure, ([panel_of(view, record=is_baseline(view))],),
+                    here=True),
               Chart("outcomes", outcomes_figure, ([(title_of(view), outcome_means(view.stats))],))]
     if has_after(view):
         charts.append(Chart("after_disclosure", after_figure, ([view],)))

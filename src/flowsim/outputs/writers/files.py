@@ -54,10 +54,12 @@ def draw_charts(charts: Sequence["Chart"], executor: "Executor | None" = None
         return lambda: [file for chart in charts for file in rendered(chart)]
     drawn: dict[int, tuple[tuple[str, bytes], ...]] = {}
     failed: list[BaseException] = []
+    away = [i for i, chart in enumerate(charts) if not chart.here]
 
     def collect() -> None:
         try:
-            drawn.update(executor.map_unordered(rendered, list(charts)))
+            drawn.update((away[i], files) for i, files in
+                         executor.map_unordered(rendered, [charts[i] for i in away]))
         except BaseException as exc:  # handed to the thread that waits
             failed.append(exc)
 
@@ -65,6 +67,7 @@ def draw_charts(charts: Sequence["Chart"], executor: "Executor | None" = None
     thread.start()
 
     def files() -> list[tuple[str, bytes]]:
+        drawn.update((i, rendered(chart)) for i, chart in enumerate(charts) if chart.here)
         thread.join()
         if failed:
             raise failed[0]

@@ -461,7 +461,9 @@ function draw(element, spec, top) {
   const shown = JSON.parse(JSON.stringify(spec));
   if (top) {
     for (const layer of panels(shown)[0].layer) {
-      if (layer.encoding && layer.encoding.y) layer.encoding.y.scale = { domain: [0, top] };
+      // Records axes only: a label placed in pixels (no scale) stays where it is.
+      const y = layer.encoding && layer.encoding.y;
+      if (y && y.scale !== null) y.scale = { domain: [0, top] };
     }
   }
   vegaEmbed(element, shown, { renderer: "svg", actions: false, ast: true,
