@@ -64,7 +64,7 @@ def library_markdown(exploration: Any, *, short: bool = False) -> str:
 
 
 def _without_columns(line: str, dropped: tuple[int, ...]) -> str:
-    cells = [c for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    cells = re.split(r"(?<!\\)\|", line)[1:-1]
     return "|" + "|".join(c for i, c in enumerate(cells) if i not in dropped) + "|"
 
 
