@@ -202,3 +202,28 @@ def test_compare_with_an_ensemble_writes_whether_each_answer_keeps_its_sign(tmp_
     assert bool(better["keeps_sign"]) and better["diff_low"] > 0
     june24 = table.loc[("june24_accepted", "transferred")]
     assert june24["diff_low"] <= june24["headline"] <= june24["diff_high"]
+
+
+def test_explore_from_another_folder_uses_the_shipped_calibration(tmp_path, monkeypatch):
+    """Run where no calibration/ folder is, `flowsim explore` explores what the record
+    cannot test from the files flowsim ships, not from nothing."""
+    monkeypatch.chdir(tmp_path)
+    files = {p.stem: p for p in flowsim.scenarios()}
+    assert cli.main(["explore", str(files["baseline"]), str(files["notice_72h"]),
+                     "--samples", "3", "--ensemble-sets", "1", "-n", "2",
+                     "--headline-replications", "4", "--no-charts", "-q",
+                     "--out", str(tmp_path / "x")]) == 0
+    explored = pd.read_csv(tmp_path / "x" / "exploration.csv")
+    assert "notice.*.grant" in explored.columns
+    assert (explored["layer"] == "ensemble").sum() == 1
+
+
+def test_explore_with_nothing_to_explore_says_so_in_one_line(tmp_path, capsys):
+    empty = tmp_path / "none.toml"
+    empty.write_text("assumptions = []\n", encoding="utf-8")
+    code = cli.main(["explore", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "notice_72h.toml"),
+                     "--assumptions", str(empty), "--no-ensemble", "-q",
+                     "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "has nothing to explore" in err
+    assert not (tmp_path / "x").exists()

@@ -10,3 +10,6 @@ SHIPPED = Path(__file__).resolve().parent / "shipped"
 SCENARIOS = (SHIPPED / "scenarios").resolve()
 RECORD_FILE = (SHIPPED / "record" / "record.md").resolve()
 CALIBRATION = (SHIPPED / "calibration").resolve()
+# A case's calibration files, in the folder beside its scenarios' folder: what the record
+# cannot test, the record-consistent sets, and the record's figures.
+CALIBRATION_FILES = ("assumptions.toml", "ensemble.csv", "targets.toml")

@@ -5,21 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..library import CALIBRATION, CALIBRATION_FILES
 from ..scenario import load
 from . import Command
 from .common import check_work, executor_of, held, output_folder, progress
 from .options import EXIT_OK, positive_int
 
-# The project's own files, used when they exist and no other is named.
-ASSUMPTIONS = Path("calibration/assumptions.toml")
-ENSEMBLE = Path("calibration/ensemble.csv")
-TARGETS = Path("calibration/targets.toml")
+# Used when no other is named: the current folder's calibration/ files where it has them
+# (a checkout, or a copy being edited), else the ones flowsim ships.
+ASSUMPTIONS, ENSEMBLE, TARGETS = (Path("calibration") / name for name in CALIBRATION_FILES)
 
 
-def _default(given: Path | None, shipped: Path, off: bool) -> Path | None:
+def _default(given: Path | None, here: Path, off: bool) -> Path | None:
     if off:
         return None
-    return given if given is not None else (shipped if shipped.is_file() else None)
+    if given is not None:
+        return given
+    return next((p for p in (here, CALIBRATION / here.name) if p.is_file()), None)
 
 
 def explore_command(args: argparse.Namespace) -> int:
@@ -64,11 +66,11 @@ def _arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("others", nargs="+", metavar="OTHER.toml", help="the what-if scenarios")
     e.add_argument("--assumptions", type=Path, metavar="FILE",
                    help=f"what the record cannot test, each with its range (default "
-                   f"{ASSUMPTIONS} when it exists); a scenario's own [[assumptions]] are "
-                   "explored too")
+                   f"{ASSUMPTIONS} here, else the one flowsim ships); a scenario's own "
+                   "[[assumptions]] are explored too")
     e.add_argument("--ensemble", type=Path, metavar="ENSEMBLE.csv",
                    help=f"the record-consistent sets of flowsim calibrate --ensemble "
-                   f"(default {ENSEMBLE} when it exists)")
+                   f"(default {ENSEMBLE} here, else the one flowsim ships)")
     e.add_argument("--ensemble-sets", type=positive_int, default=DEFAULT_ENSEMBLE_SETS,
                    metavar="N", help=f"run each answer at N members of the ensemble (a seeded "
                    f"sample when it has more; default {DEFAULT_ENSEMBLE_SETS})")
@@ -76,7 +78,7 @@ def _arguments(e: argparse.ArgumentParser) -> None:
                    help="explore the assumptions at the scenarios' own calibrated values")
     e.add_argument("--targets", type=Path, metavar="TARGETS.toml",
                    help=f"the record's figures: a set under which the baseline misses one is "
-                   f"dropped (default {TARGETS} when it exists)")
+                   f"dropped (default {TARGETS} here, else the one flowsim ships)")
     e.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES, metavar="N",
                    help=f"sets of assumptions sampled (default {DEFAULT_SAMPLES}), each joined "
                    "to an ensemble member")

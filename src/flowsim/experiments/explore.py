@@ -143,6 +143,10 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
     applying = [{a.key: keys_of(loaded, a) for a in chosen
                  if (a.key in shared or a in loaded.scenario.assumptions) and keys_of(loaded, a)}
                 for loaded in scenarios]
+    if not chosen and (members is None or members.empty):
+        raise InputError("has nothing to explore: give the assumptions the record cannot "
+                         "test (--assumptions, or a scenario's own [[assumptions]]) or the "
+                         "record-consistent sets (--ensemble)", source="flowsim explore")
     comparison = compare(baseline, list(others), replications=headline_replications,
                          seed=seed, executor=executor)
     unknown_keys = [] if members is None else [c for c in members.columns if c != "member"]

@@ -27,6 +27,7 @@ from ..outputs.explain import assumption_rows
 from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, headline_text,
                             metric_text, scenario_sentence, title_of)
 from ..errors import InputError
+from ..library import CALIBRATION_FILES
 from ..model.outcomes import display_order
 from ..scenario import load, param_of
 from ..scenario.parameters import CONTROL_TABLES, spec_of
@@ -382,9 +383,6 @@ VERDICT_SAMPLES = 8
 VERDICT_ENSEMBLE_SETS = 4
 VERDICT_REPLICATIONS = 5
 VERDICT_HEADLINE_REPLICATIONS = 40
-
-
-CALIBRATION_FILES = ("assumptions.toml", "ensemble.csv", "targets.toml")
 
 
 def _calibration(scenario: Path) -> tuple[list[Any], Any, list[Any]]:
