@@ -50,7 +50,7 @@ def test_each_panel_fits_its_own_horizon_and_quantity(comparison):
     base, _, long = panels(comparison)
 
     def x_end(p):
-        return p["layer"][0]["encoding"]["x"]["scale"]["domain"][1]
+        return p["data"]["values"][-1]["date"]  # the horizon's last day: the axis's end
 
     def y_top(p):
         return p["layer"][0]["encoding"]["y"]["scale"]["domain"][1]

@@ -384,6 +384,12 @@ def test_side_by_side_charts_share_their_axes(server, browser):
         ".map((t) => t.textContent)).find((ts) => ts.length && ts.every("
         "(t) => /^[0-9,.]+$/.test(t))).join('|'))")
     assert tops[0] == tops[1] and tops[0]
+    # Each column's chart runs along its whole horizon: a year and more of month labels.
+    months = driver.execute_script(
+        "return [...document.querySelectorAll('.column svg')].map((svg) => "
+        "[...svg.querySelectorAll('.role-axis-label text')].filter((t) => "
+        "/^[A-Z][a-z]{2} [0-9]{4}$/.test(t.textContent)).length)")
+    assert min(months) >= 4
 
 
 def test_the_view_downloads_as_one_html_file_without_scripts(server, browser):

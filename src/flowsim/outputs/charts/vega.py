@@ -108,9 +108,8 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
     top = max(float(np.nanmax(band.p95, initial=0)), float(np.nanmax(band.mean, initial=0)),
               panel.record[1] if panel.record else 0.0,
               float(np.nanmax(panel.reference[1].p50, initial=0)) if panel.reference else 0.0)
+    # The rows hold the horizon's first and last days, so the time axis spans it exactly.
     x = {"field": "date", "type": "temporal", "title": None,
-         "scale": {"domain": [str(np.datetime_as_string(band.dates[0], unit="D")),
-                              str(np.datetime_as_string(band.dates[-1], unit="D"))]},
          "axis": {"format": "%b %Y", "labelAngle": 0, "labelFontSize": text_size}}
     y_scale = {"domain": [0, top * 1.12 if top > 0 else 1], "nice": False}
     y = {"type": "quantitative", "title": Y_TITLE, "scale": y_scale,
@@ -169,7 +168,9 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
     title = wrap_title(panel.title, 60, MAX_TITLE_LINES).split("\n")
     shaded = f"shaded: 5–95 % of {panel.replications} histories"
     story = story_text(panel)
-    return {"title": {"text": title, "anchor": "start", "fontSize": text_size + 3,
+    # The series' colours and dashes and the rules' dashes are scales of their own.
+    return {"resolve": {"scale": {"color": "independent", "strokeDash": "independent"}},
+            "title": {"text": title, "anchor": "start", "fontSize": text_size + 3,
                       "subtitle": [shaded, story] if story else [shaded],
                       "subtitleFontSize": text_size, "subtitleColor": "#222",
                       "subtitleFontWeight": "bold" if story else "normal"},

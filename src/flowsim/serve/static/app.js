@@ -457,8 +457,17 @@ function highest(spec) {
     .filter(([k, v]) => k !== "date" && typeof v === "number").map(([, v]) => v)));
 }
 
+// Vega-Lite's "container" width is not measured under the page's content security policy:
+// each panel takes the element's own width, less room for the records axis and its title.
+function fitted(spec, element) {
+  const room = element.clientWidth || element.parentElement.clientWidth;
+  for (const p of panels(spec)) if (p.width === "container") p.width = Math.max(240, room - 110);
+}
+
 function draw(element, spec, top) {
+  element.drawn = { spec, top };
   const shown = JSON.parse(JSON.stringify(spec));
+  fitted(shown, element);
   if (top) {
     for (const layer of panels(shown)[0].layer) {
       // Records axes only: a label placed in pixels (no scale) stays where it is.
@@ -471,6 +480,17 @@ function draw(element, spec, top) {
     .then(() => { if (element.id === "chart-page") viewFile(); })
     .catch((error) => { element.textContent = `The chart could not be drawn: ${error}`; });
 }
+
+// A window that changes width draws each chart again at its new width.
+let resizing = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    for (const el of document.querySelectorAll("[data-role=chart]")) {
+      if (el.drawn) draw(el, el.drawn.spec, el.drawn.top);
+    }
+  }, 250);
+});
 
 // The view as one HTML file that works offline: the answer, the chart as drawn (SVG),
 // the table and the side-by-side, with the page's styles and no script.
