@@ -11,8 +11,9 @@ from .text import (FILING_BASIS, TRADEOFF_METRICS, difference_value_text, headli
                    metric_text, range_text, verdict_of)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+def cell(text: str) -> str:
+    """Text as one cell of a Markdown table: its bars escaped, on one line."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def library_markdown(exploration: Any, *, short: bool = False) -> str:
@@ -32,22 +33,22 @@ def library_markdown(exploration: Any, *, short: bool = False) -> str:
     precision = []
     for result in comparison.results:
         metric = headline_of(result)
-        question = _cell(result.scenario.scenario.question)
+        question = cell(result.scenario.scenario.question)
         figure = f"{METRIC_LABELS[metric]}: {metric_text(result, metric)}"
         if result is base:
-            lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | — | — | — | — |")
+            lines.append(f"| `{result.name}` | {question} | {cell(figure)} | — | — | — | — |")
             continue
         row = comparison.row(result.name, metric)
         difference = difference_value_text(float(row["diff_mean"]), metric)
         verdict = verdict_of(exploration.verdicts, result)
         if verdict is None:
-            lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | {difference} "
+            lines.append(f"| `{result.name}` | {question} | {cell(figure)} | {difference} "
                          "| — | — | — |")
             continue
         when = ("holds across every set" if verdict["verdict"] == "settled" else
                 verdict["condition"])
-        lines.append(f"| `{result.name}` | {question} | {_cell(figure)} | {difference} | "
-                     f"{range_text(verdict)} | {verdict['verdict']} | {_cell(when)} |")
+        lines.append(f"| `{result.name}` | {question} | {cell(figure)} | {difference} | "
+                     f"{range_text(verdict)} | {verdict['verdict']} | {cell(when)} |")
         precision.append(f"`{result.name}` ±{_half(verdict)}")
     if short:
         return "\n".join(_without_columns(line, (1, 6)) for line in lines)
@@ -79,7 +80,7 @@ def validation_markdown(result: Any, fitted: Sequence[Any], held_out: Sequence[A
         for _, row in evaluate(list(targets), result.metrics, start).iterrows():
             lines.append(f"| {row['target']} ({row['statistic']} of `{row['metric']}`) | "
                          f"{role} | {row['goal']} | {row['model'] or 'none'} | "
-                         f"{'yes' if row['met'] else 'no'} | {_cell(row['source'])} |")
+                         f"{'yes' if row['met'] else 'no'} | {cell(row['source'])} |")
     lines += ["", f"The model's figures are the baseline's over {result.replications} "
               f"histories, seed {result.seed}. A fitted figure is met because the baseline's "
               "values were fitted to it; a held-out one could have been missed."]
@@ -125,7 +126,7 @@ def tradeoff_markdown(exploration: Any) -> str:
                     + (f" (depends on {row['depends_on'].replace(';', ', ')})"
                        if row["depends_on"] else ""))
         lines.append(f"| `{result.name}` | " + " | ".join(cells)
-                     + f" | {verdict} | {_cell(when)} |")
+                     + f" | {verdict} | {cell(when)} |")
     lines += ["", f"The baseline's row gives its own figures (means of {base.replications} "
               "histories; returns and revenue over the seasons its `[filing]` table counts); "
               "each what-if's row its difference from them. " + FILING_BASIS]

@@ -9,6 +9,7 @@ import argparse
 from ..scenario import distributions as D
 from ..scenario.parameters import DISTRIBUTION_KINDS, REQUIRED, TABLES, Param, TableSpec
 from .glossary import GLOSSARY
+from .markdown import cell
 
 # What a value of each kind is written as, in words.
 KIND_TEXT = {
@@ -21,10 +22,6 @@ KIND_TEXT = {
     "slug": "a-z, 0-9, _ and -",
     "choice": "one of the words listed",
 }
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _default_text(param: Param) -> str:
@@ -74,8 +71,8 @@ def scenario_keys_markdown() -> str:
         lines += ["| key | value | unit | default | allowed | meaning |",
                   "|---|---|---|---|---|---|"]
         for p in table.params:
-            lines.append(f"| `{dotted(table, p)}` | {KIND_TEXT[p.kind]} | {_cell(p.unit)} | "
-                         f"{_cell(_default_text(p))} | {_allowed_text(p)} | {_cell(p.label)} |")
+            lines.append(f"| `{dotted(table, p)}` | {KIND_TEXT[p.kind]} | {cell(p.unit)} | "
+                         f"{cell(_default_text(p))} | {_allowed_text(p)} | {cell(p.label)} |")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -102,7 +99,7 @@ def _option_row(action: argparse.Action) -> str:
     choices = ", ".join(f"`{c}`" for c in action.choices) if action.choices else ""
     default = ("" if action.default in (None, False, [], argparse.SUPPRESS) or
                isinstance(action, argparse._HelpAction) else f"`{action.default}`")
-    return f"| {_cell(names)} | {choices} | {default} | {_cell(action.help or '')} |"
+    return f"| {cell(names)} | {choices} | {default} | {cell(action.help or '')} |"
 
 
 def commands_markdown(parser: argparse.ArgumentParser) -> str:
@@ -111,7 +108,7 @@ def commands_markdown(parser: argparse.ArgumentParser) -> str:
     for name, sub in _subcommands(parser).items():
         usage = " ".join(sub.format_usage().split())
         usage = usage.removeprefix("usage: ")
-        lines = [f"### `flowsim {name}`", "", _cell(sub.description or ""), "",
+        lines = [f"### `flowsim {name}`", "", cell(sub.description or ""), "",
                  "```", usage, "```", "",
                  "| argument | choices | default | meaning |", "|---|---|---|---|"]
         lines += [_option_row(a) for a in sub._actions

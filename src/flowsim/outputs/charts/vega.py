@@ -36,6 +36,15 @@ VEGA_LITE_VERSION = "6.4"
 Y_TITLE = "records disclosed to ICE, cumulative"
 # A rule's line: notice rules dotted, orders solid (`Marker.line`).
 RULE_DASH = {"-": [1, 0], ":": [2, 2]}
+# Where a mark sits in time; the axis a panel shows it on.
+DATE = {"field": "date", "type": "temporal"}
+
+
+def time_axis(**axis: Any) -> dict[str, Any]:
+    """The time axis of a panel: months, unrotated, with any further axis properties."""
+    return {**DATE, "title": None, "axis": {"format": "%b %Y", "labelAngle": 0, **axis}}
+
+
 # The type of a chart in a file: a slide or a sheet, and a large one for a handout.
 FILE_STYLE = {False: {"width": 640, "height": 300, "title": 15, "text": 12},
               True: {"width": 1100, "height": 500, "title": 28, "text": 19}}
@@ -109,8 +118,7 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
               panel.record[1] if panel.record else 0.0,
               float(np.nanmax(panel.reference[1].p50, initial=0)) if panel.reference else 0.0)
     # The rows hold the horizon's first and last days, so the time axis spans it exactly.
-    x = {"field": "date", "type": "temporal", "title": None,
-         "axis": {"format": "%b %Y", "labelAngle": 0, "labelFontSize": text_size}}
+    x = time_axis(labelFontSize=text_size)
     y_scale = {"domain": [0, top * 1.12 if top > 0 else 1], "nice": False}
     y = {"type": "quantitative", "title": Y_TITLE, "scale": y_scale,
          "axis": {"format": ",.0f", "labelFontSize": text_size, "titleFontSize": text_size}}
@@ -134,7 +142,7 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
     rules = _rule_rows(panel)
     if rules:
         layers.append({"data": {"values": rules}, "mark": {"type": "rule", "color": "#444"},
-                       "encoding": {"x": {"field": "date", "type": "temporal"},
+                       "encoding": {"x": DATE,
                                     "strokeDash": {"field": "line", "type": "nominal",
                                                    "legend": None,
                                                    "scale": {"domain": list(RULE_DASH),
@@ -146,7 +154,7 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
                     "mark": {"type": "text", "align": "left" if side == "left" else "right",
                              "dx": 3 if side == "left" else -3, "baseline": "top",
                              "fontSize": text_size - 1, "color": "#222"},
-                    "encoding": {"x": {"field": "date", "type": "temporal"},
+                    "encoding": {"x": DATE,
                                  "y": {"field": "row", "type": "quantitative", "scale": None,
                                        "axis": None},
                                  "text": {"field": "label"}},
@@ -158,12 +166,12 @@ def panel_spec(panel: "Panel", *, width: Any = WIDTH, height: int = 240,
         layers.append({"data": {"values": point},
                        "mark": {"type": "point", "shape": "diamond", "filled": True,
                                 "size": 90, "color": RECORD},
-                       "encoding": {"x": {"field": "date", "type": "temporal"},
+                       "encoding": {"x": DATE,
                                     "y": {**y, "field": "records"}}})
         layers.append({"data": {"values": point},
                        "mark": {"type": "text", "align": "left", "dx": 8, "dy": 10,
                                 "fontSize": text_size - 1, "color": RECORD},
-                       "encoding": {"x": {"field": "date", "type": "temporal"},
+                       "encoding": {"x": DATE,
                                     "y": {**y, "field": "records"}, "text": {"field": "label"}}})
     title = wrap_title(panel.title, 60, MAX_TITLE_LINES).split("\n")
     shaded = f"shaded: 5–95 % of {panel.replications} histories"
@@ -247,8 +255,6 @@ def disclosures_spec(run: Any, reference: Any = None) -> dict[str, Any]:
 
     disclosures = panel_spec(panel_of(run, reference=reference,
                                       record=reference is None and is_baseline(run)))
-    x = {"field": "date", "type": "temporal", "title": None,
-         "axis": {"format": "%b %Y", "labelAngle": 0}}
     after = after_rows(run)
     if not after:
         return {"$schema": SCHEMA, **disclosures}
@@ -256,7 +262,7 @@ def disclosures_spec(run: Any, reference: Any = None) -> dict[str, Any]:
                         "anchor": "start"},
               "width": WIDTH, "height": 160, "data": {"values": after},
               "mark": {"type": "area", "interpolate": "step-after"},
-              "encoding": {"x": x,
+              "encoding": {"x": time_axis(),
                            "y": {"field": "records", "type": "quantitative",
                                  "stack": "zero", "title": "records"},
                            "color": {"field": "state", "type": "nominal", "title": None,
