@@ -42,6 +42,15 @@ def browser():
         driver.quit()
 
 
+@pytest.fixture(scope="session")
+def library():
+    """The library's exploration at `flowsim explore`'s defaults, as the README and the
+    docs show it: run once for every test that reads it."""
+    from helpers import load_script
+
+    return load_script("update_docs").library_exploration()
+
+
 # One of each heavy resource for the whole run: the page's server (with its gallery), a
 # process pool and a local Dask cluster, each stopped when the run ends.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from flowsim.scenario import Scenario, validate
@@ -43,3 +45,12 @@ def scenario(**changes: Any) -> Scenario:
         else:
             raw[key] = value
     return validate(raw, {}, default_source="<test>")
+
+
+def load_script(name: str):
+    """A script of scripts/ as a module (they are not a package)."""
+    path = Path(__file__).parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ term, an example notebook that runs, and the library shipped as package data."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -13,17 +12,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
 README_LIMIT_CHARS = 10_000
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 update_docs = load_script("update_docs")
@@ -65,11 +58,6 @@ def check_blocks(blocks: dict[str, dict[str, str]]) -> None:
 
 def test_the_reference_pages_are_what_the_declarations_give():
     check_blocks(update_docs.reference_blocks())
-
-
-@pytest.fixture(scope="module")
-def library():
-    return update_docs.library_exploration()
 
 
 @pytest.mark.docs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import tomllib
 from pathlib import Path
@@ -19,13 +18,6 @@ WHAT_IFS = sorted(p for p in SCENARIOS.glob("*.toml") if p.name != "baseline.tom
 MEDICAID = SCENARIOS / "medicaid"
 MEDICAID_WHAT_IFS = sorted(p for p in MEDICAID.glob("*.toml") if p.name != "baseline.toml")
 TEXT_KEYS = {"name", "title", "question", "extends", "dist", "headline", "key", "group", "reason"}
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_library_has_at_least_eight_what_ifs():
@@ -67,11 +59,6 @@ def test_every_number_cites_the_record_or_is_an_assumption(path):
         if key.strip() not in TEXT_KEYS and re.search(r"\d", value):
             cited = " ".join([comment, *block])
             assert "FACTS" in cited or "ASSUMPTION" in cited, f"{path.name}:{number}: {line}"
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_script("update_docs").library_exploration()
 
 
 @pytest.mark.docs

@@ -13,7 +13,8 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
 from servers import api, get
-from test_serve import api_mean, message_beside, mean_shown, open_page, set_control, shown, wait_for
+from test_serve import (api_mean, change_and_wait, message_beside, mean_shown, open_page,
+                        set_control, shown, wait_for)
 
 CHANGED = "/?" + urllib.parse.urlencode([("scenario", "notice_72h"),
                                          ("set", "notice.0.hours=48")])
@@ -159,9 +160,7 @@ def test_widgets_come_from_the_declarations_and_never_show_toml(server, browser)
 def test_a_distribution_is_changed_by_its_parts(server, browser):
     driver = browser()
     open_page(driver, server + "/?scenario=appeal_lifted")
-    before = shown(driver)
-    set_control(driver, "request_streams.0.records.high", "2000000")
-    wait_for(driver, lambda d: shown(d) > before)
+    change_and_wait(driver, "request_streams.0.records.high", "2000000")
     change = ('request_streams.0.records={ dist = "uniform", low = 1000000, high = 2000000 }')
     assert change in urllib.parse.unquote_plus(driver.current_url)
     assert mean_shown(driver) == api_mean(server, "appeal_lifted", change)

@@ -240,12 +240,17 @@ def set_control(driver, key: str, value: str) -> None:
     box.send_keys(value, Keys.TAB)  # a change is committed on leaving the box
 
 
+def change_and_wait(driver, key: str, value: str) -> None:
+    """Set a control and wait until the page has drawn its answer to the change."""
+    before = shown(driver)
+    set_control(driver, key, value)
+    wait_for(driver, lambda d: shown(d) > before)
+
+
 def test_the_page_redraws_and_agrees_with_the_api(server, browser):
     driver = browser()
     open_page(driver, server + "/?scenario=notice_72h")
-    before = shown(driver)
-    set_control(driver, "notice.0.hours", "24")
-    wait_for(driver, lambda d: shown(d) > before)
+    change_and_wait(driver, "notice.0.hours", "24")
     assert "set=notice.0.hours%3D24" in driver.current_url or \
         "set=notice.0.hours=24" in urllib.parse.unquote(driver.current_url)
     assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=24")
