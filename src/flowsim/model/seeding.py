@@ -114,18 +114,27 @@ class Draws:
         return round(n * factor)
 
 
-def binomial_quantile(u: float, n: int, p: float) -> int:
-    """The smallest k with P(Binomial(n, p) <= k) >= u."""
-    # scipy.special loads on the first binomial: validate and explain never draw one.
+@lru_cache(maxsize=1)
+def _binomial_functions():
+    """scipy.special's binomial distribution function and normal quantile, loaded on the
+    first binomial draw: validate and explain never draw one."""
     from scipy.special import bdtr, ndtri
 
-    # A first guess from the normal approximation with its skewness (Cornish-Fisher)
-    # term, a step or two from the answer, then exact steps on the distribution
-    # function: the answer is the same from any guess, at half the cost of inverting it.
+    return bdtr, ndtri
+
+
+def binomial_quantile(u: float, n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, p) <= k) >= u."""
+    bdtr, ndtri = _binomial_functions()
+    # A first guess from the normal approximation with continuity correction and its
+    # skewness (Cornish-Fisher) term, most often the answer itself, then exact steps on
+    # the distribution function: the answer is the same from any guess. The smallest k
+    # with F(k) >= u is the first whole number at or above the approximate quantile, so
+    # the guess rounds up; a correct guess costs two evaluations of F, one to each side.
     mean = n * p
     sd = math.sqrt(mean * (1 - p))
     z = ndtri(u)
-    k = math.floor(mean + sd * z + (1 - 2 * p) * (z * z - 1) / 6 - 0.5)
+    k = math.ceil(mean + sd * z + (1 - 2 * p) * (z * z - 1) / 6 - 0.5)
     k = min(max(k, 0), n)
     while k > 0 and bdtr(k - 1, n, p) >= u:
         k -= 1
