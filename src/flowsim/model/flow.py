@@ -88,7 +88,11 @@ class Replication:
 
     def wait(self, event: simpy.Event) -> Generator[simpy.Event, object, bool]:
         """Wait for `event`, or for the halt of upstream work; True if halted."""
-        if self.halt_event is None:
+        if self.halt_event is None or (self.env.now < self.halt_days and event.triggered
+                                       and not isinstance(event, simpy.Timeout)):
+            # Nothing can halt it first (an event triggered now, such as a free server's
+            # grant, is processed now; a timeout is triggered when made but processed
+            # later): no condition event to build and schedule.
             yield event
             return False
         yield event | self.halt_event
