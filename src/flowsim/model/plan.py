@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -68,6 +69,14 @@ class Plan:
         """Whole days in the horizon (the rows of a daily table)."""
         return math.ceil(self.horizon_days)
 
+    @cached_property
+    def _uncertain_items(self) -> tuple[tuple[str, int | None, tuple[UncertainInput, ...]], ...]:
+        """The uncertain inputs grouped by the table (or list item) they fill."""
+        groups: dict[tuple[str, int | None], list[UncertainInput]] = {}
+        for u in self.uncertain_inputs:
+            groups.setdefault((u.table, u.index), []).append(u)
+        return tuple((table, index, tuple(inputs)) for (table, index), inputs in groups.items())
+
     def for_replication(self, seed: int, replication: int) -> "Plan":
         """This plan with every uncertain input drawn for `replication`.
 
@@ -76,19 +85,18 @@ class Plan:
         """
         if not self.uncertain_inputs:
             return self
-        drawn: dict[tuple[str, int | None], dict[str, Fixed]] = {}
-        for u in self.uncertain_inputs:
-            value = draw(u.dist, u.kind, uniform(seed, replication, Stream.UNCERTAIN, u.entity, 0))
-            drawn.setdefault((u.table, u.index), {})[u.field] = Fixed(value)
         tables = dict(self.tables)
-        for (key, index), values in drawn.items():
+        for key, index, inputs in self._uncertain_items:
+            drawn = {u.field: Fixed(draw(u.dist, u.kind, uniform(seed, replication,
+                                                                 Stream.UNCERTAIN, u.entity, 0)))
+                     for u in inputs}
             if index is None:
-                tables[key] = tables[key].changed(**values)
+                tables[key] = tables[key].changed(**drawn)
             else:
                 items = list(tables[key])
-                items[index] = items[index].changed(**values)
+                items[index] = items[index].changed(**drawn)
                 tables[key] = tuple(items)
-        return replace(self, tables=tables, uncertain_inputs=())
+        return Plan(self.start, self.horizon_days, tables)
 
 
 def _uncertain_inputs(tables: dict[str, Any]):
