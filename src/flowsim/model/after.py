@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -50,8 +50,7 @@ class Disclosure:
     viewed: bool = False                  # records it may only view, never sent
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     records: float
     tin_path: bool
     incomplete: bool
@@ -63,13 +62,21 @@ def _matches(order: Any, disclosure: Disclosure) -> bool:
             or disclosure.request.startswith(f"{order.of} #"))
 
 
-def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any) -> list[Part]:
+def _within(orders: Sequence[Any]) -> list[int | None]:
+    """Each order's `within`: the index of the earlier order it splits, or None."""
+    return [next((j for j, o in enumerate(orders) if o.name == order.within), None)
+            if order.within else None for order in orders]
+
+
+def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any,
+             within: Sequence[int | None] | None = None) -> list[Part]:
     """The disclosure's records split by attribute and by the orders that cover them.
 
     Records are split by path and by address only as far as some order needs: a split
     no order looks at would only cost draws."""
     n, tin, incomplete = disclosure.records, disclosure.tin_path, disclosure.incomplete
     label = f"{disclosure.request}|{disclosure.file}"
+    within = _within(orders) if within is None else within
     by_tin = any(o.covers == "tin_path" for o in orders)
     by_address = any(o.covers == "incomplete_address" for o in orders)
     if by_tin and by_address:
@@ -87,14 +94,13 @@ def parts_of(disclosure: Disclosure, orders: Sequence[Any], draws_of: Any) -> li
             continue
         draws = draws_of(Stream.USE_ORDERS, entity_key(f"{order.name}|{label}"))
         share = draws.value("share", order.share, "rate")
-        within = next((j for j, o in enumerate(orders) if o.name == order.within), None) \
-            if order.within else None
+        inside = within[index]
         split: list[Part] = []
         for k, part in enumerate(parts):
             eligible = ((order.covers == "all"
                          or (order.covers == "tin_path" and part.tin_path)
                          or (order.covers == "incomplete_address" and part.incomplete))
-                        and (within is None or within in part.orders))
+                        and (inside is None or inside in part.orders))
             covered = draws.binomial(f"covered {k}", part.records, share) if eligible else 0
             if covered:
                 split.append(Part(covered, part.tin_path, part.incomplete,
@@ -110,20 +116,25 @@ def _until(order: Any) -> float:
     return math.inf if order.until is None else order.until
 
 
-def state_at(t: float, part: Part, disclosure: Disclosure, orders: Sequence[Any]) -> str:
-    """The part's state at time t (on or after its disclosure)."""
-    if t >= disclosure.access_until_days:
-        return ENDED
+def states_at(times: Sequence[float], part: Part, disclosure: Disclosure,
+              orders: Sequence[Any]) -> list[str]:
+    """The part's state at each of `times` (on or after its disclosure)."""
     # An order covers the records disclosed before its end.
-    covering = [o for o in (orders[i] for i in part.orders) if disclosure.days < _until(o)]
-    if any(o.effect == "dispose" and o.start <= t for o in covering):
-        return DISPOSED
-    in_force = [o.effect for o in covering if o.start <= t < _until(o)]
-    if "allow_use" in in_force:
-        return USABLE
-    if "bar_use" in in_force:
-        return BARRED
-    return USABLE
+    covering = [(o.start, _until(o), o.effect) for o in (orders[i] for i in part.orders)
+                if disclosure.days < _until(o)]
+    disposed_from = min((start for start, _, effect in covering if effect == "dispose"),
+                        default=math.inf)
+    states = []
+    for t in times:
+        if t >= disclosure.access_until_days:
+            states.append(ENDED)
+        elif t >= disposed_from:
+            states.append(DISPOSED)
+        else:
+            in_force = [effect for start, until, effect in covering if start <= t < until]
+            states.append(BARRED if "bar_use" in in_force and "allow_use" not in in_force
+                          else USABLE)
+    return states
 
 
 STATE_INDEX = {s.name: i for i, s in enumerate(AFTER_STATES)}
@@ -150,6 +161,7 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
     # Record-days of records sent, and of records it could only view: kept apart.
     record_days = {False: 0.0, True: 0.0}
     changes = sorted({t for o in orders for t in (o.start, o.until) if t is not None})
+    within = _within(orders)
     for d in disclosures:
         if d.days >= horizon_days or not d.records:
             continue
@@ -161,8 +173,8 @@ def after_disclosure(disclosures: Sequence[Disclosure], orders: Sequence[Any],
             continue
         times = sorted({d.days, horizon_days,
                         *(t for t in (*changes, d.access_until_days) if d.days < t < horizon_days)})
-        for part in parts_of(d, orders, draws_of):
-            states = [state_at(t, part, d, orders) for t in times[:-1]]
+        for part in parts_of(d, orders, draws_of, within):
+            states = states_at(times[:-1], part, d, orders)
             for a, b, state in zip(times, times[1:], states):
                 if state == USABLE:
                     record_days[d.viewed] += part.records * (b - a)
