@@ -133,6 +133,18 @@ def test_capacity_one_queues_the_second_matching_run():
         "B": pytest.approx(12), "A": pytest.approx(12 + 13)}
 
 
+def test_halt_stops_the_run_in_service_and_the_one_queued_behind_it():
+    """A and B are reviewed by day 12; one matching run serves A or B from day 12 (to 25)
+    while the other waits for it: a halt on day 20 ends both there, in service and in
+    the queue, and the waiting one never starts."""
+    s = scenario(requests=[request("A", 10, 1000), request("B", 10, 1000)],
+                 review={"capacity": 2}, injunction={"at": day(20), "halts_upstream": True})
+    r = one(s)
+    assert times(r, Event.MATCHING_STARTED) == [pytest.approx(12)]
+    assert times(r, Event.HALTED_UPSTREAM) == [pytest.approx(20)] * 2
+    assert r.counts["halted_upstream"] == 2000 and r.counts["transferred"] == 0
+
+
 def test_capacity_two_runs_both_matches_at_once():
     s = scenario(requests=[request("A", 10, 1000), request("B", 10, 1000)],
                  review={"capacity": 2}, matching={"capacity": 2})
