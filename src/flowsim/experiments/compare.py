@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from ..errors import ScenarioError
 from .executors import Executor
 from .run import METRICS, Progress, RunResult, run_many
 from ..scenario import LoadedScenario, Scenario
-from .stats import describe
+from .stats import describe_all
 
 COMPARISON_COLUMNS = ("scenario", "baseline", "metric", "mean", "ci95_low", "ci95_high",
                       "diff_mean", "diff_ci95_low", "diff_ci95_high", "replications",
@@ -85,32 +85,43 @@ def _source(s: Scenario | LoadedScenario) -> str:
 
 def paired_difference(other: np.ndarray, base: np.ndarray) -> dict[str, float]:
     """Statistics of the per-replication difference other - base, where both exist."""
+    return describe_all([_paired(other, base)])[0]
+
+
+def _paired(other: np.ndarray, base: np.ndarray) -> np.ndarray:
     both = ~(np.isnan(other.astype(float)) | np.isnan(base.astype(float)))
-    return describe(other[both].astype(float) - base[both].astype(float))
+    return other[both].astype(float) - base[both].astype(float)
 
 
-def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
-    base = results[0]
+def comparison_rows(result: RunResult, base: RunResult) -> list[dict[str, Any]]:
+    """The rows of comparison.csv for one run against the baseline's."""
+    stats = result.stats.set_index("metric")
+    diffs = describe_all([_paired(result.metrics[m], base.metrics[m]) for m in METRICS])
     rows = []
-    for result in results:
-        stats = result.stats.set_index("metric")
-        for metric in METRICS:
-            diff = paired_difference(result.metrics[metric], base.metrics[metric])
-            s = stats.loc[metric]
-            rows.append({
-                "scenario": result.name,
-                "baseline": base.name,
-                "metric": metric,
-                "mean": s["mean"],
-                "ci95_low": s["ci95_low"],
-                "ci95_high": s["ci95_high"],
-                "diff_mean": diff["mean"],
-                "diff_ci95_low": diff["ci95_low"],
-                "diff_ci95_high": diff["ci95_high"],
-                # Time metrics exist only where a replication disclosed something.
-                "replications": int(s["replications"]),
-                "diff_replications": int(diff["replications"]),
-            })
+    for metric, diff in zip(METRICS, diffs):
+        s = stats.loc[metric]
+        rows.append({
+            "scenario": result.name,
+            "baseline": base.name,
+            "metric": metric,
+            "mean": s["mean"],
+            "ci95_low": s["ci95_low"],
+            "ci95_high": s["ci95_high"],
+            "diff_mean": diff["mean"],
+            "diff_ci95_low": diff["ci95_low"],
+            "diff_ci95_high": diff["ci95_high"],
+            # Time metrics exist only where a replication disclosed something.
+            "replications": int(s["replications"]),
+            "diff_replications": int(diff["replications"]),
+        })
+    return rows
+
+
+def comparison_table(results: Sequence[RunResult], base: RunResult | None = None) -> pd.DataFrame:
+    """comparison.csv: each run's rows against `base` (by default the first run, whose
+    own rows come first)."""
+    base = results[0] if base is None else base
+    rows = [row for result in results for row in comparison_rows(result, base)]
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 

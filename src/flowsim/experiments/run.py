@@ -310,6 +310,14 @@ class RunResult:
         replications, enough to redraw any chart of the run over time."""
         return daily_stats_table(self.name, self.dates, self.daily_counts)
 
+    def daily_stats_of(self, states: Sequence[str]) -> pd.DataFrame:
+        """`daily_stats`' rows of `states` alone, computed from those states alone (what
+        a page's chart needs, without the rest)."""
+        if "daily_stats" in self.__dict__:
+            return self.daily_stats[self.daily_stats["state"].isin(states)]
+        counts = _daily_counts(self.plan, self.chunks, states)
+        return daily_stats_table(self.name, self.dates, counts)
+
 
 def run(
     scenario: Scenario | LoadedScenario,
@@ -433,7 +441,8 @@ def _events_table(name: str, plan: Plan, chunks: Sequence[Chunk]) -> pd.DataFram
     )
 
 
-def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+def _daily_counts(plan: Plan, chunks: Sequence[Chunk],
+                  states: Sequence[str] = DAILY_STATES) -> dict[str, np.ndarray]:
     rep_ids = np.concatenate([np.arange(c.lo, c.hi) for c in chunks])
     n_reps, n_days = len(rep_ids), plan.days
     rep, code, records = (_cat(chunks, k) for k in ("event_replication", "event_code",
@@ -447,15 +456,23 @@ def _daily_counts(plan: Plan, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
         counts = np.bincount(cell[mask], weights=records[mask], minlength=n_reps * n_days)
         return counts.reshape(n_reps, n_days).cumsum(axis=1).astype(np.int64)
 
-    states = {"requested": cumulative(Event.ARRIVED)}
-    states.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()})
-    states[LEFT_IN_PIPELINE] = states["requested"] - sum(states[s] for s in
-                                                         TERMINAL_EVENTS.values())
-    after = np.concatenate([
-        daily_counts(c.after_row, c.after_segments, c.hi - c.lo, n_days, plan.horizon_days)
-        for c in chunks]).round().astype(np.int64)
-    states.update({a: after[:, j, :] for j, a in enumerate(AFTER)})
-    return {s: states[s] for s in DAILY_STATES}
+    # Only the states asked for, and what they are made from.
+    wanted = set(states) | (set(TERMINAL_EVENTS.values()) | {"requested"}
+                            if LEFT_IN_PIPELINE in states else set())
+    counts = {"requested": cumulative(Event.ARRIVED)} if "requested" in wanted else {}
+    counts.update({state: cumulative(event) for event, state in TERMINAL_EVENTS.items()
+                   if state in wanted})
+    if LEFT_IN_PIPELINE in wanted:
+        counts[LEFT_IN_PIPELINE] = counts["requested"] - sum(counts[s] for s in
+                                                             TERMINAL_EVENTS.values())
+    if wanted & set(AFTER):
+        # Every chunk's segments at once, each at its replication's row.
+        rows = np.concatenate([c.after_row + np.searchsorted(rep_ids, c.lo) for c in chunks])
+        segments = np.concatenate([c.after_segments for c in chunks])
+        after = daily_counts(rows, segments, n_reps, n_days,
+                             plan.horizon_days).round().astype(np.int64)
+        counts.update({a: after[:, j, :] for j, a in enumerate(AFTER)})
+    return {s: counts[s] for s in DAILY_STATES if s in states}
 
 
 # A day's statistics across replications in daily_stats.csv, and its columns.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,15 +58,33 @@ def describe(values: np.ndarray) -> dict[str, float]:
     NaN values (a replication with no transfer has no transfer date) are left out, and
     `replications` counts the values that remain.
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    return describe_all([values])[0]
+
+
+def describe_all(arrays: Sequence[np.ndarray]) -> list[dict[str, float]]:
+    """`describe` of each array. The percentiles of arrays of one length are found in one
+    call (row by row, as for each alone): a run's metrics all have its replications."""
+    kept = [np.asarray(values, dtype=float) for values in arrays]
+    kept = [x[~np.isnan(x)] for x in kept]
+    by_length: dict[int, list[int]] = {}
+    for i, x in enumerate(kept):
+        if len(x):
+            by_length.setdefault(len(x), []).append(i)
+    percentiles: dict[int, np.ndarray] = {}
+    for rows in by_length.values():
+        found = np.percentile(np.stack([kept[i] for i in rows]), [5, 50, 95], axis=1)
+        percentiles.update(zip(rows, found.T))
+    return [_described(x, percentiles.get(i)) for i, x in enumerate(kept)]
+
+
+def _described(x: np.ndarray, percentiles: np.ndarray | None) -> dict[str, float]:
     n = len(x)
     if n == 0:
         return {**dict.fromkeys(STAT_COLUMNS, math.nan), "replications": 0}
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else math.nan
     half = float(t_quantile(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
-    p05, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
+    p05, p50, p95 = (float(v) for v in percentiles)
     return {
         "mean": mean,
         "std": std,
@@ -94,7 +113,10 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 
 def describe_share(values: np.ndarray) -> dict[str, float]:
     """`describe` of 0/1 values, with Wilson's interval for their mean (the share)."""
-    d = describe(values)
+    return _with_wilson(describe(values), values)
+
+
+def _with_wilson(d: dict[str, float], values: np.ndarray) -> dict[str, float]:
     if d["replications"]:
         x = np.asarray(values, dtype=float)
         x = x[~np.isnan(x)]
@@ -106,8 +128,9 @@ def stats_table(scenario: str, metrics: dict[str, np.ndarray],
                 shares: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per metric, in the order given; the metrics named in `shares` are 0/1
     values whose interval is Wilson's."""
+    described = describe_all(list(metrics.values()))
     rows = [{"scenario": scenario, "metric": name,
-             **(describe_share(v) if name in shares else describe(v))}
-            for name, v in metrics.items()]
+             **(_with_wilson(d, v) if name in shares else d)}
+            for (name, v), d in zip(metrics.items(), described)]
     table = pd.DataFrame(rows, columns=["scenario", "metric", *STAT_COLUMNS])
     return table.astype({"replications": "int64"})

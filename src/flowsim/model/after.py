@@ -195,8 +195,11 @@ def daily_counts(rows: np.ndarray, segments: np.ndarray, replications: int, days
     first = np.searchsorted(ends, segments[:, 0], side="left")
     last = np.searchsorted(ends, segments[:, 1], side="left")
     row = (rows * len(AFTER_STATES) + segments[:, 2].astype(np.int64)) * (days + 1)
-    diff = (np.bincount(row + first, weights=segments[:, 3], minlength=cells)
-            - np.bincount(row + last, weights=segments[:, 3], minlength=cells))
+    # Records are whole numbers: their sums are exact in any order, so one count of the
+    # segments' starts (+) and ends (-) serves.
+    diff = np.bincount(np.concatenate([row + first, row + last]),
+                       weights=np.concatenate([segments[:, 3], -segments[:, 3]]),
+                       minlength=cells)
     return np.cumsum(diff.reshape(replications, len(AFTER_STATES), days + 1), axis=2)[:, :, :days]
 
 

@@ -7,7 +7,6 @@ functions that write stats.csv and comparison.csv, so the page and `flowsim run`
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import math
@@ -21,7 +20,7 @@ from typing import Any, Sequence
 from ..experiments.compare import comparison_table
 from ..experiments.run import METRIC_LABELS, run_many
 from ..outputs import charts
-from ..outputs.charts.vega import disclosures_spec
+from ..outputs.charts.vega import DISCLOSURES_STATES, disclosures_spec
 from ..outputs.tables import comparison_file, stats_file
 from ..outputs.explain import assumption_rows
 from ..outputs.text import (FILING_BASIS, disclosure_share_text, headline_of, headline_text,
@@ -226,11 +225,16 @@ def changed_title(title: str, overrides: Sequence[str]) -> str:
     return ", ".join([title, *said]) if said else title
 
 
-def _retitled(result: Any, title: str) -> charts.RunView:
-    """The run as the page shows it: under a title that says it was changed."""
-    meta = result.scenario.scenario.model_copy(update={"title": title})
-    return dataclasses.replace(charts.view_of(result),
-                               scenario=result.scenario.model_copy(update={"scenario": meta}))
+def _page_view(result: Any, overrides: Sequence[str]) -> charts.RunView:
+    """The run as the page shows it: the daily rows its chart draws, under a title that
+    says what was changed."""
+    scenario = result.scenario
+    if overrides:
+        meta = scenario.scenario.model_copy(
+            update={"title": changed_title(title_of(result), overrides)})
+        scenario = scenario.model_copy(update={"scenario": meta})
+    return charts.RunView(result.name, scenario, int(result.replications), result.stats,
+                          result.daily_stats_of(DISCLOSURES_STATES))
 
 
 def _watch(cancel: str | None, timeout_seconds: float):
@@ -272,12 +276,10 @@ def page_run(path: Path, overrides: Sequence[str], replications: int, seed: int 
     # run is the same whether it runs beside this one or was kept from before.
     base_run = _baseline_run(Path(baseline), signature, replications, seed)
     mine = run_many([loaded], replications=replications, seed=seed, progress=watch)[0]
-    # comparison_table lists the baseline's rows, then this run's: this run's rows alone,
-    # whatever the two are named (a changed baseline keeps the baseline's name).
-    table = comparison_table([base_run, mine])
-    mine_rows = table.iloc[len(table) // 2:]
-    if overrides:
-        mine = _retitled(mine, changed_title(title_of(mine), overrides))
+    # This run's rows of comparison.csv alone, whatever the two are named (a changed
+    # baseline keeps the baseline's name).
+    mine_rows = comparison_table([mine], base=base_run)
+    mine = _page_view(mine, overrides)
     start = mine.scenario.scenario.start
     rows = comparison_file(mine_rows, {mine.name: start})
     stats = stats_file(mine.stats, start)

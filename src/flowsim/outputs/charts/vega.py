@@ -55,16 +55,25 @@ def _number(x: Any) -> float | None:
     return None if math.isnan(value) else round(value, 2)
 
 
-def changes_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The days whose values differ from the day before, and the last day: drawn as
-    steps, they draw the same chart as every day's row."""
-    kept, last = [], None
-    for i, row in enumerate(rows):
-        values = {k: v for k, v in row.items() if k != "date"}
-        if values != last or i == len(rows) - 1:
-            kept.append(row)
-        last = values
-    return kept
+def changes_only(dates: Sequence[str], columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """A row (the date, then each column's value as `_number` gives it) for each day
+    whose values differ from the day before's, and for the last day: drawn as steps,
+    they draw the same chart as every day's row."""
+    names = list(columns)
+    matrix = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
+    days = len(matrix)
+    # A day whose numbers equal the day before's rounds to the same row: only the others
+    # are rounded and compared.
+    same = np.zeros(days, dtype=bool)
+    same[1:] = ((matrix[1:] == matrix[:-1])
+                | (np.isnan(matrix[1:]) & np.isnan(matrix[:-1]))).all(axis=1)
+    same[-1:] = False
+    rows = []
+    for i in np.flatnonzero(~same):
+        values = [_number(x) for x in matrix[i]]
+        if i == 0 or i == days - 1 or values != [_number(x) for x in matrix[i - 1]]:
+            rows.append({"date": str(dates[i]), **dict(zip(names, values))})
+    return rows
 
 
 def panel_rows(panel: "Panel") -> list[dict[str, Any]]:
@@ -72,18 +81,13 @@ def panel_rows(panel: "Panel") -> list[dict[str, Any]]:
     the mean and the baseline's median where it is set beside."""
     band = panel.band
     dates = np.datetime_as_string(band.dates, unit="D")
-    base = None
+    columns = {"p05": band.p05, "p95": band.p95, SERIES["p50"]: band.p50,
+               SERIES["mean"]: band.mean}
     if panel.reference is not None:
         ref = panel.reference[1]
         base = dict(zip(np.datetime_as_string(ref.dates, unit="D"), ref.p50))
-    rows = []
-    for i, day in enumerate(dates):
-        item = {"date": str(day), "p05": _number(band.p05[i]), "p95": _number(band.p95[i]),
-                SERIES["p50"]: _number(band.p50[i]), SERIES["mean"]: _number(band.mean[i])}
-        if base is not None:
-            item[SERIES["baseline"]] = _number(base.get(day, float("nan")))
-        rows.append(item)
-    return changes_only(rows)
+        columns[SERIES["baseline"]] = [base.get(day, math.nan) for day in dates]
+    return changes_only(dates, columns)
 
 
 def story_text(panel: "Panel") -> str:
@@ -232,19 +236,24 @@ class VegaFigure:
         return self.png(1.0)
 
 
+# The daily states the page's chart reads: disclosures, and the states after disclosure.
+DISCLOSURES_STATES = ("transferred", *(h.name for h in AFTER_STATES))
+
+
 def after_rows(run: Any) -> list[dict[str, Any]]:
     """One row per day and state after disclosure with records in it: the mean."""
     stats = run.daily_stats
     labels = {h.name: h.label for h in AFTER_STATES}
     part = stats[stats["state"].isin(labels)]
-    used = {s for s, m in zip(part["state"], part["mean"]) if m > 0}
-    # The days on which any state changes, every state on each: stacked areas need them all.
-    wide: dict[str, dict[str, Any]] = {}
-    for r in part.itertuples(index=False):
-        if r.state in used:
-            wide.setdefault(str(r.date), {"date": str(r.date)})[labels[r.state]] = _number(r.mean)
+    means = {state: rows["mean"].to_numpy(dtype=float)
+             for state, rows in part.groupby("state", sort=False)}
+    used = {labels[state]: values for state, values in means.items() if (values > 0).any()}
+    if not used:
+        return []
+    # Every state has a row for every day, in the same order: stacked areas need them all.
+    dates = part.loc[part["state"] == next(iter(means)), "date"].astype(str).to_numpy()
     return [{"date": row["date"], "state": state, "records": value}
-            for row in changes_only(list(wide.values()))
+            for row in changes_only(dates, used)
             for state, value in row.items() if state != "date"]
 
 
