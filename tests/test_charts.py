@@ -197,3 +197,27 @@ def test_the_page_charts_one_definition_whose_steps_are_every_days_numbers():
         drawn = np.array([rows[i][field] for i in steps])
         np.testing.assert_allclose(drawn, daily[column].round(2).to_numpy())
     assert spec["vconcat"][0]["title"]["text"] == [run.scenario.scenario.title]
+
+
+def test_a_page_computes_the_daily_rows_of_its_charts_states_as_the_files_do():
+    import flowsim
+    from flowsim.outputs.charts.vega import DISCLOSURES_STATES
+
+    run = flowsim.run(flowsim.load(SCENARIOS / "notice_72h.toml"), replications=12)
+    alone = run.daily_stats_of(DISCLOSURES_STATES)
+    whole = run.daily_stats
+    pd.testing.assert_frame_equal(
+        alone.reset_index(drop=True),
+        whole[whole["state"].isin(DISCLOSURES_STATES)].reset_index(drop=True))
+    assert set(alone["state"]) == set(DISCLOSURES_STATES)
+
+
+def test_a_day_is_kept_when_its_rounded_numbers_change_and_the_last_day_always():
+    from flowsim.outputs.charts.vega import changes_only
+
+    dates = ["d0", "d1", "d2", "d3", "d4", "d5"]
+    rows = changes_only(dates, {"a": [1.0, 1.0, 1.001, 2.0, float("nan"), float("nan")],
+                                "b": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]})
+    # d2 differs by less than the rounding (2 places): drawn, it is d1's step.
+    assert rows == [{"date": "d0", "a": 1.0, "b": 0.0}, {"date": "d3", "a": 2.0, "b": 0.0},
+                    {"date": "d4", "a": None, "b": 0.0}, {"date": "d5", "a": None, "b": 0.0}]

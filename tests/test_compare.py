@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import flowsim
 from flowsim import cli
-from flowsim.experiments.compare import compare, paired_difference
+from flowsim.experiments.compare import compare, comparison_table, paired_difference
 from flowsim.errors import ScenarioError
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -81,3 +84,26 @@ def test_compare_command_writes_the_table_and_each_run(tmp_path, capsys):
     assert (out / "verified_address" / "summary.csv").exists()
     assert (out / "baseline" / "daily_stats.csv").exists()
     assert (out / "results.xlsx").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(-1e9, 1e9), st.just(math.nan)), max_size=12),
+                min_size=1, max_size=6))
+def test_describing_many_arrays_at_once_is_describing_each(arrays):
+    """Arrays of one length share a percentile call; each row is what it is alone."""
+    from flowsim.experiments.stats import describe_all
+
+    values = [np.array(a, dtype=float) for a in arrays]
+    together = describe_all(values)
+    for x, d in zip(values, together):
+        kept = x[~np.isnan(x)]
+        assert d["replications"] == len(kept)
+        if len(kept):
+            assert [d["p05"], d["p50"], d["p95"]] == list(np.percentile(kept, [5, 50, 95]))
+            assert d["mean"] == float(kept.mean())
+
+
+def test_a_runs_rows_against_the_baseline_are_its_rows_of_the_comparison(comparison):
+    table = comparison_table([comparison.results[2]], base=comparison.results[0])
+    whole = comparison.table[comparison.table["scenario"] == comparison.results[2].name]
+    pd.testing.assert_frame_equal(table, whole.reset_index(drop=True))
