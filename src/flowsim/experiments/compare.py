@@ -95,11 +95,11 @@ def _paired(other: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 def comparison_rows(result: RunResult, base: RunResult) -> list[dict[str, Any]]:
     """The rows of comparison.csv for one run against the baseline's."""
-    stats = result.stats.set_index("metric")
+    stats = {row["metric"]: row for row in result.stats.to_dict("records")}
     diffs = describe_all([_paired(result.metrics[m], base.metrics[m]) for m in METRICS])
     rows = []
     for metric, diff in zip(METRICS, diffs):
-        s = stats.loc[metric]
+        s = stats[metric]
         rows.append({
             "scenario": result.name,
             "baseline": base.name,

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..experiments.stats import amount_text, dollars_text, interval_text, number_text
 from ..model.outcomes import QUIET, display_order
 
@@ -245,15 +247,16 @@ def sweep_text(name: str, result: "SweepResult", out: Path) -> str:
 
 
 def _stat(stats: Any, metric: str, column: str = "mean") -> float:
-    table = stats.set_index("metric")
-    return float(table.loc[metric, column]) if metric in table.index else float("nan")
+    where = np.flatnonzero(stats["metric"].to_numpy() == metric)
+    return float(stats[column].to_numpy()[where[0]]) if len(where) else float("nan")
 
 
 def _diff(table: Any, scenario: str, metric: str) -> float:
     if table is None:
         return float("nan")
-    rows = table[(table["scenario"] == scenario) & (table["metric"] == metric)]
-    return float(rows["diff_mean"].iloc[0]) if len(rows) else float("nan")
+    where = np.flatnonzero((table["scenario"].to_numpy() == scenario)
+                           & (table["metric"].to_numpy() == metric))
+    return float(table["diff_mean"].to_numpy()[where[0]]) if len(where) else float("nan")
 
 
 def title_of(run: Any) -> str:
