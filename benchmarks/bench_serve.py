@@ -6,13 +6,16 @@
    value not asked before, so nothing comes from the cache) and times each change from
    the key press that commits it to the redrawn figures; median and 95th percentile.
 2. Load: `clients` threads, each a page of its own, change a value every two seconds
-   for `seconds` seconds through /api/run, as the page does, each from a loopback address
-   of its own as each laptop of a room has its own address (with its client id and
-   change number, so a superseded run is dropped). Values come from the page's own
-   steps (hours 12..240 in steps of 12, grant 0.1..0.9): participants pick the same
-   values, and the cache answers those. Reports the latency of the answers, errors,
-   runs dropped as superseded, and the memory of the server and its workers before
-   and after.
+   for `seconds` seconds, all at once (the harshest room: every change in the same
+   instant), each from a loopback address of its own as each laptop of a room has its
+   own address. Each change does what the page does: /api/run for the chart, then, once
+   it is drawn and without waiting for it, /api/verdict for the small exploration (both
+   with the client id and change number, so a superseded one is dropped). Values come
+   from the page's own steps (hours 12..240 in steps of 12, grant 0.1..0.9):
+   participants pick the same values, and the cache answers those. Reports the latency
+   of the charts (and how many were quick answers while the room was busy), of the
+   verdicts, errors, answers dropped as superseded, and the memory of the server and its
+   workers before and after.
 The server listens on 127.0.0.1 on a free port and is stopped by its process id.
 """
 
@@ -118,29 +121,42 @@ def browser_latency(base: str, changes: int) -> list[float]:
     return times
 
 
-def ask(url: str, source: str) -> int:
-    """One answer asked from `source`; its status (the body is read whole)."""
+def ask(url: str, source: str) -> tuple[int, dict]:
+    """One answer asked from `source`: its status and body (read whole)."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60,
                                             source_address=(source, 0))
     try:
         connection.request("GET", f"{parts.path}?{parts.query}")
         response = connection.getresponse()
-        json.loads(response.read())
-        return response.status
+        return response.status, json.loads(response.read())
     finally:
         connection.close()
 
 
 def room(base: str, clients: int, seconds: float) -> dict:
-    latencies: list[float] = []
+    charts: list[float] = []
+    verdicts: list[float] = []
     errors: list[str] = []
-    dropped = [0]
+    counts = {"quick": 0, "dropped": 0, "verdicts dropped": 0}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
+    pending: list[threading.Thread] = []
+
+    def timed(url: str, source: str, on_answer) -> None:
+        began = time.perf_counter()
+        try:
+            status, body = ask(url, source)
+        except OSError as exc:
+            with lock:
+                errors.append(str(exc))
+            return
+        with lock:
+            on_answer(status, body, time.perf_counter() - began)
 
     def participant(index: int) -> None:
         rng = random.Random(index)
+        source = f"127.0.0.{index + 2}"  # each participant its own computer
         change = 0
         while time.monotonic() < stop_at:
             change += 1
@@ -152,20 +168,32 @@ def room(base: str, clients: int, seconds: float) -> dict:
                                             ("client", f"bench-{index}"),
                                             ("change", str(change))])
             began = time.perf_counter()
-            try:
-                # Each participant its own computer: its own loopback address
-                # (127.0.0.2, 127.0.0.3, ...), as a room's laptops each have theirs.
-                status = ask(f"{base}/api/run?{query}", f"127.0.0.{index + 2}")
-                with lock:
-                    if status == 200:
-                        latencies.append(time.perf_counter() - began)
-                    elif status == 409:
-                        dropped[0] += 1
-                    else:
-                        errors.append(f"{status}")
-            except OSError as exc:
-                with lock:
-                    errors.append(str(exc))
+            drawn = []
+
+            def chart(status: int, body: dict, took: float) -> None:
+                if status == 200:
+                    charts.append(took)
+                    counts["quick"] += bool(body.get("quick"))
+                    drawn.append(True)
+                elif status == 409:
+                    counts["dropped"] += 1
+                else:
+                    errors.append(f"run {status}")
+
+            def verdict(status: int, body: dict, took: float) -> None:
+                if status == 200:
+                    verdicts.append(took)
+                elif status == 409:
+                    counts["verdicts dropped"] += 1
+                else:
+                    errors.append(f"verdict {status}")
+
+            timed(f"{base}/api/run?{query}", source, chart)
+            if drawn:  # the page asks for the verdict once the chart is drawn
+                thread = threading.Thread(target=timed, args=(f"{base}/api/verdict?{query}",
+                                                              source, verdict))
+                thread.start()
+                pending.append(thread)
             time.sleep(max(0.0, 2.0 - (time.perf_counter() - began)))
 
     threads = [threading.Thread(target=participant, args=(i,)) for i in range(clients)]
@@ -173,7 +201,9 @@ def room(base: str, clients: int, seconds: float) -> dict:
         t.start()
     for t in threads:
         t.join(seconds + 120)
-    return {"latencies": latencies, "errors": errors, "dropped": dropped[0]}
+    for t in pending:
+        t.join(120)
+    return {"charts": charts, "verdicts": verdicts, "errors": errors, **counts}
 
 
 def main() -> None:
@@ -193,13 +223,16 @@ def main() -> None:
         before = memory_mib(process.pid)
         load = room(base, args.clients, args.seconds)
         after = memory_mib(process.pid)
-        lat = load["latencies"]
-        print(f"room of {args.clients} clients for {args.seconds:.0f} s: {len(lat)} answers, "
-              f"median {statistics.median(lat):.3f} s, p95 {percentile(lat, 95):.3f} s, "
-              f"{len(load['errors'])} errors, {load['dropped']} superseded runs dropped; "
+        lat, ver = load["charts"], load["verdicts"]
+        print(f"room of {args.clients} clients for {args.seconds:.0f} s: {len(lat)} charts, "
+              f"median {statistics.median(lat):.3f} s, p95 {percentile(lat, 95):.3f} s "
+              f"({load['quick']} quick answers while the room was busy); "
+              f"{len(ver)} verdicts, median "
+              f"{statistics.median(ver) if ver else float('nan'):.3f} s, p95 "
+              f"{percentile(ver, 95) if ver else float('nan'):.3f} s; "
+              f"{len(load['errors'])} errors; {load['dropped']} charts and "
+              f"{load['verdicts dropped']} verdicts dropped as superseded; "
               f"memory {before:.0f} MiB before, {after:.0f} MiB after")
-        if load["errors"]:
-            print("errors:", ", ".join(sorted(set(load["errors"]))[:5]))
     finally:
         process.send_signal(signal.SIGINT)
         try:

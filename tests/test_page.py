@@ -401,3 +401,55 @@ def test_the_view_downloads_as_one_html_file_without_scripts(server, browser):
     lead = driver.find_element("id", "lead").text
     assert lead in html and "<svg" in html and "<table" in html
     assert "<script" not in html and "http://127.0.0.1" not in html
+
+
+# -- a busy room gets quick answers, then the whole ones ---------------------------------
+
+def occupied(server: str, change: str):
+    """Another computer (127.0.0.2) asks for a long chart: a thread, running about a
+    second and a half, which fills the session server's one worker."""
+    import threading
+    import time
+
+    from servers import ask
+
+    def long_chart() -> None:
+        ask(api(server, "/api/run", scenario="baseline", set=change, replications=1600),
+            source="127.0.0.2")
+
+    thread = threading.Thread(target=long_chart)
+    thread.start()
+    time.sleep(0.4)  # it has reached the worker
+    return thread
+
+
+def test_while_other_computers_fill_the_workers_a_chart_is_quick_and_says_so(server):
+    from flowsim.serve.budget import quick_replications
+    from servers import REPS, ask
+
+    busy = occupied(server, "review.capacity=2")
+    try:
+        status, quick = ask(api(server, "/api/run", scenario="notice_72h",
+                                set="notice.0.hours=30"), source="127.0.0.3")
+    finally:
+        busy.join(60)
+    assert status == 200 and quick["quick"] is True
+    assert quick["replications"] == quick_replications(REPS) < quick["asked_replications"] == REPS
+    status, whole = ask(api(server, "/api/run", scenario="notice_72h", set="notice.0.hours=30"),
+                        source="127.0.0.3")
+    assert status == 200 and whole["quick"] is False and whole["replications"] == REPS
+
+
+def test_the_page_shows_a_quick_answer_then_asks_again_for_the_whole_one(server, browser):
+    driver = browser()
+    open_page(driver, server + "/?scenario=notice_72h")
+    busy = occupied(server, "review.capacity=3")
+    try:
+        change_and_wait(driver, "notice.0.hours", "31")
+        assert driver.execute_script("return document.body.dataset.quick") == "true"
+        assert "quick answer while the room is busy" in driver.find_element("id", "status").text
+    finally:
+        busy.join(60)
+    wait_for(driver, lambda d: d.execute_script("return document.body.dataset.quick") == "false",
+             seconds=30)
+    assert mean_shown(driver) == api_mean(server, "notice_72h", "notice.0.hours=31")

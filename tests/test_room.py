@@ -526,3 +526,80 @@ def test_an_edited_baseline_gives_answers_of_its_own(tmp_path):
         assert later_by_days() == pytest.approx(-1, abs=0.01)
     finally:
         stop(process)
+
+
+def test_a_chart_goes_before_a_verdict_that_waited_longer():
+    """One worker, busy: a verdict waits, then a chart asks; the chart is served first."""
+    import asyncio
+
+    from flowsim.serve.budget import FairSlots, Priority
+
+    async def room() -> list[str]:
+        slots, order = FairSlots(1), []
+        await slots.acquire("a")
+
+        async def ask(address: str, priority: Priority) -> None:
+            await slots.acquire(address, priority)
+            order.append(f"{address} {priority.name}")
+            slots.release(address, priority)
+
+        waiting = [asyncio.create_task(ask("b", Priority.VERDICT))]
+        await asyncio.sleep(0)
+        waiting.append(asyncio.create_task(ask("c", Priority.RUN)))
+        await asyncio.sleep(0)
+        slots.release("a")
+        await asyncio.gather(*waiting)
+        return order
+
+    assert asyncio.run(room()) == ["c RUN", "b VERDICT"]
+
+
+def test_a_chart_is_quick_only_when_other_computers_charts_fill_the_workers():
+    import asyncio
+
+    from flowsim.serve.budget import FairSlots, Priority
+
+    async def room() -> list[bool]:
+        slots = FairSlots(2)
+        seen = [slots.crowded("c")]
+        await slots.acquire("a")
+        await slots.acquire("a")            # one computer's side-by-side fills both
+        seen += [slots.crowded("a"), slots.crowded("c")]
+        slots.release("a")
+        await slots.acquire("b", Priority.VERDICT)
+        seen.append(slots.crowded("c"))     # a verdict is not a chart
+        slots.release("b", Priority.VERDICT)
+        await slots.acquire("b")
+        seen += [slots.crowded("c"), slots.crowded("a")]
+        return seen
+
+    assert asyncio.run(room()) == [False, False, True, False, True, False]
+
+
+@pytest.mark.parametrize("asked, quick", [(200, 50), (1000, 250), (40, 20), (10, 10)])
+def test_a_quick_answer_runs_a_quarter_of_the_histories_and_at_least_twenty(asked, quick):
+    from flowsim.serve.budget import quick_replications
+
+    assert quick_replications(asked) == quick
+
+
+def test_a_waiting_answer_a_newer_change_supersedes_goes_without_a_slot():
+    import asyncio
+
+    from flowsim.serve.budget import FairSlots, Priority
+
+    async def room() -> list[object]:
+        slots, newest = FairSlots(1), {"p": 1}
+        await slots.acquire("a")
+        old = asyncio.create_task(slots.acquire("p", Priority.VERDICT,
+                                                lambda: newest["p"] > 1))
+        other = asyncio.create_task(slots.acquire("q", Priority.VERDICT))
+        await asyncio.sleep(0)
+        newest["p"] = 2
+        slots.drop_superseded()
+        dropped = await old
+        running = dict(slots.running)  # the superseded answer was handed no slot
+        slots.release("a")
+        return [dropped, running, await other, dict(slots.running), len(slots.waiting)]
+
+    assert asyncio.run(room()) == [False, {"a": 1}, True, {"q": 1}, 0]

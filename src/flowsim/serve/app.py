@@ -31,7 +31,7 @@ from ..scenario import MAX_REPLICATIONS
 from . import runs
 from . import stories as story_files
 from ..outputs.glossary import glossary_rows
-from .budget import TIMEOUT_SECONDS, Busy, FairSlots
+from .budget import TIMEOUT_SECONDS, Busy, FairSlots, Priority, quick_replications
 from .catalogue import (GALLERY_NAME, NAME_CHARS, TITLE_CHARS, Catalogue, GalleryUnavailable,
                         Offered)
 from .room import Room, RoomGuard, qr_svg
@@ -292,9 +292,9 @@ def build_app(settings: Settings):
                 return
 
     async def answer(request: Request, key: tuple, address: str, superseded: Callable,
-                     fn: Callable, *args: Any) -> Any:
+                     fn: Callable, *args: Any, priority: Priority = Priority.RUN) -> Any:
         """The answer to `key`: kept, being computed for another page, or computed now
-        in a fair share of the workers."""
+        in a fair share of the workers (None if `superseded` before it started)."""
         if (hit := cached(key)) is not None:
             return hit
         if (running := state.inflight.get(key)) is not None:
@@ -306,7 +306,8 @@ def build_app(settings: Settings):
                 watcher.cancel()
         state.slots.claim(address)
         try:
-            await state.slots.acquire(address)
+            if not await state.slots.acquire(address, priority, superseded):
+                return None
             try:
                 if superseded():
                     return None
@@ -331,7 +332,7 @@ def build_app(settings: Settings):
                     state.inflight.pop(key, None)
                     cancel.unlink(missing_ok=True)
             finally:
-                state.slots.release(address)
+                state.slots.release(address, priority)
         finally:
             state.slots.unclaim(address)
         keep(key, value)
@@ -361,33 +362,49 @@ def build_app(settings: Settings):
             keep(key, items)
         return JSONResponse({"scenario": name, "controls": items})
 
-    async def run(request: Request) -> Response:
-        offered, sets, reps, seed = await parse_query(request, state)
+    def change_of(request: Request) -> Callable[[], bool]:
+        """The page's change a request answers (its client and number), kept as that
+        client's newest if it is; whether a newer change has superseded it."""
         client = check_line(request.query_params.get("client", "")[:64], "client")
         number = _int(request.query_params.get("change"), "change", 0, 0, 2**31)
         if client:
             state.latest[client] = max(number, state.latest.get(client, 0))
             while len(state.latest) > 10_000:
                 state.latest.pop(next(iter(state.latest)))
+            state.slots.drop_superseded()
+        return lambda: bool(client) and number < state.latest.get(client, 0)
+
+    async def run(request: Request) -> Response:
+        offered, sets, reps, seed = await parse_query(request, state)
+        superseded = change_of(request)
         # The baseline as its files are now: an edited baseline keys answers of its own.
         base = await state.find(state.baseline.name)
-        key = ("run", offered.signature, base.signature, tuple(sets), reps, seed)
 
-        def superseded() -> bool:
-            return bool(client) and number < state.latest.get(client, 0)
+        def key(replications: int) -> tuple:
+            return ("run", offered.signature, base.signature, tuple(sets), replications, seed)
 
-        value = await answer(request, key, _address(request), superseded, runs.page_run,
-                             offered.path, sets, reps, seed, base.path)
+        # While the room's other charts fill the workers, a quick answer from fewer
+        # histories (unless the whole one is kept or already on its way).
+        histories = reps
+        if (cached(key(reps)) is None and key(reps) not in state.inflight
+                and state.slots.crowded(_address(request))):
+            histories = quick_replications(reps)
+        value = await answer(request, key(histories), _address(request), superseded,
+                             runs.page_run, offered.path, sets, histories, seed, base.path)
         if value is None:
             return JSONResponse({"superseded": True}, status_code=409)
-        return JSONResponse(value)
+        return JSONResponse({**value, "quick": histories < reps, "asked_replications": reps})
 
     async def verdict(request: Request) -> Response:
         offered, sets, _, _ = await parse_query(request, state)
+        superseded = change_of(request)
         base = await state.find(state.baseline.name)
         key = ("verdict", offered.signature, base.signature, tuple(sets))
-        value = await answer(request, key, _address(request), lambda: False,
-                             runs.page_verdict, offered.path, sets, base.path)
+        value = await answer(request, key, _address(request), superseded,
+                             runs.page_verdict, offered.path, sets, base.path,
+                             priority=Priority.VERDICT)
+        if value is None:
+            return JSONResponse({"superseded": True}, status_code=409)
         return JSONResponse(value)
 
     def stories() -> list[Any]:

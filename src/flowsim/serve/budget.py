@@ -6,9 +6,15 @@ streams make within the horizon). `benchmarks/bench_serve.py` measures both cost
 machine; the constants below are rounded up from it. An answer over `ANSWER_SECONDS` is
 refused with one line that says how many replications would fit.
 
-Workers are shared fairly: a free worker goes to the waiting address that has the fewest
-answers running, so one participant's queue never holds the others back; each address
-may have only a few answers running or waiting at once.
+Workers are shared fairly: a free worker goes first to a chart a page waits for, before
+a verdict (its small exploration); among those, to the waiting address that has the
+fewest answers running, so one participant's queue never holds the others back; each
+address may have only a few answers running or waiting at once.
+
+A room that changes values together asks for more than the workers can answer at once.
+While other computers' charts fill the workers, a changed chart comes from a quarter of
+the histories (`quick_replications`): an answer in time, said to be quick, and the page asks
+again for the whole one once its participant pauses.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import asyncio
 import collections
 import itertools
 from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Callable
 
 from ..errors import InputError
 from ..scenario import Scenario
@@ -32,6 +40,21 @@ ANSWER_SECONDS = 3.0
 TIMEOUT_SECONDS = 20.0
 # Answers one address may have running or waiting at once.
 ANSWERS_PER_ADDRESS = 3
+# A quick answer's share of the histories asked for, and the fewest it runs.
+QUICK_SHARE = 0.25
+QUICK_MIN_REPLICATIONS = 20
+
+
+class Priority(IntEnum):
+    """Which answers a free worker takes first: a chart before a verdict."""
+
+    RUN = 0
+    VERDICT = 1
+
+
+def quick_replications(replications: int) -> int:
+    """The histories of a quick answer to a page that asked for `replications`."""
+    return max(min(replications, QUICK_MIN_REPLICATIONS), int(replications * QUICK_SHARE))
 
 
 def replication_seconds(scenario: Scenario) -> float:
@@ -61,18 +84,19 @@ class Busy(Exception):
 
 @dataclass
 class FairSlots:
-    """`workers` slots, handed to waiting addresses in turn: the address with the fewest
-    answers running goes first, then the one served longest ago (or never), then the
-    answer that has waited longest. So a computer that keeps asking is served once for
-    each round of the others."""
+    """`workers` slots, handed to waiting answers in turn: a chart before a verdict
+    (`Priority`); then the address with the fewest answers running, then the one served
+    longest ago (or never), then the answer that has waited longest. So a computer that
+    keeps asking is served once for each round of the others."""
 
     workers: int
     running: collections.Counter = field(default_factory=collections.Counter)
     held: collections.Counter = field(default_factory=collections.Counter)  # running + waiting
-    waiting: list = field(default_factory=list)  # (order, address, future)
+    waiting: list = field(default_factory=list)  # (priority, order, address, future, superseded)
     order: itertools.count = field(default_factory=itertools.count)
     served: dict = field(default_factory=dict)  # address -> when it was last handed a slot
     grants: itertools.count = field(default_factory=itertools.count)
+    charts: collections.Counter = field(default_factory=collections.Counter)  # running, by address
 
     def claim(self, address: str) -> None:
         """Count an answer against `address`; Busy when it has too many on the way."""
@@ -85,41 +109,65 @@ class FairSlots:
         if self.held[address] <= 0:
             del self.held[address]
 
-    async def acquire(self, address: str) -> None:
+    def crowded(self, address: str) -> bool:
+        """Whether the charts other computers asked for, running or waiting, fill every
+        worker: a chart for `address` would wait for them (its own do not count, so one
+        participant's side-by-side never makes its answers quick)."""
+        others = sum(n for a, n in self.charts.items() if a != address)
+        others += sum(1 for p, _, a, *_ in self.waiting if p == Priority.RUN and a != address)
+        return others >= self.workers
+
+    async def acquire(self, address: str, priority: Priority = Priority.RUN,
+                      superseded: Callable[[], bool] = lambda: False) -> bool:
+        """Wait for a slot; False (and no slot) if `superseded` while it waited."""
         if sum(self.running.values()) < self.workers and not self.waiting:
-            self._grant(address)
-            return
+            self._grant(address, priority)
+            return True
         future = asyncio.get_running_loop().create_future()
-        entry = (next(self.order), address, future)
+        entry = (priority, next(self.order), address, future, superseded)
         self.waiting.append(entry)
         try:
-            await future
+            return await future
         except BaseException:
             if entry in self.waiting:
                 self.waiting.remove(entry)
-            elif future.done() and not future.cancelled():
-                self.release(address)  # handed a slot as it was cancelled: pass it on
+            elif future.done() and not future.cancelled() and future.result():
+                self.release(address, priority)  # handed a slot as it was cancelled: pass it on
             raise
 
-    def release(self, address: str) -> None:
+    def drop_superseded(self) -> None:
+        """Let every waiting answer that a newer change has superseded go without a slot:
+        a page waits only for its newest change."""
+        for entry in [e for e in self.waiting if e[4]()]:
+            self.waiting.remove(entry)
+            if not entry[3].done():
+                entry[3].set_result(False)
+
+    def release(self, address: str, priority: Priority = Priority.RUN) -> None:
         self.running[address] -= 1
         if self.running[address] <= 0:
             del self.running[address]
+        if priority == Priority.RUN:
+            self.charts[address] -= 1
+            if self.charts[address] <= 0:
+                del self.charts[address]
         self._hand_on()
 
     def _hand_on(self) -> None:
         while self.waiting and sum(self.running.values()) < self.workers:
-            entry = min(self.waiting, key=lambda e: (self.running[e[1]],
-                                                     self.served.get(e[1], -1), e[0]))
+            entry = min(self.waiting, key=lambda e: (e[0], self.running[e[2]],
+                                                     self.served.get(e[2], -1), e[1]))
             self.waiting.remove(entry)
-            _, address, future = entry
+            priority, _, address, future, _ = entry
             if future.done():
                 continue
-            self._grant(address)
-            future.set_result(None)
+            self._grant(address, priority)
+            future.set_result(True)
 
-    def _grant(self, address: str) -> None:
+    def _grant(self, address: str, priority: Priority) -> None:
         self.running[address] += 1
+        if priority == Priority.RUN:
+            self.charts[address] += 1
         self.served[address] = next(self.grants)
         while len(self.served) > 10_000:
             self.served.pop(next(iter(self.served)))

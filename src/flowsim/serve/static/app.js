@@ -392,10 +392,17 @@ function render(answer) {
   $("download").href = "/api/scenario.toml?" + query().toString();
 }
 
-async function run(changedKey) {
+// A quick answer (the room kept every worker busy) is asked for again once its
+// participant has paused this long, then twice as long, a few times at most.
+const WHOLE_ANSWER_PAUSE_MS = 4000;
+const WHOLE_ANSWER_TRIES = 3;
+
+async function run(changedKey, again = 0) {
   const number = ++page.change;
-  $("results").classList.add("busy");
-  $("status").textContent = "Running…";
+  if (!again) {
+    $("results").classList.add("busy");
+    $("status").textContent = "Running…";
+  }
   const q = query({ client: page.client, change: String(number) });
   const { status, body } = await getJSON("/api/run?" + q.toString());
   if (number !== page.change && status !== 200) return;
@@ -414,8 +421,15 @@ async function run(changedKey) {
   verdict(number);
   sideBySide(body);
   $("status").textContent = `${body.title}: ${body.replications} replications, seed ${body.seed}` +
-    (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "");
+    (page.sets.size ? `, ${page.sets.size} change${page.sets.size > 1 ? "s" : ""}` : "") +
+    (body.quick ? ` (a quick answer while the room is busy: ${body.replications} of ` +
+                  `${body.asked_replications} histories; the rest follow when you pause)` : "");
   document.body.dataset.shown = String(number);
+  document.body.dataset.quick = body.quick ? "true" : "false";
+  if (body.quick && again < WHOLE_ANSWER_TRIES) {
+    setTimeout(() => { if (page.change === number) run(changedKey, again + 1); },
+               WHOLE_ANSWER_PAUSE_MS * 2 ** again);
+  }
 }
 
 // The command line's line ("flowsim: error: --set: notice.0.hours: must not be
@@ -433,7 +447,8 @@ function inWords(text, key) {
 async function verdict(number) {
   $("verdict").textContent = "Exploring what the record leaves open…";
   delete $("verdict").dataset.verdict;
-  const { status, body } = await getJSON("/api/verdict?" + query().toString());
+  const { status, body } = await getJSON("/api/verdict?" +
+    query({ client: page.client, change: String(number) }).toString());
   if (number !== page.shown) return;
   if (status !== 200) { $("verdict").textContent = ""; return; }
   $("verdict").textContent = body.verdict
