@@ -15,7 +15,6 @@ copy of the raw table, never a mutation of a loaded one.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import stat
@@ -44,6 +43,16 @@ SOURCE_NOTES = {SET_SOURCE: "no note: set on the command line (--set)",
 # Keys that say which scenario a file is: taken from the named file only, never inherited.
 IDENTITY_KEYS = ("scenario.name", "scenario.title", "scenario.question", "scenario.headline")
 KeyPath = tuple[Union[str, int], ...]
+
+
+def copied(value: Any) -> Any:
+    """A TOML document's copy: its tables and arrays new, its values shared (TOML's
+    values are strings, numbers, booleans and dates, none of which changes in place)."""
+    if isinstance(value, dict):
+        return {k: copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copied(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ class LoadedScenario:
     def with_overrides(self, overrides: Iterable[str]) -> "LoadedScenario":
         """A new scenario with `key.path=value` overrides applied; this one is unchanged."""
         overrides = tuple(overrides)
-        raw = copy.deepcopy(self.raw)
+        raw = copied(self.raw)
         sources = dict(self.sources)
         for item in overrides:
             apply_set(raw, sources, item)
@@ -112,7 +121,7 @@ class LoadedScenario:
         """This scenario with every input marked `per = "replication"` at its mean, so that
         the spread across replications shows chance alone; each held value's source is
         `--hold-uncertain`."""
-        raw = copy.deepcopy(self.raw)
+        raw = copied(self.raw)
         sources = dict(self.sources)
         inputs = raw.get(INPUTS_KEY)
         if isinstance(inputs, dict):
@@ -385,7 +394,9 @@ def _dotted(path: KeyPath) -> str:
 
 def _forget(sources: dict[str, str], path: KeyPath) -> None:
     prefix = _dotted(path)
-    for key in [k for k in sources if k == prefix or k.startswith(prefix + ".")]:
+    sources.pop(prefix, None)
+    below = prefix + "."
+    for key in [k for k in sources if k.startswith(below)]:
         del sources[key]
 
 
@@ -410,7 +421,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any], sources: dict[str, str], 
         else:
             if key in base:  # a new key has no sources to forget
                 _forget(sources, here)
-            base[key] = copy.deepcopy(value)
+            base[key] = copied(value)
             _mark(sources, value, source, here)
 
 
