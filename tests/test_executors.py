@@ -128,3 +128,14 @@ def test_unreachable_scheduler_is_bad_input():
     with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler") as err:
         DaskExecutor("tcp://127.0.0.1:1", timeout_seconds=1)
     assert err.value.source == "--scheduler"
+
+
+def _profiling() -> bool:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
+
+
+def test_the_local_dask_cluster_does_not_profile_its_workers(dask_executor):
+    """The workers' sampling profiler would take time from the work on a laptop's cores."""
+    assert set(dask_executor._client.run(_profiling).values()) == {False}

@@ -12,7 +12,9 @@ cluster left with no worker, or whose scheduler goes away, ends the run within
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 import signal
 import threading
 import time
@@ -142,6 +144,14 @@ def check_scheduler(address: str, timeout_seconds: float = CONNECT_SECONDS) -> N
                             source="--scheduler")
 
 
+def _pickled(fn: Callable[[Any], Any], task: bytes) -> bytes:
+    """`fn` of a pickled task, as one pickle. Dask sends a value that holds many arrays or
+    models as a frame for each, and serializes a task again on its way through an
+    in-process scheduler: coding those cost the client more than the work. A pickle is
+    one frame, coded once each way, with the same values."""
+    return pickle.dumps(fn(pickle.loads(task)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class DaskExecutor:
     """Runs tasks on a Dask cluster: the one at `scheduler`, or a new local one.
 
@@ -168,8 +178,15 @@ class DaskExecutor:
                 raise ExecutorError(f"cannot reach the Dask scheduler ({exc})",
                                     key=scheduler, source="--scheduler") from None
         else:
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, host="127.0.0.1")
+            import dask
+
+            # The workers' statistical profiler samples every 10 ms: on a laptop whose
+            # cores the workers fill, that is time taken from the work. Off, on the
+            # cluster flowsim starts (a cluster of one's own keeps its own settings).
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             host="127.0.0.1")
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
@@ -179,7 +196,8 @@ class DaskExecutor:
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
-        futures = self._client.map(fn, list(tasks), pure=False)
+        blobs = [pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL) for task in tasks]
+        futures = self._client.map(functools.partial(_pickled, fn), blobs, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         problem: list[ExecutorError] = []
         stop = threading.Event()
@@ -245,7 +263,7 @@ class DaskExecutor:
         from concurrent.futures import CancelledError
 
         try:
-            return future.result()
+            return pickle.loads(future.result())
         except CancelledError:
             raise ExecutorError("the Dask scheduler cancelled the work (did it stop?)",
                                 source="--executor dask") from None
