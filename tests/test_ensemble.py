@@ -122,3 +122,20 @@ def test_an_unknown_outside_the_scenario_is_one_line(tmp_path, capsys):
                      "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert code == 2 and "matching.tin_rat" in err and "no such key" in err
+
+
+def test_a_variant_built_on_a_worker_runs_as_the_scenario_built_here(pool):
+    import numpy as np
+
+    from flowsim.errors import InputError
+    from flowsim.experiments.ensemble import Variant, run_all
+
+    loaded = flowsim.load(SCENARIOS / "notice_72h.toml")
+    sets = ("matching.setup_days=15.5", "notice.0.grant=0.3")
+    here = run_all([loaded.with_overrides(sets).scenario], 7, 6, None, None)[0]
+    there = run_all([Variant(loaded, sets), Variant(loaded, ())], 7, 6, pool, None)
+    assert all(np.array_equal(here[m], there[0][m], equal_nan=True) for m in here)
+    assert not np.array_equal(there[0]["transferred"], there[1]["transferred"])
+    with pytest.raises(InputError, match="notice.0.grant") as err:
+        run_all([Variant(loaded, ("notice.0.grant=1.5",))], 7, 6, pool, None)
+    assert "between 0 and 1" in str(err.value)

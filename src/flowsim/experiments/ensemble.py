@@ -109,10 +109,23 @@ def _metric_arrays(task: tuple[int, Scenario, int, int]) -> tuple[int, dict[str,
     return index, {m: rows[:, j] for j, m in enumerate(METRICS)}
 
 
-def _metric_batch(task: tuple[int, Sequence[Scenario], int, int]
+@dataclass(frozen=True)
+class Variant:
+    """A scenario as `loaded` with `sets` applied, built where it runs: validating many
+    variants is then work the workers share, not the client's alone."""
+
+    loaded: LoadedScenario
+    sets: tuple[str, ...]
+
+    def scenario(self) -> Scenario:
+        return self.loaded.with_overrides(self.sets).scenario
+
+
+def _metric_batch(task: tuple[int, Sequence[Scenario | Variant], int, int]
                   ) -> tuple[int, list[dict[str, np.ndarray]]]:
     index, scenarios, seed, replications = task
-    return index, [_metric_arrays((0, s, seed, replications))[1] for s in scenarios]
+    built = (s.scenario() if isinstance(s, Variant) else s for s in scenarios)
+    return index, [_metric_arrays((0, s, seed, replications))[1] for s in built]
 
 
 # Tasks per worker: enough to keep every worker busy to the end, few enough that a task's
@@ -120,7 +133,7 @@ def _metric_batch(task: tuple[int, Sequence[Scenario], int, int]
 TASKS_PER_WORKER = 8
 
 
-def run_all(scenarios: Sequence[Scenario], seed: int, replications: int,
+def run_all(scenarios: Sequence[Scenario | Variant], seed: int, replications: int,
             executor: Executor | None, progress: Callable[[int, int], None] | None
             ) -> list[dict[str, np.ndarray]]:
     """Every scenario's metric arrays, in order; scenarios go to the workers in batches.
@@ -178,8 +191,8 @@ def history_match(loaded: LoadedScenario, targets: Sequence[Target],
         unit = qmc.LatinHypercube(d=len(unknowns), seed=seed + wave - 1).random(candidates)
         design = region[:, 0] + unit * (region[:, 1] - region[:, 0])
         values = [[value_at(u, x) for u, x in zip(unknowns, row)] for row in design]
-        scenarios = [loaded.with_overrides([setting(u.key, v) for u, v in zip(unknowns, row)])
-                     .scenario for row in values]
+        scenarios = [Variant(loaded, tuple(setting(u.key, v) for u, v in zip(unknowns, row)))
+                     for row in values]
         metrics = run_all(scenarios, seed, reps, executor, progress)
         scores = []
         wave_kept = []
@@ -260,7 +273,7 @@ def validate_members(loaded: LoadedScenario, members: pd.DataFrame, figures: Seq
     members' 5th to 95th percentile of the figure's statistic, and whether the record's
     value lies inside."""
     keys = [c for c in members.columns if c != "member"]
-    scenarios = [loaded.with_overrides([setting(k, row[k]) for k in keys]).scenario
+    scenarios = [Variant(loaded, tuple(setting(k, row[k]) for k in keys))
                  for _, row in members.iterrows()]
     metrics = run_all(scenarios, seed, replications, executor, progress)
     start = loaded.scenario.scenario.start

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..scenario import LoadedScenario, Scenario, Table, param_of
+from ..scenario import LoadedScenario, Table, param_of
 from ..scenario.schema import Assumption
 from .compare import Comparison, compare
 from .discovery import box
-from .ensemble import DEFAULT_CUTOFF, read_ranges, run_all, setting, value_at
+from .ensemble import DEFAULT_CUTOFF, Variant, read_ranges, run_all, setting, value_at
 from .executors import Executor
 from ..model.outcomes import STATES
 from .run import METRIC_LABELS, METRIC_UNITS, settings
@@ -173,7 +173,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
         for i, x in enumerate(design):
             member = member_rows[order[i % len(order)]] if member_rows else None
             plan.append(("explored", member, {a.key: value_at(a, u) for a, u in zip(chosen, x)}))
-    runs: list[Scenario] = []
+    runs: list[Variant] = []
     for _, member, values in plan:
         for loaded, keys in zip(scenarios, applying):
             sets = ([] if member is None else
@@ -181,7 +181,7 @@ def explore(baseline: LoadedScenario, others: Sequence[LoadedScenario],
             for key, concrete in keys.items():
                 if key in values:
                     sets += [setting(k, values[key]) for k in concrete]
-            runs.append(loaded.with_overrides(sets).scenario)
+            runs.append(Variant(loaded, tuple(sets)))
     metrics = run_all(runs, seed, reps, executor, progress)
     width = len(scenarios)
     start = baseline.scenario.scenario.start
