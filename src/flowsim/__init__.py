@@ -9,7 +9,7 @@ court's transfer rules, run from TOML scenario files.
     >>> result.stats.set_index("metric").loc["transferred", "mean"]  # doctest: +SKIP
 """
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 from typing import TYPE_CHECKING  # noqa: E402
 
