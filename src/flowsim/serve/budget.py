@@ -24,7 +24,7 @@ import collections
 import itertools
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 from ..errors import InputError
 from ..scenario import Scenario
@@ -82,6 +82,16 @@ class Busy(Exception):
     """An address has as many answers on the way as it may."""
 
 
+class Waiting(NamedTuple):
+    """An answer waiting for a slot."""
+
+    priority: Priority
+    order: int                       # when it asked
+    address: str
+    future: Any                      # its asyncio future: True when granted, False if let go
+    superseded: Callable[[], bool]
+
+
 @dataclass
 class FairSlots:
     """`workers` slots, handed to waiting answers in turn: a chart before a verdict
@@ -92,7 +102,7 @@ class FairSlots:
     workers: int
     running: collections.Counter = field(default_factory=collections.Counter)
     held: collections.Counter = field(default_factory=collections.Counter)  # running + waiting
-    waiting: list = field(default_factory=list)  # (priority, order, address, future, superseded)
+    waiting: list[Waiting] = field(default_factory=list)
     order: itertools.count = field(default_factory=itertools.count)
     served: dict = field(default_factory=dict)  # address -> when it was last handed a slot
     grants: itertools.count = field(default_factory=itertools.count)
@@ -114,7 +124,8 @@ class FairSlots:
         worker: a chart for `address` would wait for them (its own do not count, so one
         participant's side-by-side never makes its answers quick)."""
         others = sum(n for a, n in self.charts.items() if a != address)
-        others += sum(1 for p, _, a, *_ in self.waiting if p == Priority.RUN and a != address)
+        others += sum(1 for w in self.waiting
+                      if w.priority == Priority.RUN and w.address != address)
         return others >= self.workers
 
     async def acquire(self, address: str, priority: Priority = Priority.RUN,
@@ -124,7 +135,7 @@ class FairSlots:
             self._grant(address, priority)
             return True
         future = asyncio.get_running_loop().create_future()
-        entry = (priority, next(self.order), address, future, superseded)
+        entry = Waiting(priority, next(self.order), address, future, superseded)
         self.waiting.append(entry)
         try:
             return await future
@@ -138,10 +149,10 @@ class FairSlots:
     def drop_superseded(self) -> None:
         """Let every waiting answer that a newer change has superseded go without a slot:
         a page waits only for its newest change."""
-        for entry in [e for e in self.waiting if e[4]()]:
+        for entry in [w for w in self.waiting if w.superseded()]:
             self.waiting.remove(entry)
-            if not entry[3].done():
-                entry[3].set_result(False)
+            if not entry.future.done():
+                entry.future.set_result(False)
 
     def release(self, address: str, priority: Priority = Priority.RUN) -> None:
         self.running[address] -= 1
@@ -155,14 +166,13 @@ class FairSlots:
 
     def _hand_on(self) -> None:
         while self.waiting and sum(self.running.values()) < self.workers:
-            entry = min(self.waiting, key=lambda e: (e[0], self.running[e[2]],
-                                                     self.served.get(e[2], -1), e[1]))
+            entry = min(self.waiting, key=lambda w: (w.priority, self.running[w.address],
+                                                     self.served.get(w.address, -1), w.order))
             self.waiting.remove(entry)
-            priority, _, address, future, _ = entry
-            if future.done():
+            if entry.future.done():
                 continue
-            self._grant(address, priority)
-            future.set_result(True)
+            self._grant(entry.address, entry.priority)
+            entry.future.set_result(True)
 
     def _grant(self, address: str, priority: Priority) -> None:
         self.running[address] += 1
