@@ -467,7 +467,8 @@ def _daily_counts(plan: Plan, chunks: Sequence[Chunk],
                                                              TERMINAL_EVENTS.values())
     if wanted & set(AFTER):
         # Every chunk's segments at once, each at its replication's row.
-        rows = np.concatenate([c.after_row + np.searchsorted(rep_ids, c.lo) for c in chunks])
+        first_rows = np.cumsum([0, *(c.hi - c.lo for c in chunks)])[:-1]
+        rows = np.concatenate([c.after_row + first for c, first in zip(chunks, first_rows)])
         segments = np.concatenate([c.after_segments for c in chunks])
         after = daily_counts(rows, segments, n_reps, n_days,
                              plan.horizon_days).round().astype(np.int64)
