@@ -355,7 +355,7 @@ def run_many(
     if reps < 1:
         raise ValueError("replications must be at least 1")
     executor = executor or SerialExecutor()
-    spans = _spans(reps, executor.workers)
+    spans = _spans(reps, executor.workers, len(plain))
     tasks = [(i, s, seed, lo, hi) for i, s in enumerate(plain) for lo, hi in spans]
     gathered: list[list[Chunk]] = [[] for _ in plain]
     done, total = 0, reps * len(plain)
@@ -367,10 +367,10 @@ def run_many(
     return [collect(s, seed, chunks) for s, chunks in zip(plain, gathered)]
 
 
-def _spans(reps: int, workers: int) -> list[tuple[int, int]]:
+def _spans(reps: int, workers: int, scenarios: int = 1) -> list[tuple[int, int]]:
     # Serially, small chunks only pace the progress bar; in parallel, a few chunks per
-    # worker balance the load without paying much per task.
-    count = 50 if workers == 1 else 4 * workers
+    # worker, over all the scenarios, balance the load without paying much per task.
+    count = 50 if workers == 1 else max(1, -(-4 * workers // scenarios))
     size = max(1, -(-reps // count))
     return [(lo, min(lo + size, reps)) for lo in range(0, reps, size)]
 
