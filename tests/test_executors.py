@@ -130,12 +130,19 @@ def test_unreachable_scheduler_is_bad_input():
     assert err.value.source == "--scheduler"
 
 
-def _profiling() -> bool:
+def _upkeep_settings() -> dict:
     import dask
 
-    return dask.config.get("distributed.worker.profile.enabled")
+    from flowsim.experiments.executors import LOCAL_CLUSTER_CONFIG
+
+    return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
 
 
-def test_the_local_dask_cluster_does_not_profile_its_workers(dask_executor):
-    """The workers' sampling profiler would take time from the work on a laptop's cores."""
-    assert set(dask_executor._client.run(_profiling).values()) == {False}
+def test_the_local_dask_clusters_workers_keep_their_upkeep_light(dask_executor):
+    """No sampling profiler and slow ticks and monitors: on a laptop's cores Dask's upkeep
+    takes time from the work."""
+    from flowsim.experiments.executors import LOCAL_CLUSTER_CONFIG
+
+    seen = dask_executor._client.run(_upkeep_settings)
+    assert len(seen) == 2 and all(s == LOCAL_CLUSTER_CONFIG for s in seen.values())
+    assert LOCAL_CLUSTER_CONFIG["distributed.worker.profile.enabled"] is False

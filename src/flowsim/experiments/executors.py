@@ -144,6 +144,13 @@ def check_scheduler(address: str, timeout_seconds: float = CONNECT_SECONDS) -> N
                             source="--scheduler")
 
 
+# Dask's settings for the local cluster flowsim starts (see DaskExecutor).
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.admin.tick.interval": "1s",
+                        "distributed.worker.memory.monitor-interval": "1s",
+                        "distributed.admin.system-monitor.interval": "2s"}
+
+
 def _pickled(fn: Callable[[Any], Any], task: bytes) -> bytes:
     """`fn` of a pickled task, as one pickle. Dask sends a value that holds many arrays or
     models as a frame for each, and serializes a task again on its way through an
@@ -180,10 +187,12 @@ class DaskExecutor:
         else:
             import dask
 
-            # The workers' statistical profiler samples every 10 ms: on a laptop whose
-            # cores the workers fill, that is time taken from the work. Off, on the
-            # cluster flowsim starts (a cluster of one's own keeps its own settings).
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # On a laptop whose cores the workers fill, Dask's own upkeep is time taken
+            # from the work: the workers' sampling profiler (every 10 ms), each event
+            # loop's tick (20 ms), each nanny's memory check (100 ms) and the system
+            # monitors (500 ms). Off or slowed on the cluster flowsim starts (a cluster
+            # of one's own keeps its own settings).
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
                                              host="127.0.0.1")
