@@ -188,14 +188,14 @@ def controls(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-# The baseline, read and run once for every answer beside it: kept by the file's
-# modification time and size, so an edited baseline is read and run again.
 def _signature(path: Path) -> tuple[int, int]:
     """A file as it is now (its modification time and size): what keys what is kept."""
     info = path.stat()
     return info.st_mtime_ns, info.st_size
 
 
+# The baseline, read and run once for every answer beside it: kept by the file's
+# modification time and size, so an edited baseline is read and run again.
 @functools.lru_cache(maxsize=4)
 def _baseline(path: Path, signature: tuple[int, int]) -> Any:
     return load(path)
