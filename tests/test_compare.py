@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import flowsim
 from flowsim import cli
-from flowsim.experiments.compare import compare, comparison_table, paired_difference
+from flowsim.experiments.compare import compare, comparison_table, paired
+from flowsim.experiments.stats import describe
 from flowsim.errors import ScenarioError
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -62,7 +63,7 @@ def test_table_has_every_scenario_and_metric(comparison):
 
 
 def test_paired_difference_skips_replications_missing_either_value():
-    d = paired_difference(np.array([1.0, np.nan, 5.0]), np.array([0.0, 2.0, np.nan]))
+    d = describe(paired(np.array([1.0, np.nan, 5.0]), np.array([0.0, 2.0, np.nan])))
     assert d["mean"] == 1.0 and d["replications"] == 1
 
 

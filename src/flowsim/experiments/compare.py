@@ -83,12 +83,8 @@ def _source(s: Scenario | LoadedScenario) -> str:
     return str(s.path) if isinstance(s, LoadedScenario) else s.name
 
 
-def paired_difference(other: np.ndarray, base: np.ndarray) -> dict[str, float]:
-    """Statistics of the per-replication difference other - base, where both exist."""
-    return describe_all([_paired(other, base)])[0]
-
-
-def _paired(other: np.ndarray, base: np.ndarray) -> np.ndarray:
+def paired(other: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The per-replication differences other - base, where both exist."""
     both = ~(np.isnan(other.astype(float)) | np.isnan(base.astype(float)))
     return other[both].astype(float) - base[both].astype(float)
 
@@ -96,7 +92,7 @@ def _paired(other: np.ndarray, base: np.ndarray) -> np.ndarray:
 def comparison_rows(result: RunResult, base: RunResult) -> list[dict[str, Any]]:
     """The rows of comparison.csv for one run against the baseline's."""
     stats = {row["metric"]: row for row in result.stats.to_dict("records")}
-    diffs = describe_all([_paired(result.metrics[m], base.metrics[m]) for m in METRICS])
+    diffs = describe_all([paired(result.metrics[m], base.metrics[m]) for m in METRICS])
     rows = []
     for metric, diff in zip(METRICS, diffs):
         s = stats[metric]
