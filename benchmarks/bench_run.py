@@ -70,9 +70,6 @@ def main() -> None:
     print(f"ratio 7.3 M / 1,000 records:                     {sizes[7_300_000] / sizes[1_000]:8.3f}")
 
 
-REST = "the rest: the model's own Python"
-
-
 @contextmanager
 def counted():
     """Count, while inside, the SimPy events scheduled (by kind), the keyed uniforms
@@ -163,7 +160,7 @@ def where_the_time_goes(plan, seed: int, history_seconds: float, repeat: int,
         rest -= count * seconds
         print(f"    {label}\n      {count:5.1f} x {seconds * 1e6:5.2f} us = "
               f"{count * seconds * 1e6:6.1f} us")
-    print(f"    {REST}: {rest * 1e6:6.1f} us")
+    print(f"    the rest, the model's own Python: {rest * 1e6:6.1f} us")
 
 
 if __name__ == "__main__":

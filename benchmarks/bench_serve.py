@@ -233,6 +233,8 @@ def main() -> None:
               f"{len(load['errors'])} errors; {load['dropped']} charts and "
               f"{load['verdicts dropped']} verdicts dropped as superseded; "
               f"memory {before:.0f} MiB before, {after:.0f} MiB after")
+        if load["errors"]:
+            print("errors:", ", ".join(sorted(set(load["errors"]))[:5]))
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -39,7 +39,6 @@ from .room import Room, RoomGuard, qr_svg
 log = logging.getLogger("flowsim.serve")
 
 STATIC = Path(__file__).resolve().parent / "static"
-# The shipped library sits beside the package in a checkout, as record/ does.
 PAGE_MAX_REPLICATIONS = min(2_000, MAX_REPLICATIONS)
 MAX_SETS = 64
 MAX_SET_CHARS = 500
@@ -385,11 +384,12 @@ def build_app(settings: Settings):
 
         # While the room's other charts fill the workers, a quick answer from fewer
         # histories (unless the whole one is kept or already on its way).
+        address, whole = _address(request), key(reps)
         histories = reps
-        if (cached(key(reps)) is None and key(reps) not in state.inflight
-                and state.slots.crowded(_address(request))):
+        if (cached(whole) is None and whole not in state.inflight
+                and state.slots.crowded(address)):
             histories = quick_replications(reps)
-        value = await answer(request, key(histories), _address(request), superseded,
+        value = await answer(request, key(histories), address, superseded,
                              runs.page_run, offered.path, sets, histories, seed, base.path)
         if value is None:
             return JSONResponse({"superseded": True}, status_code=409)
